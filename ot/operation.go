@@ -1,0 +1,267 @@
+package ot
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Operation is a text operation in the sense of ot.js's TextOperation: a
+// sequence of components that walks a whole document, retaining, inserting
+// and deleting UTF-16 code units. The zero value is the empty operation, the
+// no-op on an empty document.
+//
+// An Operation is always in canonical form: neighbouring components of the
+// same kind are merged, and an insert adjacent to a delete comes first. So
+// two operations with the same effect are Equal.
+//
+// Builders (Retain, Insert, Delete, UnmarshalJSON) mutate the receiver. An
+// Operation copied by value shares storage with the original, like a slice:
+// build on only one of the copies, or Clone first. Every other method leaves
+// the operation unchanged and is safe for concurrent use.
+type Operation struct {
+	ops       []component
+	baseLen   int
+	targetLen int
+	// err is set by a builder given an invalid argument; every later use of
+	// the operation returns it.
+	err error
+}
+
+// component is one step of an operation. An insert has s != "" and n its
+// length in UTF-16 units; otherwise n > 0 retains n units and n < 0 deletes
+// -n units.
+type component struct {
+	n int
+	s string
+}
+
+func (c component) isInsert() bool { return c.s != "" }
+func (c component) isRetain() bool { return c.s == "" && c.n > 0 }
+func (c component) isDelete() bool { return c.s == "" && c.n < 0 }
+
+// Component is one step of an operation, as returned by Components. Exactly
+// one field is set: Retain units to skip, Insert text, or Delete units (a
+// positive count) to remove.
+type Component struct {
+	Retain int
+	Insert string
+	Delete int
+}
+
+// maxLen bounds an operation's base and target lengths so that no sum of
+// lengths can overflow an int.
+const maxLen = math.MaxInt / 4
+
+func newOperation(capacity int) Operation {
+	return Operation{ops: make([]component, 0, capacity)}
+}
+
+// Retain appends a component that skips n units. Retain(0) does nothing. A
+// negative n marks the operation invalid: later uses return ErrInvalidOp.
+func (o *Operation) Retain(n int) *Operation {
+	if n == 0 || o.err != nil {
+		return o
+	}
+	if n < 0 || o.baseLen > maxLen-n || o.targetLen > maxLen-n {
+		o.err = fmt.Errorf("retain %d: %w", n, ErrInvalidOp)
+		return o
+	}
+	o.retain(n)
+	return o
+}
+
+// Insert appends a component that inserts s, a Go (UTF-8) string. Insert("")
+// does nothing. Invalid UTF-8 marks the operation invalid: later uses return
+// ErrInvalidText.
+func (o *Operation) Insert(s string) *Operation {
+	if s == "" || o.err != nil {
+		return o
+	}
+	n, ok := textLen(s)
+	if !ok {
+		o.err = fmt.Errorf("insert %q: %w", s, ErrInvalidText)
+		return o
+	}
+	if o.targetLen > maxLen-n {
+		o.err = fmt.Errorf("insert of %d units: %w", n, ErrInvalidOp)
+		return o
+	}
+	o.insert(s, n)
+	return o
+}
+
+// Delete appends a component that deletes |n| units; like ot.js it accepts a
+// negative count too. Delete(0) does nothing.
+func (o *Operation) Delete(n int) *Operation {
+	if n == 0 || o.err != nil {
+		return o
+	}
+	if n == math.MinInt {
+		o.err = fmt.Errorf("delete %d: %w", n, ErrInvalidOp)
+		return o
+	}
+	if n < 0 {
+		n = -n
+	}
+	if o.baseLen > maxLen-n {
+		o.err = fmt.Errorf("delete %d: %w", n, ErrInvalidOp)
+		return o
+	}
+	o.delete(n)
+	return o
+}
+
+// retain, insert and delete are the unchecked builders; n > 0, and for
+// insert n is the UTF-16 length of s != "".
+func (o *Operation) retain(n int) {
+	o.baseLen += n
+	o.targetLen += n
+	if k := len(o.ops) - 1; k >= 0 && o.ops[k].isRetain() {
+		o.ops[k].n += n
+		return
+	}
+	o.ops = append(o.ops, component{n: n})
+}
+
+func (o *Operation) insert(s string, n int) {
+	o.targetLen += n
+	k := len(o.ops) - 1
+	switch {
+	case k >= 0 && o.ops[k].isInsert():
+		o.ops[k].s += s
+		o.ops[k].n += n
+	case k >= 0 && o.ops[k].isDelete():
+		// An insert next to a delete goes first, so equal effects compare equal.
+		if k >= 1 && o.ops[k-1].isInsert() {
+			o.ops[k-1].s += s
+			o.ops[k-1].n += n
+			return
+		}
+		o.ops = append(o.ops, o.ops[k])
+		o.ops[k] = component{n: n, s: s}
+	default:
+		o.ops = append(o.ops, component{n: n, s: s})
+	}
+}
+
+func (o *Operation) delete(n int) {
+	o.baseLen += n
+	if k := len(o.ops) - 1; k >= 0 && o.ops[k].isDelete() {
+		o.ops[k].n -= n
+		return
+	}
+	o.ops = append(o.ops, component{n: -n})
+}
+
+// FromComponents builds an operation by calling the builders on each
+// component in turn, so the result is canonical. It returns ErrInvalidOp for
+// a component with not exactly one field set or a negative count, and
+// ErrInvalidText for an insert that is not valid UTF-8.
+func FromComponents(cs []Component) (Operation, error) {
+	o := newOperation(len(cs))
+	for i, c := range cs {
+		set := 0
+		if c.Retain != 0 {
+			set++
+		}
+		if c.Insert != "" {
+			set++
+		}
+		if c.Delete != 0 {
+			set++
+		}
+		if set != 1 || c.Retain < 0 || c.Delete < 0 {
+			return Operation{}, fmt.Errorf("component %d %+v: %w", i, c, ErrInvalidOp)
+		}
+		o.Retain(c.Retain).Insert(c.Insert).Delete(c.Delete)
+		if o.err != nil {
+			return Operation{}, fmt.Errorf("component %d: %w", i, o.err)
+		}
+	}
+	return o, nil
+}
+
+// Err returns nil for a valid operation, or the error a builder recorded
+// (wrapping ErrInvalidOp or ErrInvalidText).
+func (o Operation) Err() error { return o.err }
+
+// Clone returns a copy that shares no storage with o.
+func (o Operation) Clone() Operation {
+	c := o
+	c.ops = append([]component(nil), o.ops...)
+	return c
+}
+
+// Components returns a copy of the operation's components.
+func (o Operation) Components() []Component {
+	cs := make([]Component, len(o.ops))
+	for i, c := range o.ops {
+		switch {
+		case c.isInsert():
+			cs[i].Insert = c.s
+		case c.isRetain():
+			cs[i].Retain = c.n
+		default:
+			cs[i].Delete = -c.n
+		}
+	}
+	return cs
+}
+
+// BaseLen returns the length in UTF-16 units of the documents the operation
+// applies to: the sum of its retains and deletes.
+func (o Operation) BaseLen() int { return o.baseLen }
+
+// TargetLen returns the length in UTF-16 units of the document the operation
+// produces: the sum of its retains and inserts.
+func (o Operation) TargetLen() int { return o.targetLen }
+
+// IsNoop reports whether the operation changes nothing: it is empty or a
+// single retain.
+func (o Operation) IsNoop() bool {
+	return o.err == nil && (len(o.ops) == 0 || (len(o.ops) == 1 && o.ops[0].isRetain()))
+}
+
+// Equal reports whether o and p have the same components. Because both are
+// canonical, that is whether they have the same effect on every document.
+// An invalid operation equals nothing but itself.
+func (o Operation) Equal(p Operation) bool {
+	if o.err != p.err || o.baseLen != p.baseLen || o.targetLen != p.targetLen || len(o.ops) != len(p.ops) {
+		return false
+	}
+	for i := range o.ops {
+		if o.ops[i] != p.ops[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// String formats the operation as ot.js's toString does:
+// "retain 2, insert 'lorem', delete 5, retain 5".
+func (o Operation) String() string {
+	if o.err != nil {
+		return "invalid: " + o.err.Error()
+	}
+	var b strings.Builder
+	for i, c := range o.ops {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		switch {
+		case c.isInsert():
+			b.WriteString("insert '")
+			b.WriteString(c.s)
+			b.WriteString("'")
+		case c.isRetain():
+			b.WriteString("retain ")
+			b.WriteString(strconv.Itoa(c.n))
+		default:
+			b.WriteString("delete ")
+			b.WriteString(strconv.Itoa(-c.n))
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,84 @@
+package ot
+
+import "unicode/utf8"
+
+// UTF16Len returns the length of s in UTF-16 code units, the unit of every
+// position and length in this package. A rune at or above U+10000 counts 2;
+// every other rune, and every byte of invalid UTF-8, counts 1.
+func UTF16Len(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			n++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		n += runeUnits(r)
+	}
+	return n
+}
+
+// textLen is UTF16Len for text that must be valid: ok is false if s holds
+// invalid UTF-8 (which includes UTF-8-encoded surrogates).
+func textLen(s string) (n int, ok bool) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			n++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return 0, false
+		}
+		i += size
+		n += runeUnits(r)
+	}
+	return n, true
+}
+
+func runeUnits(r rune) int {
+	if r >= 0x10000 {
+		return 2
+	}
+	return 1
+}
+
+// advance walks n UTF-16 units of s from byte offset pos and returns the byte
+// offset reached. It fails with ErrBaseLength if s ends first and with
+// ErrSurrogateSplit if the end falls inside a surrogate pair.
+func advance(s string, pos, n int) (int, error) {
+	for n > 0 {
+		// ASCII fast path: one unit per byte.
+		end := pos + n
+		if end > len(s) {
+			end = len(s)
+		}
+		start := pos
+		for pos < end && s[pos] < utf8.RuneSelf {
+			pos++
+		}
+		n -= pos - start
+		if n == 0 {
+			break
+		}
+		if pos >= len(s) {
+			return pos, ErrBaseLength
+		}
+		if s[pos] < utf8.RuneSelf {
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[pos:])
+		u := runeUnits(r)
+		if u > n {
+			return pos, ErrSurrogateSplit
+		}
+		n -= u
+		pos += size
+	}
+	return pos, nil
+}
