@@ -145,6 +145,9 @@ func (d *decoder) operation() (Operation, error) {
 			if err != nil {
 				return Operation{}, err
 			}
+			if s == "" {
+				return Operation{}, d.errorf(ErrInvalidOp, "empty insert")
+			}
 			o.Insert(s)
 		case c == '-' || ('0' <= c && c <= '9'):
 			n, err := d.integer()

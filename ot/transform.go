@@ -28,7 +28,7 @@ func Transform(a, b Operation) (aPrime, bPrime Operation, err error) {
 	// One backing array for both results: each gets at most n components.
 	buf := make([]component, 0, 2*n)
 	ap := Operation{ops: buf[0:0:n]}
-	bp := Operation{ops: buf[n:n:2*n]}
+	bp := Operation{ops: buf[n : n : 2*n]}
 
 	ops1, ops2 := a.ops, b.ops
 	i1, i2 := 0, 0
