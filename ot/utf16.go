@@ -59,6 +59,9 @@ func advance(s string, pos, n int) (int, error) {
 			end = len(s)
 		}
 		start := pos
+		for pos+8 <= end && asciiWord(s, pos) {
+			pos += 8
+		}
 		for pos < end && s[pos] < utf8.RuneSelf {
 			pos++
 		}
@@ -81,4 +84,13 @@ func advance(s string, pos, n int) (int, error) {
 		pos += size
 	}
 	return pos, nil
+}
+
+// asciiWord reports whether the 8 bytes of s at i are all ASCII. The
+// compiler turns the loads into one 64-bit load.
+func asciiWord(s string, i int) bool {
+	s = s[i : i+8]
+	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	return w&0x8080808080808080 == 0
 }
