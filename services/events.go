@@ -1,0 +1,74 @@
+package services
+
+import (
+	"sync"
+
+	"github.com/tandem-editor/tandem/ot"
+)
+
+// EventType names a message a room sends to its members; the values are the
+// protocol's message types.
+type EventType string
+
+// Event types.
+const (
+	EventInit      EventType = "init"
+	EventAck       EventType = "ack"
+	EventOp        EventType = "op"
+	EventSelection EventType = "selection"
+	EventJoin      EventType = "join"
+	EventLeave     EventType = "leave"
+	EventLanguage  EventType = "language"
+	EventError     EventType = "error"
+)
+
+// Peer is a participant as listed in an init event.
+type Peer struct {
+	ClientID  string
+	Name      string
+	Selection *ot.Selection
+	ReadOnly  bool
+}
+
+// Event is one message from a room to a member. A broadcast event is one
+// value shared by every member: treat it as read-only.
+type Event struct {
+	Type      EventType
+	Revision  int
+	Op        ot.Operation
+	ClientID  string
+	OpID      string
+	Selection *ot.Selection
+	Name      string
+	Language  string
+	Content   string
+	ReadOnly  bool
+	Clients   []Peer
+	Code      Code
+	Message   string
+
+	once    sync.Once
+	encoded []byte
+}
+
+// Encoded returns encode(e), computing it once however many members share e.
+func (e *Event) Encoded(encode func(*Event) []byte) []byte {
+	e.once.Do(func() { e.encoded = encode(e) })
+	return e.encoded
+}
+
+// ErrorEvent turns err into an error event answering the operation opID.
+func ErrorEvent(err error, opID string) *Event {
+	return &Event{Type: EventError, Code: ErrorCode(err), Message: PublicMessage(err), OpID: opID}
+}
+
+// Member is a connection subscribed to a room. The room calls its methods
+// from the room's goroutine only.
+type Member interface {
+	// Deliver queues an event without blocking. It returns false when the
+	// member's queue is full: the room then drops the member.
+	Deliver(e *Event) bool
+	// Kick tells the member it was dropped (it is too slow, or the room
+	// is closing); the member closes its connection.
+	Kick(reason *Error)
+}

@@ -1,0 +1,529 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/tandem-editor/tandem/ot"
+)
+
+// RoomConfig holds the limits and timings of a room.
+type RoomConfig struct {
+	Sequencer SequencerConfig
+	// MaxClients is the most members a room admits (0: no limit).
+	MaxClients int
+	// MaxBatch is the most operations one group commit writes.
+	MaxBatch int
+	// SnapshotEvery is how many revisions may pass between snapshots.
+	SnapshotEvery int
+	// CommitTimeout bounds one group commit.
+	CommitTimeout time.Duration
+	// CacheHeadEvery is the least time between two head writes to the cache.
+	CacheHeadEvery time.Duration
+}
+
+// waiter is someone owed the answer to a submission: its sender, or a
+// client that resubmitted it while it was pending.
+type waiter struct {
+	clientID string
+	opID     string
+	reply    func(*Event)
+	received time.Time
+}
+
+type participant struct {
+	member    Member
+	name      string
+	selection *ot.Selection
+	readOnly  bool
+}
+
+// abortedProposal is a proposal withdrawn after a failed commit, with the
+// clients waiting for its answer.
+type abortedProposal struct {
+	p       *Proposal
+	waiters []waiter
+}
+
+// Room runs one room: it owns a Sequencer and the room's members, and all its
+// state is touched by its own goroutine only (the loop in run). Other
+// goroutines reach it through its methods, which post closures to the inbox.
+// Storage calls run in helper goroutines and report back the same way, so a
+// slow database never stops presence or reads.
+type Room struct {
+	deps  *roomDeps
+	info  RoomInfo
+	seq   *Sequencer
+	inbox chan func()
+	done  chan struct{}
+
+	members    map[string]*participant
+	waiters    map[int][]waiter
+	committing bool
+	resolving  bool
+	// resolveCause is the commit error being resolved.
+	resolveCause error
+	closing      bool
+	queued       []queuedSubmission
+	snapshotRev  int
+	snapshotRun  bool
+	cacheRun     bool
+	cacheDirty   bool
+	cacheHeadAt  time.Time
+	cacheOps     []CommittedOp
+}
+
+type queuedSubmission struct {
+	sub   Submission
+	reply func(*Event)
+	at    time.Time
+}
+
+type roomDeps struct {
+	store   Store
+	cache   HeadCache
+	log     *slog.Logger
+	metrics Metrics
+	cfg     RoomConfig
+	now     func() time.Time
+}
+
+func newRoom(deps *roomDeps, info RoomInfo, seq *Sequencer, snapshotRev int) *Room {
+	r := &Room{
+		deps: deps, info: info, seq: seq,
+		inbox:       make(chan func(), 256),
+		done:        make(chan struct{}),
+		members:     map[string]*participant{},
+		waiters:     map[int][]waiter{},
+		snapshotRev: snapshotRev,
+	}
+	go r.run()
+	return r
+}
+
+func (r *Room) run() {
+	for f := range r.inbox {
+		f()
+		select {
+		case <-r.done:
+			return
+		default:
+		}
+	}
+}
+
+// do runs f on the room's goroutine. It returns false if the room stopped.
+func (r *Room) do(f func()) bool {
+	select {
+	case <-r.done:
+		return false
+	default:
+	}
+	select {
+	case r.inbox <- f:
+		return true
+	case <-r.done:
+		return false
+	}
+}
+
+// call runs f on the room's goroutine and waits for it, or for ctx.
+func (r *Room) call(ctx context.Context, f func()) error {
+	finished := make(chan struct{})
+	if !r.do(func() { f(); close(finished) }) {
+		return Errorf(CodeUnavailable, "room is closed")
+	}
+	select {
+	case <-finished:
+		return nil
+	case <-ctx.Done():
+		return wrap(CodeUnavailable, ctx.Err(), "room did not answer in time")
+	}
+}
+
+// ID is the room's edit id.
+func (r *Room) ID() string { return r.info.ID }
+
+// Join adds a member and sends it the init event, then tells the others.
+// Errors: CodeRateLimited when the room is full, CodeUnavailable when closing.
+func (r *Room) Join(ctx context.Context, m Member, clientID, name string, readOnly bool) error {
+	var err error
+	callErr := r.call(ctx, func() {
+		if r.closing {
+			err = Errorf(CodeUnavailable, "room is closing")
+			return
+		}
+		if max := r.deps.cfg.MaxClients; max > 0 && len(r.members) >= max {
+			err = Errorf(CodeRateLimited, "room is full (%d clients)", max)
+			return
+		}
+		peers := make([]Peer, 0, len(r.members))
+		for id, p := range r.members {
+			peers = append(peers, Peer{ClientID: id, Name: p.name, Selection: p.selection, ReadOnly: p.readOnly})
+		}
+		sortPeers(peers)
+		r.members[clientID] = &participant{member: m, name: name, readOnly: readOnly}
+		init := &Event{
+			Type: EventInit, ClientID: clientID, Revision: r.seq.Head(), Content: r.seq.Content(),
+			Language: r.info.Language, Name: r.info.Name, Clients: peers, ReadOnly: readOnly,
+		}
+		if !m.Deliver(init) {
+			delete(r.members, clientID)
+			err = Errorf(CodeUnavailable, "connection is not keeping up")
+			return
+		}
+		r.broadcast(&Event{Type: EventJoin, ClientID: clientID, Name: name}, clientID)
+	})
+	if callErr != nil {
+		return callErr
+	}
+	return err
+}
+
+// Leave removes a member and tells the others.
+func (r *Room) Leave(clientID string) {
+	r.do(func() { r.removeMember(clientID) })
+}
+
+func (r *Room) removeMember(clientID string) {
+	if _, ok := r.members[clientID]; !ok {
+		return
+	}
+	delete(r.members, clientID)
+	r.broadcast(&Event{Type: EventLeave, ClientID: clientID}, clientID)
+}
+
+// SetSelection records a member's selection and sends it to the others.
+func (r *Room) SetSelection(clientID string, sel *ot.Selection) {
+	r.do(func() {
+		p, ok := r.members[clientID]
+		if !ok {
+			return
+		}
+		p.selection = copySelection(sel)
+		r.broadcast(&Event{Type: EventSelection, ClientID: clientID, Selection: p.selection}, clientID)
+	})
+}
+
+// Submit sequences an operation; reply receives, on the room's goroutine,
+// exactly one ack or error event (it must not block). The ack of a new
+// operation is sent only after it is durable.
+func (r *Room) Submit(sub Submission, reply func(*Event)) {
+	at := r.deps.now()
+	if !r.do(func() { r.submit(sub, nil, reply, at, 0) }) {
+		reply(ErrorEvent(Errorf(CodeUnavailable, "room is closed"), sub.OpID))
+	}
+}
+
+func (r *Room) reject(err error, opID string, reply func(*Event)) {
+	r.deps.metrics.Rejected(ErrorCode(err))
+	reply(ErrorEvent(err, opID))
+}
+
+func (r *Room) submit(sub Submission, older []CommittedOp, reply func(*Event), at time.Time, attempt int) {
+	switch {
+	case r.closing:
+		r.reject(Errorf(CodeUnavailable, "room is closing"), sub.OpID, reply)
+		return
+	case r.resolving && errors.Is(r.resolveCause, ErrRevisionTaken):
+		r.queued = append(r.queued, queuedSubmission{sub, reply, at})
+		return
+	case r.resolving:
+		r.reject(wrap(CodeUnavailable, r.resolveCause, "storage is unavailable; try again"), sub.OpID, reply)
+		return
+	}
+	d, err := r.seq.Propose(sub, older)
+	var need *NeedHistory
+	if errors.As(err, &need) && attempt < 3 {
+		go r.fetchHistory(sub, need, reply, at, attempt)
+		return
+	}
+	if err != nil {
+		r.reject(err, sub.OpID, reply)
+		return
+	}
+	w := waiter{clientID: sub.ClientID, opID: sub.OpID, reply: reply, received: at}
+	if dup := d.Duplicate; dup != nil {
+		if dup.Pending {
+			r.waiters[dup.Revision] = append(r.waiters[dup.Revision], w)
+		} else {
+			reply(&Event{Type: EventAck, Revision: dup.Revision, OpID: sub.OpID, Op: dup.Op})
+		}
+		return
+	}
+	d.Proposal.CreatedAt = r.deps.now()
+	r.deps.metrics.Transformed(d.Proposal.Depth)
+	r.waiters[d.Proposal.Revision] = append(r.waiters[d.Proposal.Revision], w)
+	r.maybeCommit()
+}
+
+// fetchHistory loads from storage the operations a submission based on an
+// old revision must be transformed against, then proposes it again.
+func (r *Room) fetchHistory(sub Submission, need *NeedHistory, reply func(*Event), at time.Time, attempt int) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
+	defer cancel()
+	ops, err := r.deps.store.Ops(ctx, r.info.ID, need.From, need.To-need.From)
+	if err != nil {
+		r.deps.log.Error("load history", "room", LogID(r.info.ID), "from", need.From, "to", need.To, "err", err)
+		err = wrap(CodeUnavailable, err, "storage is unavailable")
+		if !r.do(func() { r.reject(err, sub.OpID, reply) }) {
+			reply(ErrorEvent(err, sub.OpID))
+		}
+		return
+	}
+	if !r.do(func() { r.submit(sub, ops, reply, at, attempt+1) }) {
+		reply(ErrorEvent(Errorf(CodeUnavailable, "room is closed"), sub.OpID))
+	}
+}
+
+// maybeCommit starts a group commit of the pending proposals unless one is
+// running: what arrives meanwhile waits for the next one.
+func (r *Room) maybeCommit() {
+	if r.committing || r.resolving || r.seq.PendingCount() == 0 {
+		return
+	}
+	pending := r.seq.Pending()
+	n := len(pending)
+	if max := r.deps.cfg.MaxBatch; max > 0 && n > max {
+		n = max
+	}
+	ops := make([]CommittedOp, n)
+	for i, p := range pending[:n] {
+		ops[i] = p.CommittedOp
+	}
+	r.committing = true
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
+		defer cancel()
+		start := r.deps.now()
+		err := r.deps.store.AppendOps(ctx, r.info.ID, ops)
+		took := r.deps.now().Sub(start)
+		r.do(func() { r.committed(n, took, err) })
+	}()
+}
+
+// committed handles the outcome of a group commit of n proposals.
+func (r *Room) committed(n int, took time.Duration, err error) {
+	r.committing = false
+	if err == nil {
+		r.deps.metrics.Committed(n, took)
+		r.publish(r.seq.Commit(n))
+		r.maybeCommit()
+		return
+	}
+	r.deps.metrics.CommitFailed()
+	r.deps.log.Warn("group commit failed", "room", LogID(r.info.ID), "ops", n, "head", r.seq.Head(), "err", err)
+	aborted := make([]abortedProposal, 0, r.seq.PendingCount())
+	for _, p := range r.seq.Abort() {
+		aborted = append(aborted, abortedProposal{p: p, waiters: r.waiters[p.Revision]})
+		delete(r.waiters, p.Revision)
+	}
+	r.resolving = true
+	r.resolveCause = err
+	go r.resolve(r.seq.Head(), aborted, err)
+}
+
+// resolve finds out what storage holds after head: the failed commit may
+// have been written after all (its outcome was unknown), or another writer
+// may have taken the revisions. It retries until storage answers.
+func (r *Room) resolve(head int, aborted []abortedProposal, cause error) {
+	backoff := 50 * time.Millisecond
+	for {
+		ops, err := r.loadAfter(head)
+		if err == nil {
+			r.do(func() { r.resolved(aborted, cause, ops) })
+			return
+		}
+		// Those who wait for a commit that certainly failed need not wait for
+		// storage to come back: answer them now, once.
+		if aborted != nil && !errors.Is(cause, ErrRevisionTaken) && definitelyNotCommitted(cause) {
+			a := aborted
+			aborted = nil
+			r.do(func() { r.answerUnavailable(a, cause) })
+		}
+		r.deps.log.Warn("storage unavailable; retrying", "room", LogID(r.info.ID), "err", err, "in", backoff)
+		select {
+		case <-time.After(backoff):
+		case <-r.done:
+			return
+		}
+		backoff = min(backoff*2, 2*time.Second)
+	}
+}
+
+// definitelyNotCommitted reports whether a commit error proves nothing was
+// written: the transaction never reached the database.
+func definitelyNotCommitted(err error) bool {
+	return errors.Is(err, ErrStoreUnreachable)
+}
+
+// ErrStoreUnreachable marks an error where the store could not be reached
+// at all, so nothing was written. Stores wrap connection errors with it.
+var ErrStoreUnreachable = errors.New("store unreachable")
+
+func (r *Room) loadAfter(head int) ([]CommittedOp, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
+	defer cancel()
+	var all []CommittedOp
+	for {
+		ops, err := r.deps.store.Ops(ctx, r.info.ID, head+len(all), 1000)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ops...)
+		if len(ops) < 1000 {
+			return all, nil
+		}
+	}
+}
+
+func (r *Room) answerUnavailable(aborted []abortedProposal, cause error) {
+	err := wrap(CodeUnavailable, cause, "storage is unavailable; the operation was not committed")
+	for _, a := range aborted {
+		for _, w := range a.waiters {
+			r.reject(err, w.opID, w.reply)
+		}
+	}
+}
+
+// resolved applies what storage holds after the head, acknowledges the
+// aborted proposals found there, and proposes again (after a lost race) or
+// refuses (storage failed) the others.
+func (r *Room) resolved(aborted []abortedProposal, cause error, stored []CommittedOp) {
+	r.resolving = false
+	if err := r.seq.Advance(stored); err != nil {
+		r.deps.log.Error("stored history does not apply", "room", LogID(r.info.ID), "err", err)
+		r.answerUnavailable(aborted, err)
+		r.closing = true
+		r.kickAll(Errorf(CodeInternal, "room history is inconsistent"))
+		return
+	}
+	mine := map[int]abortedProposal{}
+	for _, a := range aborted {
+		mine[a.p.Revision] = a
+	}
+	var rest []abortedProposal
+	for _, a := range aborted {
+		if a.p.Revision > r.seq.Head() {
+			rest = append(rest, a)
+		}
+	}
+	for _, op := range stored {
+		p := &Proposal{CommittedOp: op}
+		if a, ok := mine[op.Revision]; ok && sameSubmission(a.p.CommittedOp, op) {
+			p.Selection = a.p.Selection
+			r.waiters[op.Revision] = a.waiters
+		} else if ok {
+			rest = append(rest, a)
+		}
+		r.publish([]*Proposal{p})
+	}
+	sortAborted(rest)
+	if errors.Is(cause, ErrRevisionTaken) {
+		for _, a := range rest {
+			r.repropose(a)
+		}
+	} else {
+		r.answerUnavailable(rest, cause)
+	}
+	queued := r.queued
+	r.queued = nil
+	for _, q := range queued {
+		r.submit(q.sub, nil, q.reply, q.at, 0)
+	}
+	r.maybeCommit()
+}
+
+// repropose sequences an aborted proposal again, after a lost race.
+func (r *Room) repropose(a abortedProposal) {
+	d, err := r.seq.Propose(a.p.sub, nil)
+	if err == nil && d.Proposal == nil {
+		err = Errorf(CodeConflict, "operation was already sequenced")
+	}
+	if err != nil {
+		for _, w := range a.waiters {
+			r.reject(err, w.opID, w.reply)
+		}
+		return
+	}
+	d.Proposal.CreatedAt = r.deps.now()
+	r.waiters[d.Proposal.Revision] = a.waiters
+}
+
+func sameSubmission(a, b CommittedOp) bool {
+	return a.ClientID == b.ClientID && a.OpID == b.OpID && a.Digest == b.Digest && a.BaseRevision == b.BaseRevision
+}
+
+// publish acknowledges committed proposals to their waiters and broadcasts
+// them to the other members, in revision order.
+func (r *Room) publish(done []*Proposal) {
+	if len(done) == 0 {
+		return
+	}
+	now := r.deps.now()
+	for _, p := range done {
+		ws := r.waiters[p.Revision]
+		delete(r.waiters, p.Revision)
+		skip := make(map[string]bool, len(ws)+1)
+		for _, w := range ws {
+			skip[w.clientID] = true
+			w.reply(&Event{Type: EventAck, Revision: p.Revision, OpID: w.opID, Op: p.Op})
+			r.deps.metrics.Acked(now.Sub(w.received))
+		}
+		for id, m := range r.members {
+			switch {
+			case id == p.ClientID && p.Selection != nil:
+				m.selection = copySelection(p.Selection)
+			case m.selection != nil:
+				*m.selection = m.selection.Transform(p.Op)
+			}
+		}
+		ev := &Event{Type: EventOp, Revision: p.Revision, Op: p.Op, ClientID: p.ClientID, Selection: p.Selection}
+		r.broadcastExcept(ev, skip, p.ClientID)
+	}
+	ops := make([]CommittedOp, len(done))
+	for i, p := range done {
+		ops[i] = p.CommittedOp
+	}
+	r.afterCommit(ops)
+}
+
+// broadcast sends ev to every member but one.
+func (r *Room) broadcast(ev *Event, except string) {
+	r.broadcastExcept(ev, nil, except)
+}
+
+func (r *Room) broadcastExcept(ev *Event, skip map[string]bool, except string) {
+	var slow []string
+	for id, p := range r.members {
+		if id == except || skip[id] {
+			continue
+		}
+		if !p.member.Deliver(ev) {
+			slow = append(slow, id)
+		}
+	}
+	for _, id := range slow {
+		if p, ok := r.members[id]; ok {
+			p.member.Kick(Errorf(CodeRateLimited, "connection fell too far behind"))
+			r.removeMember(id)
+		}
+	}
+}
+
+func (r *Room) kickAll(reason *Error) {
+	for id, p := range r.members {
+		p.member.Kick(reason)
+		delete(r.members, id)
+	}
+}
+
+// LogID shortens a room id for logs: ids are capabilities, never logged whole.
+func LogID(id string) string {
+	if len(id) > 8 {
+		return id[:8] + "…"
+	}
+	return id
+}

@@ -1,0 +1,108 @@
+package services
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// afterCommit runs the work that follows a commit off the keystroke path:
+// a snapshot every SnapshotEvery revisions and the cache's window and head.
+func (r *Room) afterCommit(ops []CommittedOp) {
+	if every := r.deps.cfg.SnapshotEvery; every > 0 && r.seq.Head()-r.snapshotRev >= every {
+		r.saveSnapshot(nil)
+	}
+	r.cacheOps = append(r.cacheOps, ops...)
+	r.flushCache()
+}
+
+// saveSnapshot writes the committed content in the background, one snapshot
+// at a time; then runs on the room's goroutine when it is written or failed.
+func (r *Room) saveSnapshot(then func()) {
+	if r.snapshotRun || r.seq.Head() == r.snapshotRev {
+		if then != nil {
+			then()
+		}
+		return
+	}
+	r.snapshotRun = true
+	snap := Snapshot{RoomID: r.info.ID, Revision: r.seq.Head(), Content: r.seq.Content(), CreatedAt: r.deps.now()}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := r.deps.store.SaveSnapshot(ctx, snap)
+		if err != nil {
+			r.deps.log.Warn("save snapshot", "room", LogID(snap.RoomID), "revision", snap.Revision, "err", err)
+		}
+		if !r.do(func() {
+			r.snapshotRun = false
+			if err == nil {
+				r.snapshotRev = max(r.snapshotRev, snap.Revision)
+			}
+			if then != nil {
+				then()
+			}
+		}) && then != nil {
+			then()
+		}
+	}()
+}
+
+// flushCache writes the operations committed since the last flush, and the
+// head at most every CacheHeadEvery, to the cache in the background. A write
+// that fails leaves the cache stale, which readers detect; it is logged.
+func (r *Room) flushCache() {
+	if r.cacheRun || r.deps.cache == nil {
+		r.cacheDirty = r.deps.cache != nil
+		return
+	}
+	ops := r.cacheOps
+	r.cacheOps = nil
+	var head *Head
+	now := r.deps.now()
+	if now.Sub(r.cacheHeadAt) >= r.deps.cfg.CacheHeadEvery || r.closing {
+		head = &Head{Revision: r.seq.Head(), Content: r.seq.Content()}
+		r.cacheHeadAt = now
+	}
+	if len(ops) == 0 && head == nil {
+		return
+	}
+	r.cacheRun, r.cacheDirty = true, false
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		var err error
+		if len(ops) > 0 {
+			err = r.deps.cache.AppendOps(ctx, r.info.ID, ops)
+		}
+		if err == nil && head != nil {
+			err = r.deps.cache.SetHead(ctx, r.info.ID, *head)
+		}
+		if err != nil {
+			r.deps.metrics.Cache("error")
+			r.deps.log.Warn("cache write", "room", LogID(r.info.ID), "err", err)
+		}
+		r.do(func() {
+			r.cacheRun = false
+			if r.cacheDirty || len(r.cacheOps) > 0 {
+				r.flushCache()
+			}
+		})
+	}()
+}
+
+func sortPeers(peers []Peer) {
+	slices.SortFunc(peers, func(a, b Peer) int {
+		switch {
+		case a.ClientID < b.ClientID:
+			return -1
+		case a.ClientID > b.ClientID:
+			return 1
+		}
+		return 0
+	})
+}
+
+func sortAborted(a []abortedProposal) {
+	slices.SortFunc(a, func(x, y abortedProposal) int { return x.p.Revision - y.p.Revision })
+}

@@ -1,0 +1,163 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// State returns the room's metadata with its head revision and content.
+func (r *Room) State(ctx context.Context) (RoomInfo, string, error) {
+	var info RoomInfo
+	var content string
+	err := r.call(ctx, func() {
+		info = r.info
+		info.Revision = r.seq.Head()
+		content = r.seq.Content()
+	})
+	return info, content, err
+}
+
+// ContentAt returns the document as it was at revision rev.
+// Errors: CodeRevisionOutOfRange, CodeUnavailable.
+func (r *Room) ContentAt(ctx context.Context, rev int) (string, error) {
+	var head int
+	var content string
+	if err := r.call(ctx, func() { head, content = r.seq.Head(), r.seq.Content() }); err != nil {
+		return "", err
+	}
+	if rev < 0 || rev > head {
+		return "", Errorf(CodeRevisionOutOfRange, "revision %d is outside 0..%d", rev, head)
+	}
+	if rev == head {
+		return content, nil
+	}
+	snap, err := r.deps.store.Snapshot(ctx, r.info.ID, rev)
+	if err != nil {
+		return "", storeError(err)
+	}
+	ops, err := r.Ops(ctx, snap.Revision, rev-snap.Revision)
+	if err != nil {
+		return "", err
+	}
+	return replay(snap.Content, snap.Revision, ops, rev)
+}
+
+// replay applies ops to content at revision from, up to revision to.
+func replay(content string, from int, ops []CommittedOp, to int) (string, error) {
+	for _, op := range ops {
+		if op.Revision != from+1 || op.Revision > to {
+			break
+		}
+		next, err := op.Op.Apply(content)
+		if err != nil {
+			return "", wrap(CodeInternal, err, "stored revision %d does not apply", op.Revision)
+		}
+		content, from = next, op.Revision
+	}
+	if from != to {
+		return "", Errorf(CodeInternal, "history ends at revision %d, before %d", from, to)
+	}
+	return content, nil
+}
+
+// Ops returns up to limit committed operations after revision from, from
+// memory when the window holds them and from storage otherwise.
+// Errors: CodeRevisionOutOfRange, CodeUnavailable.
+func (r *Room) Ops(ctx context.Context, from, limit int) ([]CommittedOp, error) {
+	var head int
+	var recent []CommittedOp
+	var ok bool
+	if err := r.call(ctx, func() {
+		head = r.seq.Head()
+		if recent, ok = r.seq.Recent(from); ok {
+			recent = append([]CommittedOp(nil), recent[:min(limit, len(recent))]...)
+		}
+	}); err != nil {
+		return nil, err
+	}
+	if from < 0 || from > head {
+		return nil, Errorf(CodeRevisionOutOfRange, "revision %d is outside 0..%d", from, head)
+	}
+	if ok {
+		return recent, nil
+	}
+	ops, err := r.deps.store.Ops(ctx, r.info.ID, from, min(limit, head-from))
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return ops, nil
+}
+
+// Update changes the room's name and/or language, stores it, and tells every
+// member (the sender included) of a new language.
+// Errors: CodeBadMessage, CodeUnavailable.
+func (r *Room) Update(ctx context.Context, clientID string, name, language *string) (RoomInfo, error) {
+	if err := validateRoomFields(name, language, nil); err != nil {
+		return RoomInfo{}, err
+	}
+	info, err := r.deps.store.UpdateRoom(ctx, r.info.ID, name, language)
+	if err != nil {
+		return RoomInfo{}, storeError(err)
+	}
+	err = r.call(ctx, func() {
+		changed := info.Language != r.info.Language
+		info.Revision = r.seq.Head()
+		r.info.Name, r.info.Language, r.info.UpdatedAt = info.Name, info.Language, info.UpdatedAt
+		if changed {
+			r.broadcast(&Event{Type: EventLanguage, Language: info.Language, ClientID: clientID}, "")
+		}
+	})
+	return info, err
+}
+
+// idle reports, on the room's goroutine, whether nothing is going on.
+func (r *Room) idle() bool {
+	return len(r.members) == 0 && r.seq.PendingCount() == 0 && !r.committing && !r.resolving &&
+		len(r.queued) == 0
+}
+
+// Stop closes the room: it refuses new operations, waits for the commits in
+// flight, closes the members' connections, writes a last snapshot and the
+// cache head, and ends the room's goroutine.
+func (r *Room) Stop(ctx context.Context) {
+	_ = r.call(ctx, func() { r.closing = true })
+	for waiting := true; waiting; {
+		var busy bool
+		if err := r.call(ctx, func() { busy = r.committing || r.resolving || r.seq.PendingCount() > 0 }); err != nil || !busy {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			waiting = false
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	saved := make(chan struct{})
+	if r.call(ctx, func() {
+		r.kickAll(Errorf(CodeUnavailable, "server is shutting down"))
+		r.flushCache()
+		r.saveSnapshot(func() { close(saved) })
+	}) == nil {
+		select {
+		case <-saved:
+		case <-ctx.Done():
+		}
+	}
+	r.do(func() { close(r.done) })
+}
+
+// storeError turns a storage failure into a coded error.
+func storeError(err error) error {
+	var coded *Error
+	switch {
+	case errors.As(err, &coded):
+		return err
+	case errors.Is(err, ErrRoomNotFound):
+		return wrap(CodeNotFound, err, "room not found")
+	case errors.Is(err, ErrSnapshotNotFound):
+		return wrap(CodeInternal, err, "no snapshot")
+	default:
+		return wrap(CodeUnavailable, err, "storage is unavailable")
+	}
+}

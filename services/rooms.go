@@ -1,0 +1,426 @@
+package services
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tandem-editor/tandem/ot"
+)
+
+// Config holds the room service's settings.
+type Config struct {
+	Room RoomConfig
+	// IdleTimeout is how long a room with no members stays loaded.
+	IdleTimeout time.Duration
+}
+
+// DefaultConfig returns the settings documented in the README.
+func DefaultConfig() Config {
+	return Config{
+		Room: RoomConfig{
+			Sequencer:      SequencerConfig{Window: 1000, MaxDocumentSize: 1 << 21},
+			MaxClients:     100,
+			MaxBatch:       500,
+			SnapshotEvery:  500,
+			CommitTimeout:  5 * time.Second,
+			CacheHeadEvery: time.Second,
+		},
+		IdleTimeout: time.Minute,
+	}
+}
+
+// Rooms loads rooms on first use, hands them out, and unloads them when
+// idle. It is safe for concurrent use.
+type Rooms struct {
+	deps   *roomDeps
+	cfg    Config
+	mu     sync.Mutex
+	rooms  map[string]*roomEntry // by edit id
+	alias  map[string]string     // read-only id -> edit id
+	closed bool
+	stop   chan struct{}
+	wg     sync.WaitGroup
+}
+
+type roomEntry struct {
+	room     *Room
+	err      error
+	ready    chan struct{}
+	refs     int
+	lastUsed time.Time
+}
+
+// Handle is one user of a loaded room; Release it when done.
+type Handle struct {
+	*Room
+	// ReadOnly is true when the room was opened with its read-only id.
+	ReadOnly bool
+	rooms    *Rooms
+	once     sync.Once
+}
+
+// Release gives the room back; an unused room is unloaded after the idle timeout.
+func (h *Handle) Release() { h.once.Do(func() { h.rooms.release(h.Room.info.ID) }) }
+
+// NewRooms starts the room service. cache may be nil; metrics may be nil.
+func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metrics Metrics) *Rooms {
+	if metrics == nil {
+		metrics = NopMetrics{}
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	rs := &Rooms{
+		deps:  &roomDeps{store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, now: time.Now},
+		cfg:   cfg,
+		rooms: map[string]*roomEntry{},
+		alias: map[string]string{},
+		stop:  make(chan struct{}),
+	}
+	rs.wg.Add(1)
+	go rs.janitor()
+	return rs
+}
+
+// NewRoomID returns a new unguessable id: 128 random bits in hex.
+func NewRoomID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// Create makes a new room with the given content at revision 0.
+// Errors: CodeBadMessage, CodeTooLarge, CodeInvalidOp (content is not
+// valid text), CodeUnavailable.
+func (rs *Rooms) Create(ctx context.Context, name, language, content string) (RoomInfo, error) {
+	if language == "" {
+		language = "plaintext"
+	}
+	if err := validateRoomFields(&name, &language, &content); err != nil {
+		return RoomInfo{}, err
+	}
+	if max := rs.cfg.Room.Sequencer.MaxDocumentSize; max > 0 && ot.UTF16Len(content) > max {
+		return RoomInfo{}, Errorf(CodeTooLarge, "content is longer than %d units", max)
+	}
+	now := rs.deps.now().UTC()
+	info := RoomInfo{ID: NewRoomID(), ReadOnlyID: NewRoomID(), Name: name, Language: language, CreatedAt: now, UpdatedAt: now}
+	if err := rs.deps.store.CreateRoom(ctx, info, content); err != nil {
+		return RoomInfo{}, storeError(err)
+	}
+	return info, nil
+}
+
+// Open returns the room with that edit or read-only id, loading it if needed.
+// Errors: CodeNotFound, CodeUnavailable.
+func (rs *Rooms) Open(ctx context.Context, id string) (*Handle, error) {
+	if !validID(id) {
+		return nil, Errorf(CodeNotFound, "room not found")
+	}
+	rs.mu.Lock()
+	if rs.closed {
+		rs.mu.Unlock()
+		return nil, Errorf(CodeUnavailable, "server is shutting down")
+	}
+	editID := id
+	if e, ok := rs.alias[id]; ok {
+		editID = e
+	}
+	e := rs.rooms[editID]
+	if e == nil {
+		rs.mu.Unlock()
+		info, err := rs.deps.store.Room(ctx, id)
+		if err != nil {
+			return nil, storeError(err)
+		}
+		rs.mu.Lock()
+		if rs.closed {
+			rs.mu.Unlock()
+			return nil, Errorf(CodeUnavailable, "server is shutting down")
+		}
+		if e = rs.rooms[info.ID]; e == nil {
+			e = &roomEntry{ready: make(chan struct{})}
+			rs.rooms[info.ID] = e
+			rs.alias[info.ReadOnlyID] = info.ID
+			e.refs++
+			rs.mu.Unlock()
+			rs.load(e, info)
+			return rs.handle(ctx, e, id)
+		}
+	}
+	e.refs++
+	rs.mu.Unlock()
+	return rs.handle(ctx, e, id)
+}
+
+func (rs *Rooms) handle(ctx context.Context, e *roomEntry, id string) (*Handle, error) {
+	select {
+	case <-e.ready:
+	case <-ctx.Done():
+		rs.releaseEntry(e)
+		return nil, wrap(CodeUnavailable, ctx.Err(), "room did not load in time")
+	}
+	if e.err != nil {
+		rs.releaseEntry(e)
+		return nil, e.err
+	}
+	readOnly := subtle.ConstantTimeCompare([]byte(id), []byte(e.room.info.ID)) != 1
+	return &Handle{Room: e.room, ReadOnly: readOnly, rooms: rs}, nil
+}
+
+// load builds the room's sequencer from its newest state and starts it.
+func (rs *Rooms) load(e *roomEntry, info RoomInfo) {
+	defer close(e.ready)
+	ctx, cancel := context.WithTimeout(context.Background(), rs.cfg.Room.CommitTimeout)
+	defer cancel()
+	seq, snapRev, err := rs.loadSequencer(ctx, info)
+	if err != nil {
+		rs.deps.log.Error("load room", "room", LogID(info.ID), "err", err)
+		e.err = storeError(err)
+		rs.mu.Lock()
+		delete(rs.rooms, info.ID)
+		delete(rs.alias, info.ReadOnlyID)
+		rs.mu.Unlock()
+		return
+	}
+	e.room = newRoom(rs.deps, info, seq, snapRev)
+	rs.deps.metrics.RoomLoaded()
+}
+
+// loadSequencer rebuilds a room's head: from the cache's head when it is not
+// newer than the store's head, else from the newest snapshot; then the
+// operations up to the store's head, from the cache's window when it covers
+// them, else from the store.
+func (rs *Rooms) loadSequencer(ctx context.Context, info RoomInfo) (*Sequencer, int, error) {
+	// When the head comes from the cache, the store's newest snapshot is
+	// unknown: 0 makes the room write one after its next commit.
+	base, fromCache := rs.cachedHead(ctx, info)
+	snapRev := 0
+	if !fromCache {
+		snap, err := rs.deps.store.Snapshot(ctx, info.ID, info.Revision)
+		if err != nil {
+			return nil, 0, err
+		}
+		base = Head{Revision: snap.Revision, Content: snap.Content}
+		snapRev = snap.Revision
+	}
+	window := rs.cfg.Room.Sequencer.Window
+	from := min(base.Revision, max(0, info.Revision-window))
+	ops, err := rs.cachedOps(ctx, info.ID, from, info.Revision)
+	if err != nil {
+		ops, err = rs.loadOps(ctx, info.ID, from, info.Revision)
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	content, err := replay(base.Content, base.Revision, ops[base.Revision-from:], info.Revision)
+	if err != nil {
+		return nil, 0, err
+	}
+	seq, err := NewSequencer(info.Revision, content, ops, rs.cfg.Room.Sequencer)
+	return seq, snapRev, err
+}
+
+func (rs *Rooms) cachedHead(ctx context.Context, info RoomInfo) (Head, bool) {
+	if rs.deps.cache == nil {
+		return Head{}, false
+	}
+	h, err := rs.deps.cache.Head(ctx, info.ID)
+	switch {
+	case errors.Is(err, ErrCacheMiss):
+		rs.deps.metrics.Cache("miss")
+	case err != nil:
+		rs.deps.metrics.Cache("error")
+		rs.deps.log.Warn("cache read", "room", LogID(info.ID), "err", err)
+	case h.Revision > info.Revision || h.Revision < 0:
+		rs.deps.metrics.Cache("stale")
+	default:
+		rs.deps.metrics.Cache("hit")
+		return h, true
+	}
+	return Head{}, false
+}
+
+func (rs *Rooms) cachedOps(ctx context.Context, roomID string, from, to int) ([]CommittedOp, error) {
+	if from == to {
+		return nil, nil
+	}
+	if rs.deps.cache == nil {
+		return nil, ErrCacheMiss
+	}
+	ops, err := rs.deps.cache.Ops(ctx, roomID, from, to)
+	if err == nil && (len(ops) != to-from || ops[0].Revision != from+1) {
+		err = ErrCacheMiss
+	}
+	switch {
+	case err == nil:
+		rs.deps.metrics.Cache("hit")
+	case errors.Is(err, ErrCacheMiss):
+		rs.deps.metrics.Cache("miss")
+	default:
+		rs.deps.metrics.Cache("error")
+	}
+	return ops, err
+}
+
+// loadOps reads the operations in (from, to] from the store, page by page.
+func (rs *Rooms) loadOps(ctx context.Context, roomID string, from, to int) ([]CommittedOp, error) {
+	ops := make([]CommittedOp, 0, to-from)
+	for len(ops) < to-from {
+		page, err := rs.deps.store.Ops(ctx, roomID, from+len(ops), min(5000, to-from-len(ops)))
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 0 {
+			return nil, Errorf(CodeInternal, "history of room ends at %d, before its head %d", from+len(ops), to)
+		}
+		ops = append(ops, page...)
+	}
+	return ops, nil
+}
+
+func (rs *Rooms) release(editID string) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if e := rs.rooms[editID]; e != nil {
+		e.refs--
+		e.lastUsed = rs.deps.now()
+	}
+}
+
+func (rs *Rooms) releaseEntry(e *roomEntry) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	e.refs--
+	e.lastUsed = rs.deps.now()
+}
+
+// janitor unloads rooms nobody has used for the idle timeout.
+func (rs *Rooms) janitor() {
+	defer rs.wg.Done()
+	tick := time.NewTicker(max(rs.cfg.IdleTimeout/4, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-rs.stop:
+			return
+		case <-tick.C:
+			rs.unloadIdle()
+		}
+	}
+}
+
+func (rs *Rooms) unloadIdle() {
+	now := rs.deps.now()
+	var idle []*Room
+	rs.mu.Lock()
+	for id, e := range rs.rooms {
+		if e.room == nil || e.refs > 0 || now.Sub(e.lastUsed) < rs.cfg.IdleTimeout {
+			continue
+		}
+		var quiet bool
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := e.room.call(ctx, func() { quiet = e.room.idle() })
+		cancel()
+		if err != nil || !quiet {
+			continue
+		}
+		delete(rs.rooms, id)
+		delete(rs.alias, e.room.info.ReadOnlyID)
+		idle = append(idle, e.room)
+	}
+	rs.mu.Unlock()
+	for _, r := range idle {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		r.Stop(ctx)
+		cancel()
+		rs.deps.metrics.RoomUnloaded()
+	}
+}
+
+// Loaded is the number of rooms in memory.
+func (rs *Rooms) Loaded() int {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return len(rs.rooms)
+}
+
+// Close stops every room (finishing commits in flight, closing members'
+// connections, writing snapshots) and refuses new opens.
+func (rs *Rooms) Close(ctx context.Context) {
+	rs.mu.Lock()
+	if rs.closed {
+		rs.mu.Unlock()
+		return
+	}
+	rs.closed = true
+	close(rs.stop)
+	var rooms []*Room
+	for _, e := range rs.rooms {
+		if e.room != nil {
+			rooms = append(rooms, e.room)
+		}
+	}
+	rs.rooms = map[string]*roomEntry{}
+	rs.mu.Unlock()
+	rs.wg.Wait()
+	var wg sync.WaitGroup
+	for _, r := range rooms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.Stop(ctx)
+			rs.deps.metrics.RoomUnloaded()
+		}()
+	}
+	wg.Wait()
+}
+
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// validateRoomFields checks the fields of a room that a client may set;
+// nil fields are not checked.
+func validateRoomFields(name, language, content *string) error {
+	if name != nil && (len(*name) > 200 || !utf8.ValidString(*name)) {
+		return Errorf(CodeBadMessage, "name must be valid text of at most 200 bytes")
+	}
+	if language != nil && !validLanguage(*language) {
+		return Errorf(CodeBadMessage, "language must be 1 to 32 characters of a-z, 0-9, +, #, -, _ or .")
+	}
+	if content != nil && !utf8.ValidString(*content) {
+		return Errorf(CodeInvalidOp, "content is not valid text")
+	}
+	return nil
+}
+
+func validLanguage(l string) bool {
+	if len(l) == 0 || len(l) > 32 {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '#' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,368 @@
+package services
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/tandem-editor/tandem/ot"
+)
+
+// Submission is an operation as a client sent it.
+type Submission struct {
+	ClientID  string
+	OpID      string
+	Base      int
+	Op        ot.Operation
+	Selection *ot.Selection
+}
+
+// Digest identifies the submitted operation for id-reuse checks.
+func (s Submission) Digest() string {
+	b, err := s.Op.MarshalJSON()
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// Proposal is a transformed operation the sequencer has placed at the next
+// revision. It is tentative until Commit; Abort withdraws it.
+type Proposal struct {
+	CommittedOp
+	// Selection is the sender's selection transformed like the operation.
+	Selection *ot.Selection
+	// content is the document after the operation.
+	content string
+	// Depth is how many operations it was transformed against.
+	Depth int
+	// sub is the submission as received, kept to propose it again if
+	// another writer takes its revision.
+	sub Submission
+}
+
+// Decision is the sequencer's answer to a submission: either a new Proposal
+// or, for a resubmitted id, the revision the original created.
+type Decision struct {
+	Proposal *Proposal
+	// Duplicate is set when the submission repeats an earlier one; Revision
+	// is the revision it created, Pending whether that is still tentative.
+	Duplicate *Duplicate
+}
+
+// Duplicate describes a resubmission of an operation already sequenced.
+type Duplicate struct {
+	Revision int
+	Pending  bool
+	// Op is the operation as committed (transformed).
+	Op ot.Operation
+}
+
+// NeedHistory is returned by Propose when the submission's base revision is
+// older than the sequencer's window: the caller fetches the operations with
+// revisions in (From, To] from storage and proposes again with them.
+type NeedHistory struct {
+	From, To int
+}
+
+func (e *NeedHistory) Error() string {
+	return fmt.Sprintf("history (%d, %d] is not in memory", e.From, e.To)
+}
+
+// Sequencer is one room's authoritative order of operations. It is pure: no
+// I/O, no clock, no goroutines; its owner (one goroutine) drives it:
+//
+//  1. Propose a submission; a Proposal gets the next revision.
+//  2. Persist proposals (several at once: group commit).
+//  3. Commit(n) after the first n pending proposals are durable, then ack
+//     and broadcast them; or Abort() when persisting failed.
+//
+// Memory is bounded: it keeps the committed content, the newest window of
+// committed operations (with their ids, for resubmission checks) and the
+// pending proposals.
+type Sequencer struct {
+	head       int
+	content    string
+	window     []CommittedOp
+	maxWindow  int
+	pending    []*Proposal
+	ids        map[string]int
+	maxDocSize int
+}
+
+// SequencerConfig bounds a sequencer's memory and its document.
+type SequencerConfig struct {
+	// Window is how many committed operations stay in memory (at least 1).
+	Window int
+	// MaxDocumentSize is the largest document in UTF-16 units (0: no limit).
+	MaxDocumentSize int
+}
+
+// NewSequencer starts a sequencer at revision head with that content and the
+// newest committed operations recent (contiguous, ending at head; may be empty).
+func NewSequencer(head int, content string, recent []CommittedOp, cfg SequencerConfig) (*Sequencer, error) {
+	if cfg.Window < 1 {
+		cfg.Window = 1
+	}
+	s := &Sequencer{head: head, content: content, maxWindow: cfg.Window, ids: map[string]int{}, maxDocSize: cfg.MaxDocumentSize}
+	for i, op := range recent {
+		if op.Revision != head-len(recent)+i+1 {
+			return nil, fmt.Errorf("recent operations are not contiguous up to revision %d", head)
+		}
+	}
+	s.remember(recent)
+	return s, nil
+}
+
+// Head is the committed head revision.
+func (s *Sequencer) Head() int { return s.head }
+
+// Content is the document at the committed head revision.
+func (s *Sequencer) Content() string { return s.content }
+
+// PendingCount is the number of proposals not yet committed or aborted.
+func (s *Sequencer) PendingCount() int { return len(s.pending) }
+
+// Pending returns the proposals not yet committed, oldest first.
+func (s *Sequencer) Pending() []*Proposal { return s.pending }
+
+// WindowStart is the newest revision not in the window: operations with
+// revisions after it are in memory.
+func (s *Sequencer) WindowStart() int { return s.head - len(s.window) }
+
+// Recent returns the committed operations with revisions after from that are
+// in memory, or false if from is older than the window.
+func (s *Sequencer) Recent(from int) ([]CommittedOp, bool) {
+	if from < s.WindowStart() || from > s.head {
+		return nil, false
+	}
+	return s.window[from-s.WindowStart():], true
+}
+
+// Propose sequences a submission after everything committed or pending.
+// older holds committed operations fetched from storage when a previous call
+// returned *NeedHistory; it may be nil otherwise.
+//
+// Errors: *Error with CodeRevisionOutOfRange, CodeInvalidOp, CodeTooLarge or
+// CodeConflict (an id reused for a different operation), or *NeedHistory.
+// On error nothing changes.
+func (s *Sequencer) Propose(sub Submission, older []CommittedOp) (Decision, error) {
+	if sub.Base < 0 || sub.Base > s.head {
+		return Decision{}, Errorf(CodeRevisionOutOfRange, "revision %d is outside 0..%d", sub.Base, s.head)
+	}
+	concurrent, err := s.since(sub.Base, older)
+	if err != nil {
+		return Decision{}, err
+	}
+	digest := sub.Digest()
+	if sub.OpID != "" {
+		if d, err := s.duplicate(sub, digest, concurrent); d != nil || err != nil {
+			return Decision{Duplicate: d}, err
+		}
+	}
+	if sub.Selection != nil {
+		if err := sub.Selection.Validate(sub.Op.TargetLen()); err != nil {
+			return Decision{}, wrap(CodeInvalidOp, err, "selection is outside the document")
+		}
+	}
+	op, sel := sub.Op, copySelection(sub.Selection)
+	for _, c := range concurrent {
+		if op, _, err = ot.Transform(op, c.Op); err != nil {
+			return Decision{}, wrap(CodeInvalidOp, err, "operation does not fit revision %d: %v", sub.Base, err)
+		}
+		if sel != nil {
+			*sel = sel.Transform(c.Op)
+		}
+	}
+	next, err := op.Apply(s.tip())
+	if err != nil {
+		return Decision{}, wrap(CodeInvalidOp, err, "operation does not fit revision %d: %v", sub.Base, err)
+	}
+	if s.maxDocSize > 0 && op.TargetLen() > s.maxDocSize {
+		return Decision{}, Errorf(CodeTooLarge, "document would be %d units long; the limit is %d", op.TargetLen(), s.maxDocSize)
+	}
+	p := &Proposal{
+		CommittedOp: CommittedOp{
+			Revision: s.head + len(s.pending) + 1, Op: op, ClientID: sub.ClientID,
+			OpID: sub.OpID, BaseRevision: sub.Base, Digest: digest,
+		},
+		Selection: sel,
+		content:   next,
+		Depth:     len(concurrent),
+		sub:       sub,
+	}
+	s.pending = append(s.pending, p)
+	if sub.OpID != "" {
+		s.ids[sub.OpID] = p.Revision
+	}
+	return Decision{Proposal: p}, nil
+}
+
+// duplicate reports whether sub repeats an operation sequenced after its
+// base (committed or pending). A reused id with a different base or
+// operation is a CodeConflict error.
+func (s *Sequencer) duplicate(sub Submission, digest string, concurrent []CommittedOp) (*Duplicate, error) {
+	var orig *CommittedOp
+	if rev, ok := s.ids[sub.OpID]; ok && rev > sub.Base {
+		orig = s.at(rev)
+	} else {
+		for i := range concurrent {
+			if concurrent[i].OpID == sub.OpID {
+				orig = &concurrent[i]
+				break
+			}
+		}
+	}
+	if orig == nil {
+		return nil, nil
+	}
+	if orig.BaseRevision != sub.Base || orig.Digest != digest {
+		return nil, Errorf(CodeConflict, "operation id %q was already used for a different operation", sub.OpID)
+	}
+	return &Duplicate{Revision: orig.Revision, Pending: orig.Revision > s.head, Op: orig.Op}, nil
+}
+
+// since returns every operation after revision base, committed and pending,
+// taking what the window lacks from older.
+func (s *Sequencer) since(base int, older []CommittedOp) ([]CommittedOp, error) {
+	var out []CommittedOp
+	start := s.WindowStart()
+	if base < start {
+		need := start - base
+		first := -1
+		for i, op := range older {
+			if op.Revision == base+1 {
+				first = i
+				break
+			}
+		}
+		if first < 0 || len(older)-first < need {
+			return nil, &NeedHistory{From: base, To: start}
+		}
+		out = make([]CommittedOp, 0, need+len(s.window)+len(s.pending))
+		for i, op := range older[first : first+need] {
+			if op.Revision != base+1+i {
+				return nil, &NeedHistory{From: base, To: start}
+			}
+			out = append(out, op)
+		}
+		base = start
+	}
+	w := s.window[base-start:]
+	if len(s.pending) == 0 && out == nil {
+		return w, nil
+	}
+	out = append(out, w...)
+	for _, p := range s.pending {
+		out = append(out, p.CommittedOp)
+	}
+	return out, nil
+}
+
+// at returns the committed or pending operation at revision rev, which must
+// be in the window or pending.
+func (s *Sequencer) at(rev int) *CommittedOp {
+	if rev > s.head {
+		return &s.pending[rev-s.head-1].CommittedOp
+	}
+	return &s.window[rev-s.WindowStart()-1]
+}
+
+// tip is the document after every pending proposal.
+func (s *Sequencer) tip() string {
+	if n := len(s.pending); n > 0 {
+		return s.pending[n-1].content
+	}
+	return s.content
+}
+
+// Commit makes the first n pending proposals committed: they are durable.
+// It returns them, oldest first.
+func (s *Sequencer) Commit(n int) []*Proposal {
+	if n > len(s.pending) {
+		n = len(s.pending)
+	}
+	if n <= 0 {
+		return nil
+	}
+	done := s.pending[:n:n]
+	s.pending = append([]*Proposal(nil), s.pending[n:]...)
+	ops := make([]CommittedOp, n)
+	for i, p := range done {
+		ops[i] = p.CommittedOp
+	}
+	s.head += n
+	s.content = done[n-1].content
+	s.remember(ops)
+	return done
+}
+
+// Abort withdraws every pending proposal: persisting failed, or its outcome
+// is unknown. It returns them, oldest first.
+func (s *Sequencer) Abort() []*Proposal {
+	aborted := s.pending
+	for _, p := range aborted {
+		if p.OpID != "" && s.ids[p.OpID] == p.Revision {
+			delete(s.ids, p.OpID)
+		}
+	}
+	s.pending = nil
+	return aborted
+}
+
+// Advance applies operations that another writer committed (found in
+// storage after a lost race or an unknown commit outcome). It requires no
+// pending proposals and ops continuing the history from the head.
+//
+// Errors: a plain error when the preconditions do not hold or an operation
+// does not apply (the stored history is corrupt).
+func (s *Sequencer) Advance(ops []CommittedOp) error {
+	if len(s.pending) > 0 {
+		return fmt.Errorf("advance with %d pending proposals", len(s.pending))
+	}
+	content := s.content
+	for i, op := range ops {
+		if op.Revision != s.head+i+1 {
+			return fmt.Errorf("advance: revision %d does not follow %d", op.Revision, s.head+i)
+		}
+		next, err := op.Op.Apply(content)
+		if err != nil {
+			return fmt.Errorf("advance: revision %d: %w", op.Revision, err)
+		}
+		content = next
+	}
+	s.head += len(ops)
+	s.content = content
+	s.remember(ops)
+	return nil
+}
+
+// remember appends committed ops to the window and trims it to its size.
+func (s *Sequencer) remember(ops []CommittedOp) {
+	s.window = append(s.window, ops...)
+	for _, op := range ops {
+		if op.OpID != "" {
+			s.ids[op.OpID] = op.Revision
+		}
+	}
+	// Trim with slack so that eviction (a copy) happens once per quarter window.
+	if len(s.window) > s.maxWindow+s.maxWindow/4 {
+		extra := len(s.window) - s.maxWindow
+		for _, op := range s.window[:extra] {
+			if op.OpID != "" && s.ids[op.OpID] == op.Revision {
+				delete(s.ids, op.OpID)
+			}
+		}
+		// Copy so the evicted prefix can be collected.
+		s.window = append(make([]CommittedOp, 0, s.maxWindow+s.maxWindow/4), s.window[extra:]...)
+	}
+}
+
+func copySelection(sel *ot.Selection) *ot.Selection {
+	if sel == nil {
+		return nil
+	}
+	c := ot.Selection{Ranges: append([]ot.Range(nil), sel.Ranges...)}
+	return &c
+}

@@ -1,0 +1,57 @@
+package services
+
+import "context"
+
+// Store is the durable home of rooms, their histories and snapshots. It is
+// the source of truth: an operation is acknowledged only after AppendOps has
+// returned nil for it. Implementations live in repository/ and must pass
+// the conformance suite in repository/storetest.
+//
+// Every method may also return an error wrapping the driver's error when the
+// database is unreachable; callers treat any unlisted error as "unavailable".
+type Store interface {
+	// CreateRoom stores a new room with head revision 0 and its content as
+	// the snapshot of revision 0.
+	CreateRoom(ctx context.Context, room RoomInfo, content string) error
+	// Room finds a room by its edit id or its read-only id.
+	// Returns ErrRoomNotFound.
+	Room(ctx context.Context, id string) (RoomInfo, error)
+	// UpdateRoom changes the name and/or language (nil leaves a field as is).
+	// Returns ErrRoomNotFound.
+	UpdateRoom(ctx context.Context, roomID string, name, language *string) (RoomInfo, error)
+	// AppendOps commits ops, which continue the room's history contiguously
+	// from its head, in one transaction, and moves the room's head revision.
+	// Returns ErrRevisionTaken (nothing written) when a revision exists.
+	AppendOps(ctx context.Context, roomID string, ops []CommittedOp) error
+	// Ops returns up to limit operations with revisions after from, in order.
+	Ops(ctx context.Context, roomID string, from, limit int) ([]CommittedOp, error)
+	// OpByID finds the committed operation the client gave opID.
+	// Returns ErrOpNotFound.
+	OpByID(ctx context.Context, roomID, opID string) (CommittedOp, error)
+	// Snapshot returns the newest snapshot at or before revision.
+	// Returns ErrSnapshotNotFound.
+	Snapshot(ctx context.Context, roomID string, revision int) (Snapshot, error)
+	// SaveSnapshot stores a snapshot; saving one that exists is not an error.
+	SaveSnapshot(ctx context.Context, s Snapshot) error
+	// Ping checks that the store answers.
+	Ping(ctx context.Context) error
+}
+
+// HeadCache keeps each active room's head document and a window of recent
+// operations, so that loading a room reads little from the Store. It is never
+// the source of truth: the room service checks what it returns against the
+// Store's head revision, and treats every error as a miss.
+type HeadCache interface {
+	// Head returns the cached head of a room. Returns ErrCacheMiss.
+	Head(ctx context.Context, roomID string) (Head, error)
+	// SetHead replaces the cached head if h is newer than what is cached.
+	SetHead(ctx context.Context, roomID string, h Head) error
+	// AppendOps adds committed operations to the room's window, which keeps
+	// at most the implementation's window size of the newest revisions.
+	AppendOps(ctx context.Context, roomID string, ops []CommittedOp) error
+	// Ops returns the cached operations after from up to and including to,
+	// contiguous and complete, or ErrCacheMiss if the window does not cover them.
+	Ops(ctx context.Context, roomID string, from, to int) ([]CommittedOp, error)
+	// Ping checks that the cache answers.
+	Ping(ctx context.Context) error
+}
