@@ -2,6 +2,7 @@ package ot_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/tandem-editor/tandem/ot"
@@ -23,6 +24,7 @@ func TestApply(t *testing.T) {
 		{"insert emoji", "ab", build(1, "😀", 1), "a😀b"},
 		{"multi-byte BMP", "héllo", build(1, -1, "e", 3), "hello"},
 		{"replace around emoji", "😀😀😀", build(2, -2, "x", 2), "😀x😀"},
+		{"long ASCII runs", strings.Repeat("a", 17) + "😀" + strings.Repeat("b", 9), build(19, -9, "c"), strings.Repeat("a", 17) + "😀c"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,6 +57,7 @@ func TestApplyErrors(t *testing.T) {
 		{"insert inside emoji", "a😀b", build(2, "x", 2), ot.ErrSurrogateSplit},
 		{"delete second half", "😀", build(1, -1), ot.ErrSurrogateSplit},
 		{"length mismatch wins over split", "a😀b", build(2, 1), ot.ErrBaseLength},
+		{"split after a long ASCII run", strings.Repeat("a", 17) + "😀" + strings.Repeat("b", 9), build(18, -10), ot.ErrSurrogateSplit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

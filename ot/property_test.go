@@ -11,7 +11,8 @@ import (
 
 // alphabet mixes ASCII, multi-byte BMP and non-BMP characters so that
 // surrogate pairs appear in every kind of position.
-var alphabet = []string{"a", "b", "c", " ", "\n", "é", "中", "😀", "𝄞", "\"", "\\"}
+// The long ASCII piece makes runs that cross the eight-byte fast path.
+var alphabet = []string{"a", "b", "c", " ", "\n", "é", "中", "😀", "𝄞", "\"", "\\", "0123456789abcdef"}
 
 func genText(t *rapid.T, label string, maxRunes int) string {
 	parts := rapid.SliceOfN(rapid.SampledFrom(alphabet), 0, maxRunes).Draw(t, label)
