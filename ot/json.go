@@ -92,6 +92,11 @@ func appendJSONString(buf []byte, s string) []byte {
 // absolute value exceeds 2^31, an empty string, or trailing data. It returns
 // ErrInvalidText for a string with invalid UTF-8 or a \u escape that leaves
 // half a surrogate pair (encoding/json would silently turn it into U+FFFD).
+//
+// A string element is always an insert, as in ot.js: ["1"] inserts the text
+// "1". Through encoding/json, "op":null reaches UnmarshalJSON and fails with
+// ErrInvalidOp, but a missing field never does and leaves the zero
+// Operation; callers that require the field must check for it.
 func (o *Operation) UnmarshalJSON(data []byte) error {
 	d := decoder{data: data}
 	op, err := d.operation()

@@ -60,6 +60,7 @@ func TestUnmarshalAccepts(t *testing.T) {
 		{"raw non-BMP", `["😀"]`, build("😀")},
 		{"all simple escapes", `["\"\\\/\b\f\n\r\t\u00e9"]`, build("\"\\/\b\f\n\r\té")},
 		{"largest count", `[2147483648]`, build(1 << 31)},
+		{"a string of digits is an insert, as in ot.js", `["1"]`, build("1")},
 		{"largest delete", `[-2147483648]`, build(-(1 << 31))},
 	}
 	for _, tt := range tests {
