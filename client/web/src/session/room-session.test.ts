@@ -1,0 +1,168 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RoomSession } from './room-session';
+import { EditorBinding } from '../editor/binding';
+import { FakeModel } from '../test/fake-model';
+import { FakeServer } from '../test/fake-server';
+import { makeStore } from '../store/store';
+
+function participant(server: FakeServer, name: string) {
+  const model = new FakeModel();
+  const store = makeStore();
+  let session: RoomSession;
+  const binding = new EditorBinding(model, { onLocalOperation: (op) => session.localOperation(op) });
+  session = new RoomSession({
+    roomId: 'r',
+    name,
+    binding,
+    openSocket: server.open,
+    fetchOps: server.fetchOps,
+    dispatch: store.dispatch,
+    backoff: () => 10,
+  });
+  const type = (offset: number, text: string, del = 0) => model.userEdit([{ rangeOffset: offset, rangeLength: del, text }]);
+  return { model, store, session, binding, type };
+}
+
+async function settle(server: FakeServer) {
+  for (let i = 0; i < 20; i++) {
+    server.flush();
+    await vi.advanceTimersByTimeAsync(50);
+  }
+  server.flush();
+}
+
+describe('RoomSession against an in-memory server', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('loads the document from init and converges on concurrent typing at the same spot', async () => {
+    const server = new FakeServer('hello');
+    const a = participant(server, 'Ann');
+    const b = participant(server, 'Bob');
+    a.session.start();
+    b.session.start();
+    server.flush();
+    expect(a.model.getValue()).toBe('hello');
+    expect(a.store.getState().connection.status).toBe('connected');
+    expect(a.store.getState().participants.order).toEqual([]);
+    expect(b.store.getState().participants.order).toEqual(['c1']);
+    for (const ch of 'xyz') {
+      a.type(5, ch);
+      b.type(5, ch.toUpperCase());
+    }
+    a.type(0, '>');
+    await settle(server);
+    expect(a.model.getValue()).toBe(server.doc);
+    expect(b.model.getValue()).toBe(server.doc);
+    expect(server.doc.startsWith('>hello')).toBe(true);
+    expect(a.session.synchronized && b.session.synchronized).toBe(true);
+    expect(a.session.revision).toBe(server.revision);
+  });
+
+  it('after a drop, resubmits the unacknowledged op verbatim, catches up, and applies nothing twice', async () => {
+    const server = new FakeServer('abc');
+    const a = participant(server, 'Ann');
+    const b = participant(server, 'Bob');
+    a.session.start();
+    b.session.start();
+    server.flush();
+    a.type(3, '1');
+    const sub = server.received.length; // nothing received yet? the op is sent synchronously
+    expect(server.received.at(-1)?.msg.type).toBe('op');
+    const first = server.received.filter((r) => r.msg.type === 'op').at(-1)!.msg;
+    // The server committed it, but the ack is lost with the connection.
+    server.drop(server.conns[0]);
+    a.type(4, '2'); // typed while offline: buffered
+    b.type(0, 'B'); // others keep editing
+    server.flush();
+    await settle(server);
+    const resent = server.received.filter((r) => r.msg.type === 'op' && r.msg.id === first.id);
+    expect(resent).toHaveLength(2);
+    expect(resent[1].msg).toEqual(first); // same revision, op and id
+    expect(sub).toBeGreaterThan(0);
+    expect(server.doc).toBe('Babc12');
+    expect(a.model.getValue()).toBe('Babc12');
+    expect(b.model.getValue()).toBe('Babc12');
+    expect(server.history.filter((h) => h.id === first.id)).toHaveLength(1);
+    expect(a.store.getState().connection).toMatchObject({ status: 'connected', pendingEdits: false });
+  });
+
+  it('a drop before the server received the op: the op is committed on resubmission', async () => {
+    const server = new FakeServer('');
+    const a = participant(server, 'Ann');
+    const b = participant(server, 'Bob');
+    a.session.start();
+    b.session.start();
+    server.flush();
+    server.drop(server.conns[0]);
+    await Promise.resolve();
+    server.accepting = false;
+    a.type(0, 'offline edit');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(a.store.getState().connection.pendingEdits).toBe(true);
+    expect(['reconnecting', 'offline']).toContain(a.store.getState().connection.status);
+    b.type(0, 'remote ');
+    server.flush();
+    server.accepting = true;
+    await settle(server);
+    // Same position, same base revision: the incoming op's insert goes first (ot.js tie-break).
+    expect(server.doc).toBe('offline editremote ');
+    expect(a.model.getValue()).toBe(server.doc);
+    expect(b.model.getValue()).toBe(server.doc);
+  });
+
+  it('dedupes a broadcast that the catch-up fetch already delivered', async () => {
+    const server = new FakeServer('');
+    const a = participant(server, 'Ann');
+    const b = participant(server, 'Bob');
+    a.session.start();
+    b.session.start();
+    server.flush();
+    a.session.dropConnection();
+    await Promise.resolve();
+    b.type(0, 'one ');
+    server.flush();
+    // Reconnect; before init is processed, more edits happen; the fetch and the broadcasts overlap.
+    await vi.advanceTimersByTimeAsync(20);
+    b.type(4, 'two');
+    await settle(server);
+    expect(a.model.getValue()).toBe('one two');
+    expect(a.session.revision).toBe(2);
+  });
+
+  it('resyncs when the server rejects the pending op', async () => {
+    const server = new FakeServer('abc');
+    const a = participant(server, 'Ann');
+    a.session.start();
+    server.flush();
+    // Make the server reject the next op.
+    const open = server.conns[0];
+    a.type(0, 'x');
+    server.history.pop();
+    server.doc = 'abc';
+    open.inbox = [JSON.stringify({ type: 'error', code: 'invalid_op', message: 'nope', id: server.received.at(-1)!.msg.id })];
+    await settle(server);
+    expect(a.model.getValue()).toBe('abc');
+    expect(a.store.getState().connection.notice).toMatch(/rejected/);
+    a.type(3, 'd');
+    await settle(server);
+    expect(server.doc).toBe('abcd');
+  });
+
+  it('undo after a remote edit sends an operation that reverts only own text', async () => {
+    const server = new FakeServer('');
+    const a = participant(server, 'Ann');
+    const b = participant(server, 'Bob');
+    a.session.start();
+    b.session.start();
+    server.flush();
+    a.type(0, 'mine');
+    await settle(server);
+    b.type(0, 'theirs ');
+    await settle(server);
+    expect(a.binding.undo()).toBe(true);
+    await settle(server);
+    expect(server.doc).toBe('theirs ');
+    expect(b.model.getValue()).toBe('theirs ');
+  });
+});
