@@ -1,0 +1,167 @@
+package gormstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/tandem-editor/tandem/repository"
+	"github.com/tandem-editor/tandem/services"
+)
+
+// DefaultDataDir is where the SQLite file goes when Open gets no directory.
+const DefaultDataDir = "data"
+
+// SQLiteFile is the name of the SQLite database inside the data directory.
+const SQLiteFile = "tandem.db"
+
+// Open connects to the database named by databaseURL, checks that it
+// answers and migrates its schema.
+//
+//   - "" opens (creating it if needed) the SQLite file dataDir/tandem.db;
+//     dataDir "" means DefaultDataDir.
+//   - "sqlite:PATH" opens the SQLite file PATH.
+//   - "postgres://..." or "postgresql://..." opens PostgreSQL. connect_timeout
+//     defaults to 5 seconds.
+//
+// A database that does not answer gives an error wrapping
+// services.ErrStoreUnreachable. log receives slow queries, GORM errors and
+// applied migrations; nil discards them.
+func Open(ctx context.Context, databaseURL, dataDir string, log *slog.Logger) (*Store, error) {
+	s, err := connect(databaseURL, dataDir, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open database: %w: %w", services.ErrStoreUnreachable, err)
+	}
+	if err := repository.Migrate(ctx, s.w, log); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return s, nil
+}
+
+// connect builds the store's connection pools without touching the network.
+func connect(databaseURL, dataDir string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg := func(prepare bool) *gorm.Config {
+		return &gorm.Config{
+			Logger: logger.NewSlogLogger(log, logger.Config{
+				SlowThreshold:             200 * time.Millisecond,
+				LogLevel:                  logger.Warn,
+				IgnoreRecordNotFoundError: true,
+				ParameterizedQueries:      true,
+			}),
+			SkipDefaultTransaction: true,
+			DisableAutomaticPing:   true,
+			PrepareStmt:            prepare,
+			PrepareStmtMaxSize:     256,
+			NowFunc:                now,
+		}
+	}
+	switch {
+	case databaseURL == "":
+		if dataDir == "" {
+			dataDir = DefaultDataDir
+		}
+		if err := os.MkdirAll(dataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		return connectSQLite(filepath.Join(dataDir, SQLiteFile), cfg)
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		return connectSQLite(strings.TrimPrefix(databaseURL, "sqlite:"), cfg)
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		return connectPostgres(databaseURL, cfg)
+	default:
+		return nil, fmt.Errorf("database URL: unsupported scheme in %q (want postgres://, postgresql://, sqlite:PATH or empty)", redact(databaseURL))
+	}
+}
+
+// sqlitePragmas make every SQLite connection durable and patient: WAL with
+// a full fsync at each commit, and a wait instead of SQLITE_BUSY.
+const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_time_format=sqlite"
+
+func connectSQLite(path string, cfg func(bool) *gorm.Config) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("database URL: sqlite: needs a file path")
+	}
+	dsn := "file:" + path + "?" + sqlitePragmas
+	w, err := gorm.Open(sqlite.Open(dsn+"&_txlock=immediate"), cfg(true))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	wdb, err := w.DB()
+	if err != nil {
+		return nil, err
+	}
+	// One writer: SQLite allows one at a time, so more would only wait.
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	r, err := gorm.Open(sqlite.Open(dsn+"&_pragma=query_only(1)"), cfg(true))
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	rdb, err := r.DB()
+	if err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	rdb.SetMaxOpenConns(4)
+	rdb.SetMaxIdleConns(4)
+	return &Store{w: w, r: r, pools: []*sql.DB{wdb, rdb}}, nil
+}
+
+func connectPostgres(databaseURL string, cfg func(bool) *gorm.Config) (*Store, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", "5")
+		u.RawQuery = q.Encode()
+	}
+	// pgx caches prepared statements per connection already.
+	db, err := gorm.Open(postgres.Open(u.String()), cfg(false))
+	if err != nil {
+		return nil, fmt.Errorf("open postgres %s: %w", redact(databaseURL), err)
+	}
+	sdb, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sdb.SetMaxOpenConns(16)
+	sdb.SetMaxIdleConns(16)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	sdb.SetConnMaxLifetime(30 * time.Minute)
+	return &Store{w: db, r: db, pools: []*sql.DB{sdb}}, nil
+}
+
+// now is the store's clock: UTC, at the microsecond precision PostgreSQL keeps.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// redact hides the password of a URL for messages.
+func redact(databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,340 @@
+package gormstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/tandem-editor/tandem/models"
+	"github.com/tandem-editor/tandem/ot"
+	"github.com/tandem-editor/tandem/services"
+)
+
+// Store is a services.Store over GORM.
+type Store struct {
+	w     *gorm.DB // writes: one connection on SQLite
+	r     *gorm.DB // reads: w on PostgreSQL, read-only connections on SQLite
+	pools []*sql.DB
+}
+
+var _ services.Store = (*Store)(nil)
+
+// DB returns the GORM handle that writes, for tools and tests.
+func (s *Store) DB() *gorm.DB { return s.w }
+
+// Close closes the connection pools.
+func (s *Store) Close() error {
+	var errs []error
+	for _, p := range s.pools {
+		errs = append(errs, p.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Ping checks that every pool answers.
+func (s *Store) Ping(ctx context.Context) error {
+	for _, p := range s.pools {
+		if err := p.PingContext(ctx); err != nil {
+			return fmt.Errorf("ping database: %w", err)
+		}
+	}
+	return nil
+}
+
+// begin starts a write transaction. Its error wraps
+// services.ErrStoreUnreachable: no transaction, nothing written.
+func (s *Store) begin(ctx context.Context, what string) (*gorm.DB, error) {
+	tx := s.w.WithContext(ctx).Begin()
+	if tx.Error != nil {
+		return nil, fmt.Errorf("%s: begin: %w: %w", what, services.ErrStoreUnreachable, tx.Error)
+	}
+	return tx, nil
+}
+
+// CreateRoom stores the room with head revision 0 and content as its
+// snapshot of revision 0, in one transaction.
+func (s *Store) CreateRoom(ctx context.Context, info services.RoomInfo, content string) error {
+	what := "create room " + info.ID
+	tx, err := s.begin(ctx, what)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	room := models.Room{
+		ID: info.ID, ReadOnlyID: info.ReadOnlyID, Name: info.Name, Language: info.Language,
+		CreatedAt: info.CreatedAt, UpdatedAt: info.UpdatedAt,
+	}
+	if err := tx.Create(&room).Error; err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	snap := models.Snapshot{RoomID: info.ID, Content: content, CreatedAt: room.CreatedAt}
+	if err := tx.Create(&snap).Error; err != nil {
+		return fmt.Errorf("%s: snapshot: %w", what, err)
+	}
+	if err := tx.Commit().Error; err != nil {
+		return fmt.Errorf("%s: commit: %w", what, err)
+	}
+	return nil
+}
+
+// Room finds a room by its edit id or its read-only id.
+// Returns services.ErrRoomNotFound.
+func (s *Store) Room(ctx context.Context, id string) (services.RoomInfo, error) {
+	var row models.Room
+	err := s.r.WithContext(ctx).Where("id = ? OR read_only_id = ?", id, id).Limit(1).Find(&row).Error
+	if err != nil {
+		return services.RoomInfo{}, fmt.Errorf("find room: %w", err)
+	}
+	if row.ID == "" {
+		return services.RoomInfo{}, services.ErrRoomNotFound
+	}
+	return roomInfo(row), nil
+}
+
+// UpdateRoom sets the name and/or language of the room with edit id roomID.
+// Returns services.ErrRoomNotFound.
+func (s *Store) UpdateRoom(ctx context.Context, roomID string, name, language *string) (services.RoomInfo, error) {
+	if name == nil && language == nil {
+		return s.Room(ctx, roomID)
+	}
+	set := map[string]any{"updated_at": now()}
+	if name != nil {
+		set["name"] = *name
+	}
+	if language != nil {
+		set["language"] = *language
+	}
+	res := s.w.WithContext(ctx).Model(&models.Room{}).Where("id = ?", roomID).Updates(set)
+	if res.Error != nil {
+		return services.RoomInfo{}, fmt.Errorf("update room %s: %w", roomID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return services.RoomInfo{}, services.ErrRoomNotFound
+	}
+	var row models.Room
+	if err := s.w.WithContext(ctx).Where("id = ?", roomID).Take(&row).Error; err != nil {
+		return services.RoomInfo{}, fmt.Errorf("update room %s: read back: %w", roomID, err)
+	}
+	return roomInfo(row), nil
+}
+
+func roomInfo(r models.Room) services.RoomInfo {
+	return services.RoomInfo{
+		ID: r.ID, ReadOnlyID: r.ReadOnlyID, Name: r.Name, Language: r.Language,
+		Revision: int(r.HeadRevision), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+// revisionColumns is the column list of AppendOps' INSERT; revisionParams
+// is the number of placeholders per row.
+const (
+	revisionColumns = "INSERT INTO revisions (room_id, revision, operation, client_id, op_id, base_revision, digest, created_at) VALUES "
+	revisionRow     = "(?, ?, ?, ?, ?, ?, ?, ?)"
+	revisionParams  = 8
+	// insertChunk rows per INSERT keep the placeholders (8 per row) under
+	// SQLite's and PostgreSQL's limits.
+	insertChunk = 500
+)
+
+// AppendOps commits ops, which must continue the room's history from its
+// head, in one transaction: it moves rooms.head_revision from the revision
+// before the first op to the last, then inserts the rows.
+//
+// Returns services.ErrRevisionTaken (nothing written) when another writer
+// committed one of the revisions, services.ErrRoomNotFound, and an error
+// wrapping services.ErrStoreUnreachable when the transaction could not begin.
+func (s *Store) AppendOps(ctx context.Context, roomID string, ops []services.CommittedOp) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	first, last := ops[0].Revision, ops[len(ops)-1].Revision
+	for i, op := range ops {
+		if op.Revision != first+i {
+			return services.Errorf(services.CodeInternal, "append ops: revision %d does not follow %d", op.Revision, first+i-1)
+		}
+	}
+	// Encode before the transaction so that it stays short.
+	stamp := now()
+	args := make([]any, 0, len(ops)*revisionParams)
+	for _, op := range ops {
+		js, err := op.Op.MarshalJSON()
+		if err != nil {
+			return fmt.Errorf("append ops room=%s rev=%d: encode: %w", roomID, op.Revision, err)
+		}
+		created := op.CreatedAt
+		if created.IsZero() {
+			created = stamp
+		}
+		args = append(args, roomID, op.Revision, string(js), op.ClientID, op.OpID, op.BaseRevision, op.Digest, created.UTC())
+	}
+
+	what := fmt.Sprintf("append ops room=%s revs=%d..%d", roomID, first, last)
+	tx, err := s.begin(ctx, what)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res := tx.Exec("UPDATE rooms SET head_revision = ?, updated_at = ? WHERE id = ? AND head_revision = ?", last, stamp, roomID, first-1)
+	if res.Error != nil {
+		return fmt.Errorf("%s: move head: %w", what, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return headMismatch(tx, what, roomID, first)
+	}
+	for start := 0; start < len(ops); start += insertChunk {
+		n := min(insertChunk, len(ops)-start)
+		sql := insertSQL(n)
+		if err := tx.Exec(sql, args[start*revisionParams:(start+n)*revisionParams]...).Error; err != nil {
+			if isUniqueViolation(err) {
+				return fmt.Errorf("%s: %w", what, services.ErrRevisionTaken)
+			}
+			return fmt.Errorf("%s: insert: %w", what, err)
+		}
+	}
+	if err := tx.Commit().Error; err != nil {
+		return fmt.Errorf("%s: commit: %w", what, err)
+	}
+	return nil
+}
+
+// headMismatch explains why the head did not move: no such room, a taken
+// revision, or a gap before the first op.
+func headMismatch(tx *gorm.DB, what, roomID string, first int) error {
+	var heads []int64
+	if err := tx.Raw("SELECT head_revision FROM rooms WHERE id = ?", roomID).Scan(&heads).Error; err != nil {
+		return fmt.Errorf("%s: read head: %w", what, err)
+	}
+	switch {
+	case len(heads) == 0:
+		return fmt.Errorf("%s: %w", what, services.ErrRoomNotFound)
+	case int(heads[0]) >= first:
+		return fmt.Errorf("%s: head is %d: %w", what, heads[0], services.ErrRevisionTaken)
+	default:
+		return services.Errorf(services.CodeInternal, "append ops: revision %d does not follow head %d", first, heads[0])
+	}
+}
+
+// insertSQLs caches the INSERT statements of the common batch sizes.
+var insertSQLs = func() [65]string {
+	var a [65]string
+	for n := 1; n < len(a); n++ {
+		a[n] = buildInsertSQL(n)
+	}
+	return a
+}()
+
+func insertSQL(rows int) string {
+	if rows < len(insertSQLs) {
+		return insertSQLs[rows]
+	}
+	return buildInsertSQL(rows)
+}
+
+func buildInsertSQL(rows int) string {
+	var b strings.Builder
+	b.Grow(len(revisionColumns) + rows*(len(revisionRow)+2))
+	b.WriteString(revisionColumns)
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(revisionRow)
+	}
+	return b.String()
+}
+
+// Ops returns up to limit operations with revisions after from, in order.
+func (s *Store) Ops(ctx context.Context, roomID string, from, limit int) ([]services.CommittedOp, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var rows []models.Revision
+	err := s.r.WithContext(ctx).Where("room_id = ? AND revision > ?", roomID, from).
+		Order("revision").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("ops room=%s from=%d: %w", roomID, from, err)
+	}
+	ops := make([]services.CommittedOp, len(rows))
+	for i, r := range rows {
+		if ops[i], err = committedOp(r); err != nil {
+			return nil, err
+		}
+	}
+	return ops, nil
+}
+
+// OpByID finds the committed operation the client gave opID.
+// Returns services.ErrOpNotFound.
+func (s *Store) OpByID(ctx context.Context, roomID, opID string) (services.CommittedOp, error) {
+	if opID == "" {
+		return services.CommittedOp{}, services.ErrOpNotFound
+	}
+	var rows []models.Revision
+	err := s.r.WithContext(ctx).Where("room_id = ? AND op_id = ?", roomID, opID).
+		Order("revision").Limit(1).Find(&rows).Error
+	if err != nil {
+		return services.CommittedOp{}, fmt.Errorf("op room=%s id=%s: %w", roomID, opID, err)
+	}
+	if len(rows) == 0 {
+		return services.CommittedOp{}, services.ErrOpNotFound
+	}
+	return committedOp(rows[0])
+}
+
+func committedOp(r models.Revision) (services.CommittedOp, error) {
+	var op ot.Operation
+	if err := op.UnmarshalJSON([]byte(r.Operation)); err != nil {
+		return services.CommittedOp{}, fmt.Errorf("decode op room=%s rev=%d: %w", r.RoomID, r.Revision, err)
+	}
+	return services.CommittedOp{
+		Revision: int(r.Revision), Op: op, ClientID: r.ClientID, OpID: r.OpID,
+		BaseRevision: int(r.BaseRevision), Digest: r.Digest, CreatedAt: r.CreatedAt.UTC(),
+	}, nil
+}
+
+// Snapshot returns the newest snapshot at or before revision.
+// Returns services.ErrSnapshotNotFound.
+func (s *Store) Snapshot(ctx context.Context, roomID string, revision int) (services.Snapshot, error) {
+	var rows []models.Snapshot
+	err := s.r.WithContext(ctx).Where("room_id = ? AND revision <= ?", roomID, revision).
+		Order("revision DESC").Limit(1).Find(&rows).Error
+	if err != nil {
+		return services.Snapshot{}, fmt.Errorf("snapshot room=%s rev=%d: %w", roomID, revision, err)
+	}
+	if len(rows) == 0 {
+		return services.Snapshot{}, services.ErrSnapshotNotFound
+	}
+	r := rows[0]
+	return services.Snapshot{RoomID: r.RoomID, Revision: int(r.Revision), Content: r.Content, CreatedAt: r.CreatedAt.UTC()}, nil
+}
+
+// SaveSnapshot stores a snapshot unless one exists at its revision.
+// Returns services.ErrRoomNotFound.
+func (s *Store) SaveSnapshot(ctx context.Context, snap services.Snapshot) error {
+	created := snap.CreatedAt
+	if created.IsZero() {
+		created = now()
+	}
+	res := s.w.WithContext(ctx).Exec(
+		"INSERT INTO snapshots (room_id, revision, content, created_at) "+
+			"SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM rooms WHERE id = ?) "+
+			"ON CONFLICT (room_id, revision) DO NOTHING",
+		snap.RoomID, snap.Revision, snap.Content, created.UTC(), snap.RoomID)
+	if res.Error != nil {
+		return fmt.Errorf("save snapshot room=%s rev=%d: %w", snap.RoomID, snap.Revision, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		var n int64
+		if err := s.w.WithContext(ctx).Model(&models.Room{}).Where("id = ?", snap.RoomID).Count(&n).Error; err != nil {
+			return fmt.Errorf("save snapshot room=%s rev=%d: %w", snap.RoomID, snap.Revision, err)
+		}
+		if n == 0 {
+			return services.ErrRoomNotFound
+		}
+	}
+	return nil
+}
