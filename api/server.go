@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
@@ -128,6 +129,12 @@ func (s *Server) App() *fiber.App { return s.app }
 
 // Listen serves on addr until Shutdown.
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Serve serves on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Connections is the number of open WebSocket connections.
+func (s *Server) Connections() int { return s.conns.Len() }
 
 // Shutdown refuses new room sessions, lets the room service finish the
 // commits in flight (their acks are sent) and close every member's socket

@@ -199,12 +199,15 @@ func (s *Sequencer) Propose(sub Submission, older []CommittedOp) (Decision, erro
 	return Decision{Proposal: p}, nil
 }
 
-// duplicate reports whether sub repeats an operation sequenced after its
-// base (committed or pending). A reused id with a different base or
-// operation is a CodeConflict error.
+// duplicate reports whether sub repeats an operation sequenced before (in
+// memory, or after its base in older). A reused id with a different base or
+// operation is a CodeConflict error. Ids older than the window are checked
+// only for submissions based before the window: an id is the client's
+// unguessable name for one operation, so an old id comes back only with its
+// old base.
 func (s *Sequencer) duplicate(sub Submission, digest string, concurrent []CommittedOp) (*Duplicate, error) {
 	var orig *CommittedOp
-	if rev, ok := s.ids[sub.OpID]; ok && rev > sub.Base {
+	if rev, ok := s.ids[sub.OpID]; ok {
 		orig = s.at(rev)
 	} else {
 		for i := range concurrent {
