@@ -46,6 +46,8 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
 func migrate(ctx context.Context, db *gorm.DB, list []Migration, log *slog.Logger) error {
 	db = db.WithContext(ctx)
 	return db.Connection(func(conn *gorm.DB) error {
+		// Every call below starts a new statement on the pinned connection.
+		conn = conn.Session(&gorm.Session{NewDB: true})
 		if conn.Dialector.Name() == "postgres" {
 			if err := conn.Exec("SELECT pg_advisory_lock(?)", migrateLockKey).Error; err != nil {
 				return fmt.Errorf("lock for migration: %w", err)

@@ -5,6 +5,7 @@ package memory
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -44,6 +45,12 @@ func (s *Store) CreateRoom(_ context.Context, info services.RoomInfo, content st
 	defer s.mu.Unlock()
 	if s.failing != nil {
 		return s.failing
+	}
+	if _, taken := s.rooms[info.ID]; taken {
+		return fmt.Errorf("create room %s: id taken", info.ID)
+	}
+	if _, taken := s.readOnly[info.ReadOnlyID]; taken {
+		return fmt.Errorf("create room %s: read-only id taken", info.ID)
 	}
 	info.Revision = 0
 	s.rooms[info.ID] = &room{info: info, snapshots: []services.Snapshot{{RoomID: info.ID, Content: content, CreatedAt: info.CreatedAt}}}
@@ -123,7 +130,8 @@ func (s *Store) Ops(_ context.Context, roomID string, from, limit int) ([]servic
 	if err != nil {
 		return nil, err
 	}
-	if from < 0 || from >= len(r.ops) || limit <= 0 {
+	from = max(from, 0)
+	if from >= len(r.ops) || limit <= 0 {
 		return nil, nil
 	}
 	end := min(len(r.ops), from+limit)
@@ -139,7 +147,7 @@ func (s *Store) OpByID(_ context.Context, roomID, opID string) (services.Committ
 		return services.CommittedOp{}, err
 	}
 	for _, op := range r.ops {
-		if op.OpID == opID {
+		if opID != "" && op.OpID == opID {
 			return op, nil
 		}
 	}

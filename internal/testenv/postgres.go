@@ -1,0 +1,80 @@
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DefaultPostgresURL is the server PostgresURL uses unless TEST_DATABASE_URL is set.
+const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+var postgresProbe probe
+
+// PostgresURL returns a URL of the test server whose search_path is a new,
+// empty schema of this test's own, dropped (with everything in it) when the
+// test ends. It skips or fails t when the server is unreachable.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	base := envOr("TEST_DATABASE_URL", DefaultPostgresURL)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("TEST_DATABASE_URL: %v", err)
+	}
+	postgresProbe.require(t, "PostgreSQL", u.Redacted(), func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, withConnectTimeout(u))
+		if err != nil {
+			return err
+		}
+		defer conn.Close(context.Background())
+		return conn.Ping(ctx)
+	})
+
+	schema := "test_" + randomHex(8)
+	admin(t, u, "CREATE SCHEMA "+schema)
+	t.Cleanup(func() { admin(t, u, "DROP SCHEMA "+schema+" CASCADE") })
+
+	q := u.Query()
+	q.Set("search_path", schema)
+	tu := *u
+	tu.RawQuery = q.Encode()
+	return tu.String()
+}
+
+// admin runs one statement on the base database.
+func admin(t testing.TB, u *url.URL, sql string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, withConnectTimeout(u))
+	if err != nil {
+		t.Fatalf("connect to PostgreSQL for %q: %v", sql, err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+func withConnectTimeout(u *url.URL) string {
+	q := u.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", "2")
+	}
+	c := *u
+	c.RawQuery = q.Encode()
+	return c.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,44 @@
+package gormstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tandem-editor/tandem/internal/testenv"
+	"github.com/tandem-editor/tandem/repository/gormstore"
+	"github.com/tandem-editor/tandem/repository/storetest"
+	"github.com/tandem-editor/tandem/services"
+)
+
+// openSQLite opens a store on a new SQLite file in t's temporary directory.
+func openSQLite(t testing.TB) *gormstore.Store {
+	t.Helper()
+	return open(t, "", t.TempDir())
+}
+
+// openPostgres opens a store on a new schema of the test PostgreSQL server.
+func openPostgres(t testing.TB) *gormstore.Store {
+	t.Helper()
+	return open(t, testenv.PostgresURL(t), "")
+}
+
+func open(t testing.TB, databaseURL, dataDir string) *gormstore.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := gormstore.Open(ctx, databaseURL, dataDir, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestSQLiteConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) services.Store { return openSQLite(t) })
+}
+
+func TestPostgresConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) services.Store { return openPostgres(t) })
+}

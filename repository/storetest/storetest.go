@@ -1,0 +1,595 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tandem-editor/tandem/ot"
+	"github.com/tandem-editor/tandem/services"
+)
+
+// Run runs the suite; newStore returns a new, empty store for each subtest.
+func Run(t *testing.T, newStore func(t *testing.T) services.Store) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s services.Store)
+	}{
+		{"CreateAndFind", testCreateAndFind},
+		{"CreateTaken", testCreateTaken},
+		{"NotFound", testNotFound},
+		{"UpdateRoom", testUpdateRoom},
+		{"AppendContiguous", testAppendContiguous},
+		{"AppendTakenRevision", testAppendTaken},
+		{"AppendNotContiguous", testAppendNotContiguous},
+		{"AppendConcurrent", testAppendConcurrent},
+		{"OpsPaging", testOpsPaging},
+		{"OpByID", testOpByID},
+		{"Snapshots", testSnapshots},
+		{"SaveSnapshotIdempotent", testSaveSnapshotIdempotent},
+		{"RoundTrip", testRoundTrip},
+		{"RoomsAreSeparate", testRoomsAreSeparate},
+		{"Ping", testPing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
+	}
+}
+
+// at is a timestamp at the precision stores keep.
+func at(sec int) time.Time {
+	return time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC).Add(time.Duration(sec) * time.Second)
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// newRoom creates a room with content "hello" and returns its info.
+func newRoom(t *testing.T, s services.Store, id string) services.RoomInfo {
+	t.Helper()
+	info := services.RoomInfo{
+		ID: id, ReadOnlyID: "ro-" + id, Name: "Room " + id, Language: "go",
+		CreatedAt: at(0), UpdatedAt: at(0),
+	}
+	if err := s.CreateRoom(ctx(t), info, "hello"); err != nil {
+		t.Fatalf("CreateRoom(%s): %v", id, err)
+	}
+	return info
+}
+
+// insertOps returns n operations continuing from revision head, each
+// inserting one letter into a document of length head+5 ("hello" plus one
+// letter per revision).
+func insertOps(head, n int, client string) []services.CommittedOp {
+	ops := make([]services.CommittedOp, n)
+	for i := range ops {
+		rev := head + i + 1
+		var op ot.Operation
+		op.Retain(rev - 1 + 5).Insert(string(rune('a' + rev%26)))
+		ops[i] = services.CommittedOp{
+			Revision: rev, Op: op, ClientID: client,
+			OpID: fmt.Sprintf("%s-%d", client, rev), BaseRevision: rev - 1,
+			Digest: fmt.Sprintf("d%d", rev), CreatedAt: at(rev),
+		}
+	}
+	return ops
+}
+
+func append_(t *testing.T, s services.Store, room string, ops []services.CommittedOp) {
+	t.Helper()
+	if err := s.AppendOps(ctx(t), room, ops); err != nil {
+		t.Fatalf("AppendOps(%s, revs %d..%d): %v", room, ops[0].Revision, ops[len(ops)-1].Revision, err)
+	}
+}
+
+func allOps(t *testing.T, s services.Store, room string) []services.CommittedOp {
+	t.Helper()
+	ops, err := s.Ops(ctx(t), room, 0, 1<<20)
+	if err != nil {
+		t.Fatalf("Ops(%s): %v", room, err)
+	}
+	return ops
+}
+
+func head(t *testing.T, s services.Store, room string) int {
+	t.Helper()
+	info, err := s.Room(ctx(t), room)
+	if err != nil {
+		t.Fatalf("Room(%s): %v", room, err)
+	}
+	return info.Revision
+}
+
+// equalOp reports how got differs from want, or "".
+func equalOp(got, want services.CommittedOp) string {
+	switch {
+	case got.Revision != want.Revision:
+		return fmt.Sprintf("revision %d, want %d", got.Revision, want.Revision)
+	case !got.Op.Equal(want.Op):
+		return fmt.Sprintf("rev %d: op %v, want %v", want.Revision, got.Op, want.Op)
+	case got.ClientID != want.ClientID, got.OpID != want.OpID, got.BaseRevision != want.BaseRevision, got.Digest != want.Digest:
+		return fmt.Sprintf("rev %d: (client, op id, base, digest) = (%q, %q, %d, %q), want (%q, %q, %d, %q)", want.Revision,
+			got.ClientID, got.OpID, got.BaseRevision, got.Digest, want.ClientID, want.OpID, want.BaseRevision, want.Digest)
+	case !got.CreatedAt.Equal(want.CreatedAt):
+		return fmt.Sprintf("rev %d: created at %v, want %v", want.Revision, got.CreatedAt, want.CreatedAt)
+	}
+	return ""
+}
+
+func requireOps(t *testing.T, got, want []services.CommittedOp) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d ops, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if d := equalOp(got[i], want[i]); d != "" {
+			t.Fatalf("op %d: %s", i, d)
+		}
+	}
+}
+
+func requireRoom(t *testing.T, got, want services.RoomInfo) {
+	t.Helper()
+	if got.ID != want.ID || got.ReadOnlyID != want.ReadOnlyID || got.Name != want.Name ||
+		got.Language != want.Language || got.Revision != want.Revision || !got.CreatedAt.Equal(want.CreatedAt) {
+		t.Fatalf("room = %+v, want %+v", got, want)
+	}
+}
+
+func testCreateAndFind(t *testing.T, s services.Store) {
+	want := newRoom(t, s, "r1")
+	for _, id := range []string{want.ID, want.ReadOnlyID} {
+		t.Run(id, func(t *testing.T) {
+			got, err := s.Room(ctx(t), id)
+			if err != nil {
+				t.Fatalf("Room(%s): %v", id, err)
+			}
+			requireRoom(t, got, want)
+			if !got.UpdatedAt.Equal(want.UpdatedAt) {
+				t.Errorf("UpdatedAt = %v, want %v", got.UpdatedAt, want.UpdatedAt)
+			}
+		})
+	}
+	snap, err := s.Snapshot(ctx(t), want.ID, 0)
+	if err != nil {
+		t.Fatalf("Snapshot(0): %v", err)
+	}
+	if snap.RoomID != want.ID || snap.Revision != 0 || snap.Content != "hello" {
+		t.Errorf("Snapshot(0) = %+v, want room %s revision 0 content %q", snap, want.ID, "hello")
+	}
+}
+
+func testNotFound(t *testing.T, s services.Store) {
+	newRoom(t, s, "r1")
+	name := "x"
+	tests := []struct {
+		name string
+		call func() error
+		want error
+	}{
+		{"Room", func() error { _, err := s.Room(ctx(t), "nope"); return err }, services.ErrRoomNotFound},
+		{"UpdateRoom", func() error { _, err := s.UpdateRoom(ctx(t), "nope", &name, nil); return err }, services.ErrRoomNotFound},
+		{"AppendOps", func() error { return s.AppendOps(ctx(t), "nope", insertOps(0, 1, "c")) }, services.ErrRoomNotFound},
+		{"OpByID", func() error { _, err := s.OpByID(ctx(t), "r1", "nope"); return err }, services.ErrOpNotFound},
+		{"OpByID empty id", func() error { _, err := s.OpByID(ctx(t), "r1", ""); return err }, services.ErrOpNotFound},
+		{"Snapshot before 0", func() error { _, err := s.Snapshot(ctx(t), "r1", -1); return err }, services.ErrSnapshotNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.call(); !errors.Is(got, tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	t.Run("OpByID unknown room", func(t *testing.T) {
+		_, err := s.OpByID(ctx(t), "nope", "x")
+		if !errors.Is(err, services.ErrOpNotFound) && !errors.Is(err, services.ErrRoomNotFound) {
+			t.Fatalf("got %v, want ErrOpNotFound or ErrRoomNotFound", err)
+		}
+	})
+	t.Run("Snapshot unknown room", func(t *testing.T) {
+		_, err := s.Snapshot(ctx(t), "nope", 0)
+		if !errors.Is(err, services.ErrSnapshotNotFound) && !errors.Is(err, services.ErrRoomNotFound) {
+			t.Fatalf("got %v, want ErrSnapshotNotFound or ErrRoomNotFound", err)
+		}
+	})
+	t.Run("SaveSnapshot unknown room", func(t *testing.T) {
+		err := s.SaveSnapshot(ctx(t), services.Snapshot{RoomID: "nope", Revision: 1, Content: "x", CreatedAt: at(1)})
+		if !errors.Is(err, services.ErrRoomNotFound) {
+			t.Fatalf("got %v, want ErrRoomNotFound", err)
+		}
+	})
+}
+
+func testUpdateRoom(t *testing.T, s services.Store) {
+	want := newRoom(t, s, "r1")
+	name, lang := "Renamed", "typescript"
+	tests := []struct {
+		name           string
+		setName, setLg *string
+	}{
+		{"name", &name, nil},
+		{"language", nil, &lang},
+		{"nothing", nil, nil},
+		{"both", &name, &lang},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.setName != nil {
+				want.Name = *tt.setName
+			}
+			if tt.setLg != nil {
+				want.Language = *tt.setLg
+			}
+			got, err := s.UpdateRoom(ctx(t), want.ID, tt.setName, tt.setLg)
+			if err != nil {
+				t.Fatalf("UpdateRoom: %v", err)
+			}
+			requireRoom(t, got, want)
+			if got.UpdatedAt.Before(want.UpdatedAt) {
+				t.Errorf("UpdatedAt = %v, before %v", got.UpdatedAt, want.UpdatedAt)
+			}
+			stored, err := s.Room(ctx(t), want.ID)
+			if err != nil {
+				t.Fatalf("Room: %v", err)
+			}
+			requireRoom(t, stored, want)
+		})
+	}
+}
+
+func testAppendContiguous(t *testing.T, s services.Store) {
+	newRoom(t, s, "r1")
+	want := insertOps(0, 5, "c1")
+	append_(t, s, "r1", want[:3])
+	append_(t, s, "r1", want[3:4])
+	append_(t, s, "r1", want[4:])
+	if err := s.AppendOps(ctx(t), "r1", nil); err != nil {
+		t.Fatalf("AppendOps(nil): %v", err)
+	}
+	if got := head(t, s, "r1"); got != 5 {
+		t.Fatalf("head = %d, want 5", got)
+	}
+	requireOps(t, allOps(t, s, "r1"), want)
+}
+
+func testAppendTaken(t *testing.T, s services.Store) {
+	newRoom(t, s, "r1")
+	want := insertOps(0, 3, "c1")
+	append_(t, s, "r1", want)
+	tests := []struct {
+		name  string
+		batch []services.CommittedOp
+	}{
+		{"last revision", insertOps(2, 1, "c2")},
+		{"batch overlapping the head", insertOps(2, 3, "c2")},
+		{"revision 1", insertOps(0, 2, "c2")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.AppendOps(ctx(t), "r1", tt.batch)
+			if !errors.Is(err, services.ErrRevisionTaken) {
+				t.Fatalf("AppendOps = %v, want ErrRevisionTaken", err)
+			}
+			if got := head(t, s, "r1"); got != 3 {
+				t.Fatalf("head = %d, want 3", got)
+			}
+			requireOps(t, allOps(t, s, "r1"), want)
+		})
+	}
+	next := insertOps(3, 1, "c3")
+	append_(t, s, "r1", next)
+	requireOps(t, allOps(t, s, "r1"), append(want, next...))
+}
+
+func testAppendNotContiguous(t *testing.T, s services.Store) {
+	newRoom(t, s, "r1")
+	want := insertOps(0, 2, "c1")
+	append_(t, s, "r1", want)
+	gapInBatch := insertOps(2, 3, "c2")
+	gapInBatch = append(gapInBatch[:1], gapInBatch[2])
+	tests := []struct {
+		name  string
+		batch []services.CommittedOp
+	}{
+		{"gap after head", insertOps(3, 1, "c2")},
+		{"gap inside batch", gapInBatch},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.AppendOps(ctx(t), "r1", tt.batch)
+			if err == nil || errors.Is(err, services.ErrRevisionTaken) {
+				t.Fatalf("AppendOps = %v, want an error other than ErrRevisionTaken", err)
+			}
+			if got := head(t, s, "r1"); got != 2 {
+				t.Fatalf("head = %d, want 2", got)
+			}
+			requireOps(t, allOps(t, s, "r1"), want)
+		})
+	}
+}
+
+// testAppendConcurrent races writers for the same revisions: each reads the
+// head and appends a batch after it, retrying on ErrRevisionTaken. Exactly
+// one batch must win each revision, and whole batches win or lose.
+func testAppendConcurrent(t *testing.T, s services.Store) {
+	newRoom(t, s, "r1")
+	const writers, target = 6, 120
+	var (
+		mu  sync.Mutex
+		won = map[int]services.CommittedOp{}
+		wg  sync.WaitGroup
+	)
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := fmt.Sprintf("w%d", w)
+			for attempt := 0; ; attempt++ {
+				info, err := s.Room(ctx(t), "r1")
+				if err != nil {
+					errs <- err
+					return
+				}
+				if info.Revision >= target {
+					return
+				}
+				batch := insertOps(info.Revision, 1+(w+attempt)%4, fmt.Sprintf("%s-a%d", client, attempt))
+				err = s.AppendOps(ctx(t), "r1", batch)
+				switch {
+				case errors.Is(err, services.ErrRevisionTaken):
+					continue
+				case err != nil:
+					errs <- fmt.Errorf("writer %d: %w", w, err)
+					return
+				}
+				mu.Lock()
+				for _, op := range batch {
+					if prev, ok := won[op.Revision]; ok {
+						errs <- fmt.Errorf("revision %d won by %s and %s", op.Revision, prev.ClientID, op.ClientID)
+					}
+					won[op.Revision] = op
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if t.Failed() {
+		return
+	}
+	got := allOps(t, s, "r1")
+	h := head(t, s, "r1")
+	if len(got) != h || len(won) != h || h < target {
+		t.Fatalf("head %d, %d ops stored, %d won; want equal and >= %d", h, len(got), len(won), target)
+	}
+	for i, op := range got {
+		if op.Revision != i+1 {
+			t.Fatalf("op %d has revision %d: history not contiguous", i, op.Revision)
+		}
+		if d := equalOp(op, won[op.Revision]); d != "" {
+			t.Fatalf("stored op differs from the winner: %s", d)
+		}
+	}
+}
+
+func testOpsPaging(t *testing.T, s services.Store) {
+	newRoom(t, s, "r1")
+	all := insertOps(0, 25, "c1")
+	append_(t, s, "r1", all)
+	tests := []struct {
+		from, limit int
+		want        []services.CommittedOp
+	}{
+		{0, 10, all[:10]},
+		{10, 10, all[10:20]},
+		{20, 10, all[20:]},
+		{24, 1, all[24:]},
+		{25, 10, nil},
+		{30, 10, nil},
+		{5, 0, nil},
+		{0, 1000, all},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("from=%d,limit=%d", tt.from, tt.limit), func(t *testing.T) {
+			got, err := s.Ops(ctx(t), "r1", tt.from, tt.limit)
+			if err != nil {
+				t.Fatalf("Ops: %v", err)
+			}
+			requireOps(t, got, tt.want)
+		})
+	}
+}
+
+func testOpByID(t *testing.T, s services.Store) {
+	newRoom(t, s, "r1")
+	newRoom(t, s, "r2")
+	ops := insertOps(0, 4, "c1")
+	ops[1].OpID = ""
+	append_(t, s, "r1", ops)
+	for _, want := range []services.CommittedOp{ops[0], ops[2], ops[3]} {
+		got, err := s.OpByID(ctx(t), "r1", want.OpID)
+		if err != nil {
+			t.Fatalf("OpByID(%s): %v", want.OpID, err)
+		}
+		if d := equalOp(got, want); d != "" {
+			t.Fatal(d)
+		}
+	}
+	if _, err := s.OpByID(ctx(t), "r2", ops[0].OpID); !errors.Is(err, services.ErrOpNotFound) {
+		t.Fatalf("OpByID in another room = %v, want ErrOpNotFound", err)
+	}
+}
+
+func testSnapshots(t *testing.T, s services.Store) {
+	newRoom(t, s, "r1")
+	append_(t, s, "r1", insertOps(0, 30, "c1"))
+	for _, rev := range []int{20, 10} {
+		snap := services.Snapshot{RoomID: "r1", Revision: rev, Content: fmt.Sprintf("content %d", rev), CreatedAt: at(rev)}
+		if err := s.SaveSnapshot(ctx(t), snap); err != nil {
+			t.Fatalf("SaveSnapshot(%d): %v", rev, err)
+		}
+	}
+	tests := []struct{ at, want int }{{0, 0}, {5, 0}, {10, 10}, {15, 10}, {20, 20}, {29, 20}, {1000, 20}}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.at), func(t *testing.T) {
+			got, err := s.Snapshot(ctx(t), "r1", tt.at)
+			if err != nil {
+				t.Fatalf("Snapshot(%d): %v", tt.at, err)
+			}
+			wantContent := fmt.Sprintf("content %d", tt.want)
+			if tt.want == 0 {
+				wantContent = "hello"
+			}
+			if got.RoomID != "r1" || got.Revision != tt.want || got.Content != wantContent {
+				t.Fatalf("Snapshot(%d) = %+v, want revision %d content %q", tt.at, got, tt.want, wantContent)
+			}
+			if tt.want != 0 && !got.CreatedAt.Equal(at(tt.want)) {
+				t.Fatalf("CreatedAt = %v, want %v", got.CreatedAt, at(tt.want))
+			}
+		})
+	}
+}
+
+func testSaveSnapshotIdempotent(t *testing.T, s services.Store) {
+	newRoom(t, s, "r1")
+	append_(t, s, "r1", insertOps(0, 3, "c1"))
+	first := services.Snapshot{RoomID: "r1", Revision: 3, Content: "first", CreatedAt: at(3)}
+	for _, snap := range []services.Snapshot{first, first, {RoomID: "r1", Revision: 3, Content: "second", CreatedAt: at(4)}} {
+		if err := s.SaveSnapshot(ctx(t), snap); err != nil {
+			t.Fatalf("SaveSnapshot(%+v): %v", snap, err)
+		}
+	}
+	got, err := s.Snapshot(ctx(t), "r1", 3)
+	if err != nil {
+		t.Fatalf("Snapshot: %v", err)
+	}
+	if got.Content != "first" {
+		t.Fatalf("content = %q, want the first saved %q", got.Content, "first")
+	}
+}
+
+// testRoundTrip stores text that trips encodings: non-BMP characters,
+// combining marks, escapes, JSON's special characters.
+func testRoundTrip(t *testing.T, s services.Store) {
+	texts := []string{
+		"😀", "𝄞 clef", "e\u0301", "👩‍👩‍👧", "\u2028\u2029", "\"quoted\" \\ back/slash",
+		"tab\tnew\nline\r", "\x01\x1f", "中文 日本語 한국어", "\uFEFFbom", "\U0010FFFF",
+	}
+	content := "snap 😀 𝄞 \u2028 中文 \"q\" \\"
+	info := services.RoomInfo{ID: "r😀", ReadOnlyID: "ro-𝄞", Name: "Ünïcödé 😀", Language: "日本語", CreatedAt: at(0), UpdatedAt: at(1)}
+	if err := s.CreateRoom(ctx(t), info, content); err != nil {
+		t.Fatalf("CreateRoom: %v", err)
+	}
+	got, err := s.Room(ctx(t), info.ReadOnlyID)
+	if err != nil {
+		t.Fatalf("Room: %v", err)
+	}
+	requireRoom(t, got, info)
+
+	var want []services.CommittedOp
+	length := len16(content)
+	for i, text := range texts {
+		var op ot.Operation
+		op.Retain(length).Insert(text)
+		if i%2 == 1 {
+			op = ot.Operation{}
+			op.Insert(text).Retain(length)
+		}
+		want = append(want, services.CommittedOp{
+			Revision: i + 1, Op: op, ClientID: "client-" + text, OpID: "op-" + text,
+			BaseRevision: i, Digest: "sha256:" + text, CreatedAt: at(i),
+		})
+		length += len16(text)
+	}
+	append_(t, s, info.ID, want)
+	requireOps(t, allOps(t, s, info.ID), want)
+	for _, w := range want {
+		op, err := s.OpByID(ctx(t), info.ID, w.OpID)
+		if err != nil {
+			t.Fatalf("OpByID(%q): %v", w.OpID, err)
+		}
+		if d := equalOp(op, w); d != "" {
+			t.Fatal(d)
+		}
+	}
+	snap, err := s.Snapshot(ctx(t), info.ID, 0)
+	if err != nil {
+		t.Fatalf("Snapshot: %v", err)
+	}
+	if snap.Content != content {
+		t.Fatalf("snapshot content = %q, want %q", snap.Content, content)
+	}
+	if !snap.CreatedAt.Equal(info.CreatedAt) {
+		t.Fatalf("snapshot CreatedAt = %v, want the room's %v", snap.CreatedAt, info.CreatedAt)
+	}
+}
+
+// len16 is the length of s in UTF-16 code units, ot's unit.
+func len16(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n
+}
+
+func testRoomsAreSeparate(t *testing.T, s services.Store) {
+	newRoom(t, s, "r1")
+	newRoom(t, s, "r2")
+	a, b := insertOps(0, 3, "a"), insertOps(0, 2, "b")
+	append_(t, s, "r1", a)
+	append_(t, s, "r2", b)
+	requireOps(t, allOps(t, s, "r1"), a)
+	requireOps(t, allOps(t, s, "r2"), b)
+	if got := head(t, s, "r2"); got != 2 {
+		t.Fatalf("head of r2 = %d, want 2", got)
+	}
+}
+
+func testPing(t *testing.T, s services.Store) {
+	if err := s.Ping(ctx(t)); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}
+
+func testCreateTaken(t *testing.T, s services.Store) {
+	want := newRoom(t, s, "r1")
+	newRoom(t, s, "r2")
+	tests := []struct {
+		name string
+		info services.RoomInfo
+	}{
+		{"id", services.RoomInfo{ID: "r1", ReadOnlyID: "other", Name: "dup", CreatedAt: at(5), UpdatedAt: at(5)}},
+		{"read-only id", services.RoomInfo{ID: "r3", ReadOnlyID: "ro-r2", Name: "dup", CreatedAt: at(5), UpdatedAt: at(5)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.CreateRoom(ctx(t), tt.info, "dup"); err == nil {
+				t.Fatal("CreateRoom succeeded, want an error")
+			}
+			got, err := s.Room(ctx(t), "r1")
+			if err != nil {
+				t.Fatalf("Room: %v", err)
+			}
+			requireRoom(t, got, want)
+			if _, err := s.Room(ctx(t), "r3"); !errors.Is(err, services.ErrRoomNotFound) {
+				t.Fatalf("Room(r3) = %v, want ErrRoomNotFound", err)
+			}
+		})
+	}
+}
