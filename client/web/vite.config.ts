@@ -1,11 +1,17 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
 
 const api = process.env.TANDEM_API ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   plugins: [react()],
+  resolve: {
+    // Monaco's package exports hide its ESM tree; src/monaco/setup.ts imports
+    // a chosen subset of it through this alias.
+    alias: { 'monaco-esm': fileURLToPath(new URL('./node_modules/monaco-editor/esm/vs', import.meta.url)) },
+  },
   build: {
     outDir: 'dist',
     // scripts/keep.mjs re-creates dist/.keep (needed by go:embed on a clean clone).

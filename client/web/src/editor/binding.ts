@@ -213,12 +213,12 @@ export class EditorBinding {
       um.add(op.invert(this.doc));
       this.writeModel(op);
       this.lastEditAt = 0;
-      this.events.onLocalOperation(op);
       if (this.view) {
         const caret = this.model.getPositionAt(caretAfter(op));
         this.view.setSelections([{ anchor: caret, head: caret }]);
         this.view.revealOffset(caret);
       }
+      this.events.onLocalOperation(op);
       this.repairIfDiverged();
     };
     if (kind === 'undo') um.performUndo(apply);

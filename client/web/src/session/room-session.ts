@@ -56,6 +56,8 @@ export interface SessionDeps {
   dispatch(action: UnknownAction): void;
   /** Milliseconds before reconnect attempt n (0-based). */
   backoff?(attempt: number): number;
+  /** Called after every init, once the document is loaded. */
+  onInit?(info: { readOnly: boolean }): void;
   /** Reports whether the room still exists after repeated socket failures. */
   roomExists?(roomId: string): Promise<boolean>;
 }
@@ -139,6 +141,15 @@ export class RoomSession {
       this.selectionTimer = null;
       this.sendSelection();
     }, SELECTION_THROTTLE_MS);
+  }
+
+  /** Reconnects under a new display name (pending edits are resubmitted as after any drop). */
+  rename(name: string): void {
+    if (name === this.deps.name) return;
+    this.deps.name = name;
+    this.socket?.close();
+    this.onDisconnected();
+    this.reconnectNow();
   }
 
   changeLanguage(language: string): void {
@@ -295,6 +306,7 @@ export class RoomSession {
     this.lastSentSelection = '';
     this.sendSelection();
     this.updatePending();
+    this.deps.onInit?.({ readOnly: this.readOnly });
     this.lastHeard = Date.now();
     this.pingTimer = setInterval(() => {
       if (Date.now() - this.lastHeard > SILENCE_MS) {
@@ -380,6 +392,10 @@ export class RoomSession {
       default:
         return this.resync(`Your latest edit was rejected by the server (${code}${message ? `: ${message}` : ''}); the document was reloaded.`);
     }
+  }
+
+  get isReadOnly(): boolean {
+    return this.readOnly;
   }
 
   private enterReadOnly(): void {

@@ -1,0 +1,77 @@
+import { useAppSelector } from '../store/store';
+import { colorIndexFor } from '../editor/colors';
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  return (parts.length > 1 ? parts[0][0] + parts[1][0] : (parts[0] ?? '?').slice(0, 2)).toUpperCase();
+}
+
+export function Avatar({ name, colorIndex, you }: { name: string; colorIndex: number; you?: boolean }) {
+  return (
+    <span className={`avatar c${colorIndex}${you ? ' you' : ''}`} title={you ? `${name} (you)` : name}>
+      {initials(name)}
+    </span>
+  );
+}
+
+/** The avatars in the top bar. */
+export function ParticipantStack() {
+  const { byId, order } = useAppSelector((s) => s.participants);
+  const me = useAppSelector((s) => s.connection.clientId);
+  const name = useAppSelector((s) => s.ui.displayName);
+  const shown = order.slice(0, 4);
+  return (
+    <div className="avatar-stack" aria-label={`${order.length + 1} people here`}>
+      {me && <Avatar name={name} colorIndex={colorIndexFor(me)} you />}
+      {shown.map((id) => (
+        <Avatar key={id} name={byId[id].name} colorIndex={byId[id].colorIndex} />
+      ))}
+      {order.length > shown.length && <span className="avatar more">+{order.length - shown.length}</span>}
+    </div>
+  );
+}
+
+/** The list in the side panel: names, colours, where each cursor is. */
+export function ParticipantList({ onRename }: { onRename(name: string): void }) {
+  const { byId, order } = useAppSelector((s) => s.participants);
+  const me = useAppSelector((s) => s.connection.clientId);
+  const name = useAppSelector((s) => s.ui.displayName);
+  return (
+    <section className="panel-section">
+      <h2>
+        People <span className="count">{order.length + 1}</span>
+      </h2>
+      <ul className="people" data-testid="participants">
+        <li className="person">
+          <span className={`swatch c${me ? colorIndexFor(me) : 0}`} aria-hidden />
+          <input
+            className="name-input"
+            defaultValue={name}
+            aria-label="Your name"
+            maxLength={40}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
+            }}
+            onBlur={(e) => {
+              const v = e.target.value.trim();
+              if (v && v !== name) onRename(v);
+              else e.target.value = name;
+            }}
+          />
+          <span className="meta">you</span>
+        </li>
+        {order.map((id) => {
+          const p = byId[id];
+          return (
+            <li key={id} className="person" data-client-id={id}>
+              <span className={`swatch c${p.colorIndex}`} aria-hidden />
+              <span className="name">{p.name}</span>
+              <span className="meta">{p.line ? `line ${p.line}` : ''}</span>
+            </li>
+          );
+        })}
+      </ul>
+      {order.length === 0 && <p className="muted small">Nobody else is here yet. Share the link to invite someone.</p>}
+    </section>
+  );
+}

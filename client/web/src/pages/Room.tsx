@@ -1,0 +1,196 @@
+import { useEffect, useRef, useState } from 'react';
+import { api, ApiError } from '../net/api';
+import { Link } from '../router';
+import { useAppDispatch, useAppSelector } from '../store/store';
+import { roomActions } from '../store/roomSlice';
+import { connectionActions } from '../store/connectionSlice';
+import { participantsActions } from '../store/participantsSlice';
+import { isDark, uiActions } from '../store/uiSlice';
+import { Logo } from '../components/Logo';
+import { ThemeToggle } from '../components/ThemeToggle';
+import { ConnectionIndicator } from '../components/ConnectionIndicator';
+import { LanguagePicker } from '../components/LanguagePicker';
+import { ParticipantList, ParticipantStack } from '../components/ParticipantList';
+import { ShareButtons } from '../components/ShareButtons';
+import { rememberRoom, saveName } from '../prefs';
+import { languageLabel } from '../languages';
+import type { MountedRoom } from '../session/mount-room';
+
+export function RoomPage({ roomId }: { roomId: string }) {
+  const dispatch = useAppDispatch();
+  const room = useAppSelector((s) => s.room);
+  const notice = useAppSelector((s) => s.connection.notice);
+  const participants = useAppSelector((s) => s.participants.byId);
+  const dark = useAppSelector((s) => isDark(s.ui));
+  const displayName = useAppSelector((s) => s.ui.displayName);
+  const everConnected = useAppSelector((s) => s.connection.everConnected);
+  const containerRef = useRef<HTMLDivElement>(null);
+  const mounted = useRef<MountedRoom | null>(null);
+  const [editorError, setEditorError] = useState<string | null>(null);
+  const [panelOpen, setPanelOpen] = useState(true);
+
+  // Room metadata over REST (name, read-only link, 404).
+  useEffect(() => {
+    dispatch(roomActions.opened(roomId));
+    let cancelled = false;
+    api.getRoom(roomId).then(
+      (r) => {
+        if (cancelled) return;
+        dispatch(roomActions.loaded(r));
+        rememberRoom({ id: r.id, name: r.name, language: r.language, readOnly: r.readOnly });
+      },
+      (e) => {
+        if (cancelled) return;
+        const notFound = e instanceof ApiError && e.status === 404;
+        dispatch(roomActions.failed({ notFound, message: e instanceof Error ? e.message : String(e) }));
+      },
+    );
+    return () => {
+      cancelled = true;
+      dispatch(roomActions.closed());
+      dispatch(connectionActions.reset());
+      dispatch(participantsActions.cleared());
+    };
+  }, [roomId, dispatch]);
+
+  // The live editor: Monaco is loaded on demand, so the home page stays light.
+  const notFound = room.status === 'not_found';
+  useEffect(() => {
+    if (notFound) return;
+    let disposed = false;
+    let m: MountedRoom | null = null;
+    import('../session/mount-room').then(
+      ({ mountRoom }) => {
+        if (disposed || !containerRef.current) return;
+        const state = { language: room.language, readOnly: room.readOnly };
+        m = mountRoom({ container: containerRef.current, roomId, name: displayName || 'Anonymous', dark, dispatch, ...state });
+        mounted.current = m;
+      },
+      (e) => setEditorError(`The editor failed to load: ${e instanceof Error ? e.message : e}`),
+    );
+    return () => {
+      disposed = true;
+      m?.dispose();
+      mounted.current = null;
+    };
+    // Mount once per room; later changes go through the effects below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [roomId, notFound, dispatch]);
+
+  useEffect(() => mounted.current?.setLanguage(room.language), [room.language]);
+  useEffect(() => mounted.current?.setReadOnly(room.readOnly), [room.readOnly]);
+  useEffect(() => mounted.current?.setTheme(dark), [dark]);
+
+  // A short notice when someone else changes the language.
+  const [langNotice, setLangNotice] = useState<string | null>(null);
+  useEffect(() => {
+    const by = room.languageChangedBy;
+    if (!by || !participants[by]) return;
+    setLangNotice(`${participants[by].name} switched the language to ${languageLabel(room.language)}`);
+    const t = setTimeout(() => setLangNotice(null), 3500);
+    return () => clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [room.language, room.languageChangedBy]);
+
+  useEffect(() => {
+    if (room.name) document.title = `${room.name} · tandem`;
+    return () => {
+      document.title = 'tandem';
+    };
+  }, [room.name]);
+
+  if (notFound) {
+    return (
+      <div className="page center">
+        <div className="card narrow">
+          <h1>Room not found</h1>
+          <p className="muted">
+            There is no room <code>{roomId}</code>. Check the link, or create a new room.
+          </p>
+          <Link className="button primary" href="/">
+            Go home
+          </Link>
+        </div>
+      </div>
+    );
+  }
+
+  const rename = (name: string) => {
+    saveName(name);
+    dispatch(uiActions.displayNameChanged(name));
+    mounted.current?.rename(name);
+  };
+
+  return (
+    <div className="room-page">
+      <header className="topbar">
+        <Logo />
+        <div className="room-title">
+          <h1 title={room.name}>{room.name || (room.status === 'loading' ? ' ' : roomId)}</h1>
+          {room.readOnly && (
+            <span className="badge" data-testid="readonly-badge">
+              Read-only
+            </span>
+          )}
+        </div>
+        <div className="spacer" />
+        <LanguagePicker
+          value={room.language}
+          disabled={room.readOnly || !everConnected}
+          onChange={(lang) => {
+            dispatch(roomActions.languageChanged({ language: lang }));
+            mounted.current?.session.changeLanguage(lang);
+          }}
+        />
+        <ConnectionIndicator onReconnect={() => mounted.current?.session.reconnectNow()} />
+        <ParticipantStack />
+        <button className="icon-button" onClick={() => setPanelOpen((o) => !o)} title={panelOpen ? 'Hide side panel' : 'Show side panel'} aria-label="Toggle side panel">
+          <span aria-hidden>☰</span>
+        </button>
+        <ThemeToggle />
+      </header>
+      {(notice || langNotice || editorError || room.status === 'error') && (
+        <div className="notices">
+          {editorError && <div className="notice bad">{editorError}</div>}
+          {room.status === 'error' && !everConnected && <div className="notice bad">Could not load the room: {room.error}</div>}
+          {notice && (
+            <div className="notice warn" role="alert">
+              {notice}
+              <button className="icon-button subtle" onClick={() => dispatch(connectionActions.noticeDismissed())} aria-label="Dismiss">
+                ×
+              </button>
+            </div>
+          )}
+          {langNotice && <div className="notice info">{langNotice}</div>}
+        </div>
+      )}
+      <div className="room-body">
+        <div className="editor-wrap">
+          {room.readOnly && <div className="readonly-banner">You are viewing a read-only link. Edits are disabled.</div>}
+          <div className="editor" ref={containerRef} data-testid="editor" />
+          {!everConnected && <div className="editor-loading">Connecting…</div>}
+        </div>
+        {panelOpen && (
+          <aside className="side-panel">
+            <ParticipantList onRename={rename} />
+            <ShareButtons roomId={roomId} readOnlyId={room.readOnlyId} readOnly={room.readOnly} />
+            <section className="panel-section">
+              <h2>Shortcuts</h2>
+              <ul className="shortcuts muted small">
+                <li>
+                  <kbd>Ctrl/⌘ Z</kbd> undoes your own edits only
+                </li>
+                <li>
+                  <kbd>Ctrl/⌘ Shift Z</kbd> or <kbd>Ctrl Y</kbd> redoes
+                </li>
+                <li>
+                  <kbd>Ctrl Space</kbd> shows suggestions
+                </li>
+              </ul>
+            </section>
+          </aside>
+        )}
+      </div>
+    </div>
+  );
+}

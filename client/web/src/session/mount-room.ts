@@ -1,0 +1,218 @@
+// mountRoom: builds the live editor for one room inside a DOM element —
+// Monaco editor and model, EditorBinding, RemoteCursors, RoomSession — and
+// wires them to each other and to the store. Everything with I/O for a room
+// is created here and torn down by dispose().
+
+import { monaco } from '../monaco/setup';
+import { registerAutocomplete } from '../monaco/autocomplete';
+import { EditorBinding, type ViewLike } from '../editor/binding';
+import { RemoteCursors } from '../editor/remote-cursors';
+import { RoomSession, type OpenSocket } from './room-session';
+import { api, ApiError } from '../net/api';
+import { socketURL } from '../net/protocol';
+import { monacoLanguage } from '../languages';
+import type { AppDispatch } from '../store/store';
+
+export interface MountedRoom {
+  session: RoomSession;
+  setLanguage(language: string): void;
+  setReadOnly(readOnly: boolean): void;
+  setTheme(dark: boolean): void;
+  rename(name: string): void;
+  focus(): void;
+  dispose(): void;
+}
+
+export interface TandemTestHooks {
+  getText(): string;
+  getModelText(): string;
+  getRevision(): number;
+  isSynchronized(): boolean;
+  remoteCursorCount(): number;
+  dropConnection(): void;
+  clientId(): string | null;
+}
+
+declare global {
+  interface Window {
+    __tandem?: TandemTestHooks;
+  }
+}
+
+const openWebSocket: OpenSocket = (roomId, name, h) => {
+  const ws = new WebSocket(socketURL(roomId, name));
+  ws.onopen = () => h.onOpen();
+  ws.onmessage = (ev) => {
+    if (typeof ev.data === 'string') h.onMessage(ev.data);
+  };
+  ws.onclose = (ev) => h.onClose(ev.code);
+  return {
+    send: (data) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(data);
+    },
+    close: () => {
+      // Report the close at once: the browser may take long to finish the handshake.
+      ws.onclose = null;
+      ws.onmessage = null;
+      ws.close();
+      h.onClose(1000);
+    },
+  };
+};
+
+export function mountRoom(opts: {
+  container: HTMLElement;
+  roomId: string;
+  name: string;
+  language: string;
+  readOnly: boolean;
+  dark: boolean;
+  dispatch: AppDispatch;
+}): MountedRoom {
+  let roomLanguage = opts.language;
+  registerAutocomplete(monaco, () => roomLanguage);
+  monaco.editor.setTheme(opts.dark ? 'vs-dark' : 'vs');
+  const model = monaco.editor.createModel('', monacoLanguage(opts.language));
+  model.setEOL(monaco.editor.EndOfLineSequence.LF);
+  const editor = monaco.editor.create(opts.container, {
+    model,
+    automaticLayout: true,
+    readOnly: true, // until the document is loaded
+    fontSize: 14,
+    fontFamily: "ui-monospace, 'JetBrains Mono', 'SF Mono', Menlo, Consolas, 'DejaVu Sans Mono', monospace",
+    minimap: { enabled: false },
+    scrollBeyondLastLine: false,
+    renderLineHighlight: 'line',
+    smoothScrolling: false,
+    tabSize: 4,
+    padding: { top: 12 },
+    fixedOverflowWidgets: true,
+    readOnlyMessage: { value: 'This is a read-only link.' },
+  });
+  let settingSelections = false;
+  const view: ViewLike = {
+    getSelections: () =>
+      (editor.getSelections() ?? []).map((s) => ({
+        anchor: { lineNumber: s.selectionStartLineNumber, column: s.selectionStartColumn },
+        head: { lineNumber: s.positionLineNumber, column: s.positionColumn },
+      })),
+    setSelections: (sels) => {
+      if (!sels.length) return;
+      settingSelections = true;
+      try {
+        editor.setSelections(sels.map((s) => new monaco.Selection(s.anchor.lineNumber, s.anchor.column, s.head.lineNumber, s.head.column)));
+      } finally {
+        settingSelections = false;
+      }
+    },
+    getScrollAnchor: () => {
+      const ranges = editor.getVisibleRanges();
+      if (!ranges.length) return null;
+      const lineNumber = ranges[0].startLineNumber;
+      return { lineNumber, delta: editor.getScrollTop() - editor.getTopForLineNumber(lineNumber) };
+    },
+    setScrollAnchor: (a) => editor.setScrollTop(editor.getTopForLineNumber(a.lineNumber) + a.delta, monaco.editor.ScrollType.Immediate),
+    revealOffset: (p) => editor.revealPositionInCenterIfOutsideViewport(p),
+  };
+
+  let session: RoomSession;
+  let loaded = false;
+  const binding = new EditorBinding(model, { onLocalOperation: (op) => session.localOperation(op) });
+  binding.view = view;
+  const cursors = new RemoteCursors(monaco, editor, model);
+
+  session = new RoomSession({
+    roomId: opts.roomId,
+    name: opts.name,
+    binding,
+    presence: cursors,
+    openSocket: openWebSocket,
+    fetchOps: (id, from) => api.getOps(id, from),
+    dispatch: opts.dispatch,
+    onInit: (info) => {
+      loaded = true;
+      editor.updateOptions({ readOnly: readOnly || info.readOnly });
+    },
+    roomExists: (id) =>
+      api.getRoom(id).then(
+        () => true,
+        (e) => !(e instanceof ApiError && e.status === 404),
+      ),
+  });
+
+  let readOnly = opts.readOnly;
+  const disposables = [
+    editor.onDidChangeCursorSelection((e) => {
+      // Moves caused by remote edits are not news: the others transform our
+      // selection by the same operation.
+      const byEdit =
+        e.reason === monaco.editor.CursorChangeReason.RecoverFromMarkers || e.reason === monaco.editor.CursorChangeReason.ContentFlush;
+      if (!settingSelections && !byEdit) session.selectionChanged();
+    }),
+  ];
+
+  // Undo and redo go through the OT undo manager: own edits only.
+  const undo = () => void binding.undo();
+  const redo = () => void binding.redo();
+  editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyZ, undo);
+  editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.KeyZ, redo);
+  editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyY, redo);
+  // Anything else that asks for Monaco's own undo (menus, commands) lands here too.
+  const actions = [
+    editor.addAction({ id: 'tandem.undo', label: 'Undo (own edits)', run: undo }),
+    editor.addAction({ id: 'tandem.redo', label: 'Redo (own edits)', run: redo }),
+  ];
+  const nativeTrigger = editor.trigger.bind(editor);
+  editor.trigger = (source, handlerId, payload) => {
+    if (handlerId === 'undo') return void undo();
+    if (handlerId === 'redo') return void redo();
+    return nativeTrigger(source, handlerId, payload);
+  };
+
+  const onOnline = () => session.reconnectNow();
+  window.addEventListener('online', onOnline);
+
+  session.start();
+
+  window.__tandem = {
+    getText: () => binding.text,
+    getModelText: () => model.getValue(),
+    getRevision: () => session.revision,
+    isSynchronized: () => session.synchronized,
+    remoteCursorCount: () => cursors.count,
+    dropConnection: () => session.dropConnection(),
+    clientId: () => session.clientId,
+  };
+
+  return {
+    session,
+    setLanguage(language) {
+      roomLanguage = language;
+      monaco.editor.setModelLanguage(model, monacoLanguage(language));
+    },
+    setReadOnly(ro) {
+      readOnly = ro;
+      if (loaded) editor.updateOptions({ readOnly: ro || session.isReadOnly });
+    },
+    setTheme(dark) {
+      monaco.editor.setTheme(dark ? 'vs-dark' : 'vs');
+    },
+    rename(name) {
+      session.rename(name);
+    },
+    focus() {
+      editor.focus();
+    },
+    dispose() {
+      window.removeEventListener('online', onOnline);
+      session.stop();
+      for (const d of disposables) d.dispose();
+      for (const a of actions) a.dispose();
+      cursors.dispose();
+      binding.dispose();
+      editor.dispose();
+      model.dispose();
+      if (window.__tandem?.getModelText) delete window.__tandem;
+    },
+  };
+}
