@@ -26,6 +26,7 @@ var errorTable = map[services.Code]errorMapping{
 	services.CodeUnavailable:        {fiber.StatusServiceUnavailable, closeGoingAway},
 	services.CodeNotFound:           {fiber.StatusNotFound, closePolicyViolation},
 	services.CodeForbidden:          {fiber.StatusForbidden, closePolicyViolation},
+	services.CodeUnauthorized:       {fiber.StatusUnauthorized, closePolicyViolation},
 	services.CodeConflict:           {fiber.StatusConflict, closePolicyViolation},
 	services.CodeInternal:           {fiber.StatusInternalServerError, closeInternalError},
 }

@@ -35,6 +35,10 @@ type Limits struct {
 	// WriteTimeout bounds one WebSocket write; PingInterval is the keepalive.
 	WriteTimeout time.Duration
 	PingInterval time.Duration
+	// MaxConnsPerIP bounds the WebSocket connections from one address.
+	MaxConnsPerIP int
+	// RequestsPerMinutePerIP bounds REST requests from one address.
+	RequestsPerMinutePerIP int
 }
 
 // DefaultLimits returns the limits documented in the README.
@@ -50,6 +54,9 @@ func DefaultLimits() Limits {
 		MaxBadMessages:    20,
 		WriteTimeout:      10 * time.Second,
 		PingInterval:      30 * time.Second,
+
+		MaxConnsPerIP:          256,
+		RequestsPerMinutePerIP: 1200,
 	}
 }
 
@@ -62,6 +69,9 @@ type Server struct {
 	app       *fiber.App
 	web       fs.FS
 	conns     *connSet
+	metrics   *Metrics
+	access    access
+	perIP     *ipCounter
 }
 
 // Options wires a Server.
@@ -75,6 +85,15 @@ type Options struct {
 	Web fs.FS
 	// Ready reports whether the server's dependencies answer (for /readyz).
 	Ready func(ctx context.Context) error
+	// Metrics, when set, is served at /metrics; pass the same value to
+	// services.NewRooms.
+	Metrics *Metrics
+	// CreateToken, when set, is the bearer token POST /api/rooms requires.
+	CreateToken string
+	// AllowedOrigins lists the origins allowed for WebSocket upgrades and
+	// CORS; empty allows same-origin requests and requests without an
+	// Origin header only.
+	AllowedOrigins []string
 }
 
 // New builds the HTTP application.
@@ -82,7 +101,14 @@ func New(o Options) *Server {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	s := &Server{rooms: o.Rooms, completer: o.Completer, limits: o.Limits, log: o.Log, web: o.Web, conns: newConnSet()}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
+	}
+	s := &Server{
+		rooms: o.Rooms, completer: o.Completer, limits: o.Limits, log: o.Log, web: o.Web,
+		conns: newConnSet(), metrics: o.Metrics, perIP: newIPCounter(),
+		access: newAccess(o.CreateToken, o.AllowedOrigins),
+	}
 	s.app = fiber.New(fiber.Config{
 		// Immutable: strings taken from a request stay valid after the
 		// handler returns (Fiber reuses its buffers otherwise).
@@ -93,6 +119,7 @@ func New(o Options) *Server {
 		ReadTimeout:           30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 	})
+	s.app.Get("/metrics", s.metrics.handler())
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", func(c *fiber.Ctx) error {
 		if o.Ready != nil {
@@ -105,13 +132,13 @@ func New(o Options) *Server {
 		}
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
-	api := s.app.Group("/api")
-	api.Post("/rooms", s.createRoom)
+	api := s.app.Group("/api", s.cors, s.rateLimit())
+	api.Post("/rooms", s.requireCreateToken, s.createRoom)
 	api.Get("/rooms/:id", s.getRoom)
 	api.Patch("/rooms/:id", s.updateRoom)
 	api.Get("/rooms/:id/ops", s.listOps)
 	api.Post("/rooms/:id/ops", s.submitOp)
-	api.Get("/rooms/:id/ws", s.openSocket, websocket.New(s.serveSocket, websocket.Config{
+	api.Get("/rooms/:id/ws", s.checkOrigin, s.openSocket, websocket.New(s.serveSocket, websocket.Config{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
 		RecoverHandler:  s.recoverSocket,

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,15 +23,21 @@ const roomLocal = "tandem.room"
 // refused with 404 and no socket is opened.
 func (s *Server) openSocket(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {
-		return writeError(c.Status(fiber.StatusUpgradeRequired), services.Errorf(services.CodeBadMessage, "this endpoint needs a WebSocket upgrade"))
+		return writeError(c, services.Errorf(services.CodeBadMessage, "this endpoint needs a WebSocket upgrade"))
+	}
+	ip := c.IP()
+	if !s.perIP.acquire(ip, s.limits.MaxConnsPerIP) {
+		return writeError(c, services.Errorf(services.CodeRateLimited, "too many connections from this address"))
 	}
 	h, err := s.openRoom(c)
 	if err != nil {
+		s.perIP.release(ip)
 		return writeError(c, err)
 	}
 	c.Locals(roomLocal, h)
 	if err := c.Next(); err != nil {
 		h.Release()
+		s.perIP.release(ip)
 		return err
 	}
 	return nil
@@ -48,6 +55,7 @@ type conn struct {
 	kicked   chan struct{}
 	kickOnce sync.Once
 	close    atomic.Pointer[closeFrame]
+	log      *slog.Logger
 	ops      *rate.Limiter
 	msgs     *rate.Limiter
 	bad      atomic.Int32
@@ -61,6 +69,9 @@ type closeFrame struct {
 func (s *Server) serveSocket(ws *websocket.Conn) {
 	h := ws.Locals(roomLocal).(*services.Handle)
 	defer h.Release()
+	defer s.perIP.release(ws.IP())
+	s.metrics.connectionOpened()
+	defer s.metrics.connectionClosed()
 	c := &conn{
 		s: s, ws: ws, room: h, clientID: "c" + services.NewRoomID()[:12],
 		outbox: make(chan []byte, s.limits.OutboxSize),
@@ -76,6 +87,7 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 		c.writeLoop()
 	}()
 	log := s.log.With("room", services.LogID(h.ID()), "client", c.clientID)
+	c.log = log
 	name := displayName(ws.Query("name"))
 	log.Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", ws.IP())
 	start := time.Now()
@@ -160,6 +172,9 @@ func (c *conn) Kick(reason *services.Error) {
 // reply answers one of this connection's messages; it runs on the room's
 // goroutine for submissions. Errors that show misbehaviour are counted.
 func (c *conn) reply(ev *services.Event) {
+	if ev.Type == services.EventError {
+		c.log.Info("error answered", "code", ev.Code, "message", ev.Message, "id", ev.OpID)
+	}
 	if ev.Type == services.EventError && misbehaviour(ev.Code) {
 		if int(c.bad.Add(1)) >= c.s.limits.MaxBadMessages {
 			c.Deliver(ev)
@@ -178,7 +193,9 @@ func misbehaviour(code services.Code) bool {
 	return code != services.CodeUnavailable && code != services.CodeInternal
 }
 
+// fail answers a message the API layer refused.
 func (c *conn) fail(err error, opID string) {
+	c.s.metrics.Rejected(services.ErrorCode(err))
 	c.reply(services.ErrorEvent(err, opID))
 }
 

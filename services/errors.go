@@ -21,6 +21,7 @@ const (
 	CodeUnavailable        Code = "unavailable"
 	CodeNotFound           Code = "not_found"
 	CodeForbidden          Code = "forbidden"
+	CodeUnauthorized       Code = "unauthorized"
 	CodeConflict           Code = "conflict"
 	CodeInternal           Code = "internal"
 )

@@ -40,6 +40,10 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "history-window", Value: defRooms.Room.Sequencer.Window, EnvVars: []string{"TANDEM_HISTORY_WINDOW"}, Usage: "operations per room kept in memory"},
 			&cli.IntFlag{Name: "snapshot-every", Value: defRooms.Room.SnapshotEvery, EnvVars: []string{"TANDEM_SNAPSHOT_EVERY"}, Usage: "revisions between snapshots"},
 			&cli.DurationFlag{Name: "room-idle-timeout", Value: defRooms.IdleTimeout, EnvVars: []string{"TANDEM_ROOM_IDLE_TIMEOUT"}, Usage: "how long an unused room stays loaded"},
+			&cli.IntFlag{Name: "max-conns-per-ip", Value: defLimits.MaxConnsPerIP, EnvVars: []string{"TANDEM_MAX_CONNS_PER_IP"}, Usage: "open WebSocket connections per client address (0: no limit)"},
+			&cli.IntFlag{Name: "requests-per-minute", Value: defLimits.RequestsPerMinutePerIP, EnvVars: []string{"TANDEM_REQUESTS_PER_MINUTE"}, Usage: "REST requests per minute per client address (0: no limit)"},
+			&cli.StringFlag{Name: "create-token", EnvVars: []string{"TANDEM_CREATE_TOKEN"}, Usage: "bearer token required to create rooms (empty: anyone may)"},
+			&cli.StringSliceFlag{Name: "allowed-origins", EnvVars: []string{"TANDEM_ALLOWED_ORIGINS"}, Usage: "origins allowed for WebSocket upgrades and CORS, comma-separated (same origin is always allowed; * allows all)"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 15 * time.Second, EnvVars: []string{"TANDEM_SHUTDOWN_TIMEOUT"}, Usage: "how long a graceful shutdown may take"},
 		},
 		Action: serve,
@@ -68,6 +72,8 @@ func serve(c *cli.Context) error {
 	limits.OpsPerSecond = c.Float64("ops-per-second")
 	limits.OpsBurst = max(1, int(2*limits.OpsPerSecond))
 	limits.OutboxSize = c.Int("outbox-size")
+	limits.MaxConnsPerIP = c.Int("max-conns-per-ip")
+	limits.RequestsPerMinutePerIP = c.Int("requests-per-minute")
 
 	cfg := services.DefaultConfig()
 	cfg.Room.MaxClients = c.Int("clients-per-room")
@@ -82,7 +88,8 @@ func serve(c *cli.Context) error {
 	}
 	defer closeStorage()
 
-	rooms := services.NewRooms(store, cache, cfg, log, nil)
+	metrics := api.NewMetrics()
+	rooms := services.NewRooms(store, cache, cfg, log, metrics)
 	webFS, err := fs.Sub(web.Dist, "dist")
 	if err != nil {
 		return fmt.Errorf("embedded web app: %w", err)
@@ -93,6 +100,10 @@ func serve(c *cli.Context) error {
 		Limits:    limits,
 		Log:       log,
 		Web:       webFS,
+		Metrics:   metrics,
+
+		CreateToken:    c.String("create-token"),
+		AllowedOrigins: c.StringSlice("allowed-origins"),
 		Ready: func(ctx context.Context) error {
 			if err := store.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)

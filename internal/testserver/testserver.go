@@ -37,6 +37,9 @@ type Options struct {
 	Log *slog.Logger
 	// Listener serves on an existing listener (e.g. to restart on a port).
 	Listener net.Listener
+	// CreateToken and AllowedOrigins are passed to api.Options.
+	CreateToken    string
+	AllowedOrigins []string
 }
 
 // Start starts a server and registers its shutdown with t.Cleanup.
@@ -64,8 +67,10 @@ func Start(t testing.TB, o Options) *Server {
 			t.Fatalf("listen: %v", err)
 		}
 	}
-	rooms := services.NewRooms(o.Store, o.Cache, cfg, log, nil)
-	srv := api.New(api.Options{Rooms: rooms, Completer: autocomplete.NewRules(), Limits: limits, Log: log})
+	metrics := api.NewMetrics()
+	rooms := services.NewRooms(o.Store, o.Cache, cfg, log, metrics)
+	srv := api.New(api.Options{Rooms: rooms, Completer: autocomplete.NewRules(), Limits: limits, Log: log, Metrics: metrics,
+		CreateToken: o.CreateToken, AllowedOrigins: o.AllowedOrigins})
 	go func() { _ = srv.Serve(ln) }()
 	s := &Server{URL: "http://" + ln.Addr().String(), API: srv, Rooms: rooms, Store: o.Store, addr: ln.Addr().String()}
 	t.Cleanup(func() { s.Stop() })
