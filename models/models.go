@@ -7,12 +7,12 @@ type Room struct {
 	// ID is the edit id: whoever knows it may edit.
 	ID string `gorm:"primaryKey;type:text"`
 	// ReadOnlyID lets its holder watch the room without editing.
-	ReadOnlyID   string `gorm:"not null;uniqueIndex:idx_rooms_read_only_id;type:text"`
-	Name         string `gorm:"not null;type:text"`
-	Language     string `gorm:"not null;type:text"`
-	HeadRevision int64  `gorm:"not null;default:0"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	ReadOnlyID   string    `gorm:"not null;uniqueIndex:idx_rooms_read_only_id;type:text"`
+	Name         string    `gorm:"not null;type:text"`
+	Language     string    `gorm:"not null;type:text"`
+	HeadRevision int64     `gorm:"not null;default:0"`
+	CreatedAt    time.Time `gorm:"not null"`
+	UpdatedAt    time.Time `gorm:"not null"`
 }
 
 // Revision is one committed operation of a room's history. (RoomID,
@@ -22,21 +22,21 @@ type Revision struct {
 	RoomID   string `gorm:"primaryKey;autoIncrement:false;type:text;index:idx_revisions_room_op,priority:1"`
 	Revision int64  `gorm:"primaryKey;autoIncrement:false"`
 	// Operation is the ot.js JSON array of the operation, e.g. [3,"xy",-2].
-	Operation    string `gorm:"not null;type:text"`
-	ClientID     string `gorm:"not null;type:text"`
-	OpID         string `gorm:"not null;type:text;index:idx_revisions_room_op,priority:2"`
-	BaseRevision int64  `gorm:"not null"`
-	Digest       string `gorm:"not null;type:text"`
-	CreatedAt    time.Time
+	Operation    string    `gorm:"not null;type:text"`
+	ClientID     string    `gorm:"not null;type:text"`
+	OpID         string    `gorm:"not null;type:text;index:idx_revisions_room_op,priority:2"`
+	BaseRevision int64     `gorm:"not null"`
+	Digest       string    `gorm:"not null;type:text"`
+	CreatedAt    time.Time `gorm:"not null"`
 }
 
 // Snapshot is a room's full content at a revision. (RoomID, Revision) is
 // the primary key.
 type Snapshot struct {
-	RoomID    string `gorm:"primaryKey;autoIncrement:false;type:text"`
-	Revision  int64  `gorm:"primaryKey;autoIncrement:false"`
-	Content   string `gorm:"not null;type:text"`
-	CreatedAt time.Time
+	RoomID    string    `gorm:"primaryKey;autoIncrement:false;type:text"`
+	Revision  int64     `gorm:"primaryKey;autoIncrement:false"`
+	Content   string    `gorm:"not null;type:text"`
+	CreatedAt time.Time `gorm:"not null"`
 }
 
 // All returns one value of every model, in the order their tables are
