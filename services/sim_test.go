@@ -1,0 +1,406 @@
+package services_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-editor/tandem/services"
+)
+
+// TestSimulatedClients drives the pure Sequencer with many ot.js-style
+// clients that edit concurrently at random base revisions, with messages
+// delivered in random interleavings (per-client FIFO queues in both
+// directions), group commits of random sizes, and failed commits of three
+// kinds: nothing written (the clients get an error and resubmit verbatim),
+// written although reported failed (the room finds the ops in storage and
+// acks them), and lost to another writer (its op is broadcast and the
+// proposals are sequenced again). At the end every client's document equals
+// the sequencer's, every operation was acked exactly once, and the history
+// is contiguous and replays to the content.
+//
+// Each run prints its seed; SIM_SEED=n reruns one seed.
+func TestSimulatedClients(t *testing.T) {
+	if s := os.Getenv("SIM_SEED"); s != "" {
+		seed, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatalf("SIM_SEED=%q: %v", s, err)
+		}
+		st := runSimulation(t, seed)
+		t.Logf("seed %d: %+v", seed, st)
+		return
+	}
+	runs := 1000
+	if testing.Short() {
+		runs = 100
+	}
+	base := time.Now().UnixNano()
+	t.Logf("seeds %d..%d (rerun one with SIM_SEED=n)", base, base+int64(runs)-1)
+	var total simStats
+	for i := range runs {
+		seed := base + int64(i)
+		ok := t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			st := runSimulation(t, seed)
+			total.add(st)
+		})
+		if !ok {
+			t.Fatalf("seed %d failed: rerun with SIM_SEED=%d go test -run TestSimulatedClients ./services/", seed, seed)
+		}
+	}
+	t.Logf("%d runs: %+v", runs, total)
+	// The runs must exercise what they claim to.
+	for name, n := range map[string]int{
+		"ops": total.Ops, "transformed": total.Transformed, "need history": total.NeedHistory,
+		"aborted": total.Aborted, "written though failed": total.WrittenFailed, "lost races": total.LostRaces,
+		"pending duplicates": total.PendingDups, "committed duplicates": total.CommittedDups, "late joins": total.Joins,
+	} {
+		if n == 0 {
+			t.Errorf("no %s in %d runs", name, runs)
+		}
+	}
+}
+
+type simStats struct {
+	Ops, Transformed, NeedHistory, Aborted, WrittenFailed, LostRaces, PendingDups, CommittedDups, Joins int
+}
+
+func (s *simStats) add(o simStats) {
+	s.Ops += o.Ops
+	s.Transformed += o.Transformed
+	s.NeedHistory += o.NeedHistory
+	s.Aborted += o.Aborted
+	s.WrittenFailed += o.WrittenFailed
+	s.LostRaces += o.LostRaces
+	s.PendingDups += o.PendingDups
+	s.CommittedDups += o.CommittedDups
+	s.Joins += o.Joins
+}
+
+// sim is one simulated room: the sequencer, the store's history, and the
+// clients with their queues.
+type sim struct {
+	t       *testing.T
+	seed    int64
+	rng     *rand.Rand
+	seq     *services.Sequencer
+	initial string
+	// stored is the durable history: stored[i] has revision i+1.
+	stored  []services.CommittedOp
+	clients []*otClient
+	joined  []bool
+	up      [][]sentOp
+	down    [][]*services.Event
+	// owner maps a pending revision to the client awaiting its ack, and
+	// subs to the submission as received.
+	owner map[int]int
+	subs  map[int]services.Submission
+	// sentByID is every submission the server received, by id.
+	sentByID map[string]services.Submission
+	foreign  int
+	stats    simStats
+}
+
+func (s *sim) fatalf(format string, args ...any) {
+	s.t.Helper()
+	s.t.Fatalf("seed %d: "+format, append([]any{s.seed}, args...)...)
+}
+
+func runSimulation(t *testing.T, seed int64) simStats {
+	t.Helper()
+	rng := rand.New(rand.NewSource(seed))
+	var initial strings.Builder
+	for n := rng.Intn(6); n > 0; n-- {
+		initial.WriteString(alphabet[rng.Intn(len(alphabet))])
+	}
+	seq, err := services.NewSequencer(0, initial.String(), nil, services.SequencerConfig{Window: 1 + rng.Intn(6)})
+	if err != nil {
+		t.Fatalf("NewSequencer: %v", err)
+	}
+	s := &sim{
+		t: t, seed: seed, rng: rng, seq: seq, initial: initial.String(),
+		owner: map[int]int{}, subs: map[int]services.Submission{}, sentByID: map[string]services.Submission{},
+	}
+	n := 2 + rng.Intn(7)
+	for i := range n {
+		s.up = append(s.up, nil)
+		s.down = append(s.down, nil)
+		s.joined = append(s.joined, false)
+		s.clients = append(s.clients, nil)
+		if i < 2 || rng.Intn(2) == 0 {
+			s.join(i, false)
+		}
+	}
+	edits := 10 + rng.Intn(50)
+	for step := 0; ; step++ {
+		if step > 100000 {
+			s.fatalf("no quiescence after %d steps", step)
+		}
+		var actions []func()
+		add := func(weight int, f func()) {
+			for range weight {
+				actions = append(actions, f)
+			}
+		}
+		if edits > 0 {
+			add(6, func() {
+				i := s.rng.Intn(n)
+				if !s.joined[i] {
+					s.join(i, true)
+					return
+				}
+				c := s.clients[i]
+				if err := c.applyClient(randomEdit(s.rng, c.doc)); err != nil {
+					s.fatalf("%v", err)
+				}
+				edits--
+			})
+		}
+		for i := range n {
+			if len(s.up[i]) > 0 {
+				add(2, func() { s.receive(i) })
+			}
+			if len(s.down[i]) > 0 {
+				add(2, func() { s.deliver(i) })
+			}
+		}
+		if p := s.seq.PendingCount(); p > 0 {
+			add(3, func() { s.commit(1 + s.rng.Intn(p)) })
+			add(1, s.fail)
+		}
+		if len(actions) == 0 {
+			break
+		}
+		actions[s.rng.Intn(len(actions))]()
+	}
+	s.check()
+	return s.stats
+}
+
+// join adds client i at the committed head, as an init event would.
+func (s *sim) join(i int, late bool) {
+	if late {
+		s.stats.Joins++
+	}
+	s.joined[i] = true
+	s.clients[i] = newOTClient(fmt.Sprintf("c%d", i), s.seq.Head(), s.seq.Content(), func(m sentOp) {
+		s.up[i] = append(s.up[i], m)
+	})
+}
+
+// older returns the stored operations in (need.From, need.To].
+func (s *sim) older(need *services.NeedHistory) []services.CommittedOp {
+	return s.stored[need.From:need.To]
+}
+
+// propose sequences sub, fetching history from the store when needed.
+func (s *sim) propose(sub services.Submission) services.Decision {
+	s.t.Helper()
+	d, err := s.seq.Propose(sub, nil)
+	var need *services.NeedHistory
+	if errors.As(err, &need) {
+		s.stats.NeedHistory++
+		d, err = s.seq.Propose(sub, s.older(need))
+	}
+	if err != nil {
+		s.fatalf("Propose(%+v): %v", sub, err)
+	}
+	return d
+}
+
+// receive handles the next message from client i.
+func (s *sim) receive(i int) {
+	m := s.up[i][0]
+	s.up[i] = s.up[i][1:]
+	sub := services.Submission{ClientID: s.clients[i].name, OpID: m.ID, Base: m.Base, Op: m.Op}
+	d := s.propose(sub)
+	if d.Proposal == nil {
+		s.fatalf("submission %s at base %d: duplicate %+v, want a proposal", m.ID, m.Base, d.Duplicate)
+	}
+	p := d.Proposal
+	if want := s.seq.Head() + s.seq.PendingCount(); p.Revision != want {
+		s.fatalf("proposal %s has revision %d, want %d", m.ID, p.Revision, want)
+	}
+	if p.Depth > 0 {
+		s.stats.Transformed++
+	}
+	s.owner[p.Revision] = i
+	s.subs[p.Revision] = sub
+	s.sentByID[m.ID] = sub
+
+	// A resubmission from another connection while pending is recognised.
+	if s.rng.Intn(8) == 0 {
+		again := sub
+		again.ClientID += "-reconnected"
+		d := s.propose(again)
+		if d.Duplicate == nil || d.Duplicate.Revision != p.Revision || !d.Duplicate.Pending {
+			s.fatalf("pending resubmission of %s = %+v, want pending duplicate of %d", m.ID, d, p.Revision)
+		}
+		s.stats.PendingDups++
+	}
+}
+
+// deliver hands the next event to client i.
+func (s *sim) deliver(i int) {
+	ev := s.down[i][0]
+	s.down[i] = s.down[i][1:]
+	if err := s.clients[i].handle(ev); err != nil {
+		s.fatalf("%v", err)
+	}
+}
+
+// publish stores committed operations and sends the acks and broadcasts.
+func (s *sim) publish(ops []services.CommittedOp) {
+	for _, op := range ops {
+		s.stored = append(s.stored, op)
+		if op.Revision != len(s.stored) {
+			s.fatalf("committed revision %d at history position %d", op.Revision, len(s.stored))
+		}
+		s.stats.Ops++
+		owner, mine := s.owner[op.Revision]
+		if !mine {
+			owner = -1
+		}
+		delete(s.owner, op.Revision)
+		delete(s.subs, op.Revision)
+		for i := range s.clients {
+			switch {
+			case !s.joined[i]:
+			case i == owner:
+				s.down[i] = append(s.down[i], &services.Event{Type: services.EventAck, Revision: op.Revision, OpID: op.OpID})
+			default:
+				s.down[i] = append(s.down[i], &services.Event{Type: services.EventOp, Revision: op.Revision, Op: op.Op, ClientID: op.ClientID})
+			}
+		}
+	}
+	// Now and then a client that lost its connection resubmits a committed
+	// operation: it is answered with the original revision.
+	if len(s.sentByID) > 0 && s.rng.Intn(4) == 0 {
+		op := s.stored[s.rng.Intn(len(s.stored))]
+		sub, ok := s.sentByID[op.OpID]
+		if !ok {
+			return
+		}
+		sub.ClientID = "reconnected"
+		d := s.propose(sub)
+		if d.Duplicate == nil || d.Duplicate.Revision != op.Revision || d.Duplicate.Pending || !d.Duplicate.Op.Equal(op.Op) {
+			s.fatalf("resubmission of committed %s (revision %d) = %+v, want its duplicate", op.OpID, op.Revision, d)
+		}
+		s.stats.CommittedDups++
+	}
+}
+
+func (s *sim) commit(n int) {
+	done := s.seq.Commit(n)
+	if len(done) != n {
+		s.fatalf("Commit(%d) committed %d", n, len(done))
+	}
+	ops := make([]services.CommittedOp, n)
+	for i, p := range done {
+		ops[i] = p.CommittedOp
+	}
+	s.publish(ops)
+}
+
+// refuse answers an aborted proposal with an error: its client resubmits.
+func (s *sim) refuse(p *services.Proposal) {
+	i := s.owner[p.Revision]
+	delete(s.owner, p.Revision)
+	delete(s.subs, p.Revision)
+	s.down[i] = append(s.down[i], &services.Event{Type: services.EventError, Code: services.CodeUnavailable, OpID: p.OpID})
+}
+
+// fail simulates a group commit that did not succeed, in one of three ways.
+func (s *sim) fail() {
+	head := s.seq.Head()
+	pending := s.seq.Pending()
+	switch s.rng.Intn(3) {
+	case 0: // Nothing written.
+		s.stats.Aborted++
+		for _, p := range s.seq.Abort() {
+			s.refuse(p)
+		}
+	case 1: // Written, but the store reported an error: found when resolving.
+		s.stats.WrittenFailed++
+		k := 1 + s.rng.Intn(len(pending))
+		written := make([]services.CommittedOp, k)
+		for i, p := range pending[:k] {
+			written[i] = p.CommittedOp
+		}
+		aborted := s.seq.Abort()
+		if err := s.seq.Advance(written); err != nil {
+			s.fatalf("Advance(written): %v", err)
+		}
+		s.publish(written)
+		for _, p := range aborted[k:] {
+			s.refuse(p)
+		}
+	case 2: // Another writer took the next revision: sequence ours again.
+		s.stats.LostRaces++
+		aborted := s.seq.Abort()
+		subs := make([]services.Submission, len(aborted))
+		owners := make([]int, len(aborted))
+		for i, p := range aborted {
+			subs[i], owners[i] = s.subs[p.Revision], s.owner[p.Revision]
+			delete(s.subs, p.Revision)
+			delete(s.owner, p.Revision)
+		}
+		s.foreign++
+		op := randomEdit(s.rng, s.seq.Content())
+		foreign := services.CommittedOp{Revision: head + 1, Op: op, ClientID: "foreign", OpID: fmt.Sprintf("f%d", s.foreign),
+			BaseRevision: head, Digest: services.Submission{Op: op}.Digest()}
+		if err := s.seq.Advance([]services.CommittedOp{foreign}); err != nil {
+			s.fatalf("Advance(foreign): %v", err)
+		}
+		s.publish([]services.CommittedOp{foreign})
+		for i, sub := range subs {
+			d := s.propose(sub)
+			if d.Proposal == nil {
+				s.fatalf("re-proposing %s: %+v, want a proposal", sub.OpID, d)
+			}
+			s.owner[d.Proposal.Revision] = owners[i]
+			s.subs[d.Proposal.Revision] = sub
+		}
+	}
+}
+
+// check verifies the end state: converged, acked once, contiguous.
+func (s *sim) check() {
+	s.t.Helper()
+	for i, c := range s.clients {
+		if !s.joined[i] {
+			continue
+		}
+		if c.state != synchronized {
+			s.fatalf("%s ends %v", c.name, c.state)
+		}
+		if c.doc != s.seq.Content() || c.revision != s.seq.Head() {
+			s.fatalf("%s has %q at revision %d, server %q at %d", c.name, c.doc, c.revision, s.seq.Content(), s.seq.Head())
+		}
+		c.checkAckedOnce(s.t)
+	}
+	if s.t.Failed() {
+		s.fatalf("see above")
+	}
+	doc := s.initial
+	for i, op := range s.stored {
+		if op.Revision != i+1 {
+			s.fatalf("history position %d has revision %d", i+1, op.Revision)
+		}
+		next, err := op.Op.Apply(doc)
+		if err != nil {
+			s.fatalf("replaying revision %d: %v", op.Revision, err)
+		}
+		doc = next
+	}
+	if doc != s.seq.Content() || len(s.stored) != s.seq.Head() {
+		s.fatalf("history replays to %q at %d, sequencer has %q at %d", doc, len(s.stored), s.seq.Content(), s.seq.Head())
+	}
+	if s.seq.PendingCount() != 0 {
+		s.fatalf("%d proposals still pending", s.seq.PendingCount())
+	}
+}
