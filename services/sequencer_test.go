@@ -316,9 +316,9 @@ func TestSequencerNeedHistory(t *testing.T) {
 
 	t.Run("not enough history", func(t *testing.T) {
 		for name, older := range map[string][]services.CommittedOp{
-			"missing the last": full[1:3],
+			"missing the last":  full[1:3],
 			"missing the first": full[2:4],
-			"not contiguous":   {full[1], full[3], full[2]},
+			"not contiguous":    {full[1], full[3], full[2]},
 		} {
 			if _, err := s.Propose(sub, older); !errors.As(err, &need) {
 				t.Errorf("%s: error = %v, want *NeedHistory", name, err)
@@ -409,7 +409,7 @@ func TestSequencerWindow(t *testing.T) {
 
 func TestNewSequencerRecent(t *testing.T) {
 	op := func(rev int) services.CommittedOp {
-		return services.CommittedOp{Revision: rev, Op: build(rev - 1, "x")}
+		return services.CommittedOp{Revision: rev, Op: build(rev-1, "x")}
 	}
 	tests := []struct {
 		name    string
