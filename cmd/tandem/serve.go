@@ -15,7 +15,7 @@ import (
 
 	"github.com/tandem-editor/tandem/api"
 	"github.com/tandem-editor/tandem/client/web"
-	"github.com/tandem-editor/tandem/repository/memory"
+	"github.com/tandem-editor/tandem/repository/gormstore"
 	"github.com/tandem-editor/tandem/services"
 	"github.com/tandem-editor/tandem/services/autocomplete"
 )
@@ -138,6 +138,11 @@ func serve(c *cli.Context) error {
 
 // openStorage connects the store and the cache the flags name.
 func openStorage(c *cli.Context, log *slog.Logger) (services.Store, services.HeadCache, func(), error) {
-	_ = log
-	return memory.NewStore(), nil, func() {}, nil
+	ctx, cancel := context.WithTimeout(c.Context, 30*time.Second)
+	defer cancel()
+	store, err := gormstore.Open(ctx, c.String("database-url"), c.String("data-dir"), log)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("open database: %w", err)
+	}
+	return store, nil, func() { _ = store.Close() }, nil
 }
