@@ -73,6 +73,10 @@ type Room struct {
 	cacheDirty   bool
 	cacheHeadAt  time.Time
 	cacheOps     []CommittedOp
+	// remote holds operations other instances committed that are not yet
+	// applied, by revision; fetching is set while a gap is being filled.
+	remote   map[int]CommittedOp
+	fetching bool
 }
 
 type queuedSubmission struct {
@@ -84,6 +88,7 @@ type queuedSubmission struct {
 type roomDeps struct {
 	store   Store
 	cache   HeadCache
+	fanout  FanOut
 	log     *slog.Logger
 	metrics Metrics
 	cfg     RoomConfig
@@ -97,6 +102,7 @@ func newRoom(deps *roomDeps, info RoomInfo, seq *Sequencer, snapshotRev int) *Ro
 		done:        make(chan struct{}),
 		members:     map[string]*participant{},
 		waiters:     map[int][]waiter{},
+		remote:      map[int]CommittedOp{},
 		snapshotRev: snapshotRev,
 	}
 	go r.run()
@@ -309,8 +315,9 @@ func (r *Room) committed(n int, took time.Duration, err error) {
 	r.committing = false
 	if err == nil {
 		r.deps.metrics.Committed(n, took)
-		r.publish(r.seq.Commit(n))
+		r.publish(r.seq.Commit(n), true)
 		r.maybeCommit()
+		r.catchUp()
 		return
 	}
 	r.deps.metrics.CommitFailed()
@@ -412,13 +419,15 @@ func (r *Room) resolved(aborted []abortedProposal, cause error, stored []Committ
 	}
 	for _, op := range stored {
 		p := &Proposal{CommittedOp: op}
-		if a, ok := mine[op.Revision]; ok && sameSubmission(a.p.CommittedOp, op) {
+		a, ok := mine[op.Revision]
+		ours := ok && sameSubmission(a.p.CommittedOp, op)
+		if ours {
 			p.Selection = a.p.Selection
 			r.waiters[op.Revision] = a.waiters
 		} else if ok {
 			rest = append(rest, a)
 		}
-		r.publish([]*Proposal{p})
+		r.publish([]*Proposal{p}, ours)
 	}
 	sortAborted(rest)
 	if errors.Is(cause, ErrRevisionTaken) {
@@ -434,22 +443,28 @@ func (r *Room) resolved(aborted []abortedProposal, cause error, stored []Committ
 		r.submit(q.sub, nil, q.reply, q.at, 0)
 	}
 	r.maybeCommit()
+	r.catchUp()
 }
 
-// repropose sequences an aborted proposal again, after a lost race.
+// repropose sequences an aborted proposal again, after a lost race. It may
+// turn out to be a duplicate: a resubmission of it was committed elsewhere.
 func (r *Room) repropose(a abortedProposal) {
 	d, err := r.seq.Propose(a.p.sub, nil)
-	if err == nil && d.Proposal == nil {
-		err = Errorf(CodeConflict, "operation was already sequenced")
-	}
-	if err != nil {
+	switch {
+	case err != nil:
 		for _, w := range a.waiters {
 			r.reject(err, w.opID, w.reply)
 		}
-		return
+	case d.Duplicate != nil && !d.Duplicate.Pending:
+		for _, w := range a.waiters {
+			w.reply(&Event{Type: EventAck, Revision: d.Duplicate.Revision, OpID: w.opID, Op: d.Duplicate.Op})
+		}
+	case d.Duplicate != nil:
+		r.waiters[d.Duplicate.Revision] = append(r.waiters[d.Duplicate.Revision], a.waiters...)
+	default:
+		d.Proposal.CreatedAt = r.deps.now()
+		r.waiters[d.Proposal.Revision] = a.waiters
 	}
-	d.Proposal.CreatedAt = r.deps.now()
-	r.waiters[d.Proposal.Revision] = a.waiters
 }
 
 func sameSubmission(a, b CommittedOp) bool {
@@ -457,8 +472,10 @@ func sameSubmission(a, b CommittedOp) bool {
 }
 
 // publish acknowledges committed proposals to their waiters and broadcasts
-// them to the other members, in revision order.
-func (r *Room) publish(done []*Proposal) {
+// them to the other members, in revision order. local is false for
+// operations another instance committed: that instance feeds the cache and
+// the fan-out with them.
+func (r *Room) publish(done []*Proposal, local bool) {
 	if len(done) == 0 {
 		return
 	}
@@ -487,7 +504,7 @@ func (r *Room) publish(done []*Proposal) {
 	for i, p := range done {
 		ops[i] = p.CommittedOp
 	}
-	r.afterCommit(ops)
+	r.afterCommit(ops, local)
 }
 
 // broadcast sends ev to every member but one.

@@ -7,10 +7,14 @@ import (
 )
 
 // afterCommit runs the work that follows a commit off the keystroke path:
-// a snapshot every SnapshotEvery revisions and the cache's window and head.
-func (r *Room) afterCommit(ops []CommittedOp) {
+// a snapshot every SnapshotEvery revisions and, for operations this
+// instance committed, the cache's window and head and the fan-out.
+func (r *Room) afterCommit(ops []CommittedOp, local bool) {
 	if every := r.deps.cfg.SnapshotEvery; every > 0 && r.seq.Head()-r.snapshotRev >= every {
 		r.saveSnapshot(nil)
+	}
+	if !local {
+		return
 	}
 	r.cacheOps = append(r.cacheOps, ops...)
 	r.flushCache()
@@ -52,8 +56,12 @@ func (r *Room) saveSnapshot(then func()) {
 // head at most every CacheHeadEvery, to the cache in the background. A write
 // that fails leaves the cache stale, which readers detect; it is logged.
 func (r *Room) flushCache() {
-	if r.cacheRun || r.deps.cache == nil {
-		r.cacheDirty = r.deps.cache != nil
+	if r.deps.cache == nil && r.deps.fanout == nil {
+		r.cacheOps = nil
+		return
+	}
+	if r.cacheRun {
+		r.cacheDirty = true
 		return
 	}
 	ops := r.cacheOps
@@ -72,11 +80,16 @@ func (r *Room) flushCache() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		var err error
-		if len(ops) > 0 {
+		if len(ops) > 0 && r.deps.cache != nil {
 			err = r.deps.cache.AppendOps(ctx, r.info.ID, ops)
 		}
-		if err == nil && head != nil {
+		if err == nil && head != nil && r.deps.cache != nil {
 			err = r.deps.cache.SetHead(ctx, r.info.ID, *head)
+		}
+		if r.deps.fanout != nil && len(ops) > 0 {
+			if perr := r.deps.fanout.Publish(ctx, r.info.ID, ops); perr != nil {
+				r.deps.log.Warn("fan-out publish", "room", LogID(r.info.ID), "err", perr)
+			}
 		}
 		if err != nil {
 			r.deps.metrics.Cache("error")

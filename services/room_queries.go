@@ -114,7 +114,7 @@ func (r *Room) Update(ctx context.Context, clientID string, name, language *stri
 // idle reports, on the room's goroutine, whether nothing is going on.
 func (r *Room) idle() bool {
 	return len(r.members) == 0 && r.seq.PendingCount() == 0 && !r.committing && !r.resolving &&
-		len(r.queued) == 0
+		!r.fetching && len(r.queued) == 0
 }
 
 // Stop closes the room: it refuses new operations, waits for the commits in

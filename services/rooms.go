@@ -19,6 +19,9 @@ type Config struct {
 	Room RoomConfig
 	// IdleTimeout is how long a room with no members stays loaded.
 	IdleTimeout time.Duration
+	// PollInterval is how often a room with members checks the store's head
+	// when other instances may commit to it (with a FanOut only).
+	PollInterval time.Duration
 }
 
 // DefaultConfig returns the settings documented in the README.
@@ -32,7 +35,8 @@ func DefaultConfig() Config {
 			CommitTimeout:  5 * time.Second,
 			CacheHeadEvery: time.Second,
 		},
-		IdleTimeout: time.Minute,
+		IdleTimeout:  time.Minute,
+		PollInterval: 2 * time.Second,
 	}
 }
 
@@ -86,6 +90,13 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 	}
 	rs.wg.Add(1)
 	go rs.janitor()
+	return rs
+}
+
+// WithFanOut makes rooms exchange committed operations with other instances
+// through f. Call it before the first Open.
+func (rs *Rooms) WithFanOut(f FanOut) *Rooms {
+	rs.deps.fanout = f
 	return rs
 }
 
@@ -193,6 +204,18 @@ func (rs *Rooms) load(e *roomEntry, info RoomInfo) {
 	}
 	e.room = newRoom(rs.deps, info, seq, snapRev)
 	rs.deps.metrics.RoomLoaded()
+	if rs.deps.fanout != nil {
+		r := e.room
+		cancel, err := rs.deps.fanout.Subscribe(info.ID, r.receiveRemote)
+		if err != nil {
+			rs.deps.log.Warn("fan-out subscribe", "room", LogID(info.ID), "err", err)
+		} else {
+			go func() { <-r.done; cancel() }()
+		}
+		go r.pollHead(rs.cfg.PollInterval)
+		// Operations committed elsewhere between loading and subscribing.
+		r.do(r.fillGap)
+	}
 }
 
 // loadSequencer rebuilds a room's head: from the cache's head when it is not

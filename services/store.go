@@ -55,3 +55,15 @@ type HeadCache interface {
 	// Ping checks that the cache answers.
 	Ping(ctx context.Context) error
 }
+
+// FanOut carries committed operations between server instances that serve
+// the same room. Delivery may be late, duplicated or lost (Redis pub/sub is
+// at most once): a room orders what it receives by revision, ignores what it
+// has, and fills gaps from the Store. With one instance there is none (nil).
+type FanOut interface {
+	// Publish announces operations this instance committed.
+	Publish(ctx context.Context, roomID string, ops []CommittedOp) error
+	// Subscribe calls deliver, from any goroutine, with operations other
+	// instances publish for the room, until cancel is called.
+	Subscribe(roomID string, deliver func([]CommittedOp)) (cancel func(), err error)
+}
