@@ -1,0 +1,210 @@
+package rediscache
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tandem-editor/tandem/ot"
+	"github.com/tandem-editor/tandem/services"
+)
+
+// Options configure a Cache. Zero fields take the defaults.
+type Options struct {
+	// Prefix starts every key ("tandem:"). It must not contain '{'.
+	Prefix string
+	// TTL is how long a room's keys live after their last write (1 hour).
+	TTL time.Duration
+	// Window is how many of a room's newest operations are kept (1000).
+	Window int
+}
+
+// Cache is a services.HeadCache over Redis.
+type Cache struct {
+	client redis.UniversalClient
+	opts   Options
+}
+
+var _ services.HeadCache = (*Cache)(nil)
+
+// New returns a cache over client, which it owns from now on.
+func New(client redis.UniversalClient, opts Options) *Cache {
+	if opts.Prefix == "" {
+		opts.Prefix = "tandem:"
+	}
+	if opts.TTL <= 0 {
+		opts.TTL = time.Hour
+	}
+	if opts.Window <= 0 {
+		opts.Window = 1000
+	}
+	return &Cache{client: client, opts: opts}
+}
+
+// Open connects to the Redis of redisURL (see NewClient for the accepted
+// forms) and checks that it answers.
+func Open(ctx context.Context, redisURL string, opts Options) (*Cache, error) {
+	client, err := NewClient(redisURL)
+	if err != nil {
+		return nil, err
+	}
+	c := New(client, opts)
+	if err := c.Ping(ctx); err != nil {
+		client.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Close closes the client.
+func (c *Cache) Close() error { return c.client.Close() }
+
+// Ping checks that Redis answers.
+func (c *Cache) Ping(ctx context.Context) error {
+	if err := c.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis: %w", err)
+	}
+	return nil
+}
+
+func (c *Cache) headKey(roomID string) string { return c.opts.Prefix + "{" + roomID + "}:head" }
+func (c *Cache) opsKey(roomID string) string  { return c.opts.Prefix + "{" + roomID + "}:ops" }
+
+// setHead stores ARGV (revision, content) unless the cached head is as new,
+// and renews the TTL (ARGV[3], milliseconds) either way.
+var setHead = redis.NewScript(`
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local cur = redis.call('HGET', KEYS[1], 'rev')
+if cur and tonumber(cur) >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'content', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`)
+
+// Head returns the cached head. Returns services.ErrCacheMiss.
+func (c *Cache) Head(ctx context.Context, roomID string) (services.Head, error) {
+	vals, err := c.client.HMGet(ctx, c.headKey(roomID), "rev", "content").Result()
+	if err != nil {
+		return services.Head{}, fmt.Errorf("redis head room=%s: %w", roomID, err)
+	}
+	rev, ok1 := vals[0].(string)
+	content, ok2 := vals[1].(string)
+	if !ok1 || !ok2 {
+		return services.Head{}, services.ErrCacheMiss
+	}
+	n, err := strconv.Atoi(rev)
+	if err != nil {
+		return services.Head{}, fmt.Errorf("redis head room=%s: revision %q: %w", roomID, rev, err)
+	}
+	return services.Head{Revision: n, Content: content}, nil
+}
+
+// SetHead replaces the cached head if h is newer than it.
+func (c *Cache) SetHead(ctx context.Context, roomID string, h services.Head) error {
+	err := setHead.Run(ctx, c.client, []string{c.headKey(roomID)}, h.Revision, h.Content, c.opts.TTL.Milliseconds()).Err()
+	if err != nil {
+		return fmt.Errorf("redis set head room=%s rev=%d: %w", roomID, h.Revision, err)
+	}
+	return nil
+}
+
+// appendOps adds (revision, member) pairs from ARGV[3] on, replacing the
+// member of a revision already present, keeps the newest ARGV[1] and
+// renews the TTL (ARGV[2], milliseconds).
+var appendOps = redis.NewScript(`
+for i = 3, #ARGV, 2 do
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[i], ARGV[i])
+  redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i+1])
+end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[1]) - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 0
+`)
+
+// AppendOps adds ops to the room's window and trims it to the newest Window.
+func (c *Cache) AppendOps(ctx context.Context, roomID string, ops []services.CommittedOp) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 2+2*len(ops))
+	args = append(args, c.opts.Window, c.opts.TTL.Milliseconds())
+	for _, op := range ops {
+		member, err := encodeOp(op)
+		if err != nil {
+			return fmt.Errorf("redis append room=%s rev=%d: %w", roomID, op.Revision, err)
+		}
+		args = append(args, op.Revision, member)
+	}
+	if err := appendOps.Run(ctx, c.client, []string{c.opsKey(roomID)}, args...).Err(); err != nil {
+		return fmt.Errorf("redis append room=%s revs=%d..%d: %w", roomID, ops[0].Revision, ops[len(ops)-1].Revision, err)
+	}
+	return nil
+}
+
+// Ops returns the operations after from up to and including to.
+// Returns services.ErrCacheMiss unless every one of them is cached.
+func (c *Cache) Ops(ctx context.Context, roomID string, from, to int) ([]services.CommittedOp, error) {
+	if from >= to {
+		return nil, nil
+	}
+	members, err := c.client.ZRangeArgs(ctx, redis.ZRangeArgs{
+		Key: c.opsKey(roomID), Start: "(" + strconv.Itoa(from), Stop: strconv.Itoa(to), ByScore: true,
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis ops room=%s (%d,%d]: %w", roomID, from, to, err)
+	}
+	if len(members) != to-from {
+		return nil, services.ErrCacheMiss
+	}
+	ops := make([]services.CommittedOp, len(members))
+	for i, m := range members {
+		op, err := decodeOp(m)
+		if err != nil {
+			return nil, fmt.Errorf("redis ops room=%s: %w", roomID, err)
+		}
+		if op.Revision != from+1+i {
+			return nil, services.ErrCacheMiss
+		}
+		ops[i] = op
+	}
+	return ops, nil
+}
+
+// wireOp is a committed operation as the sorted set holds it.
+type wireOp struct {
+	Revision int          `json:"r"`
+	Op       ot.Operation `json:"o"`
+	ClientID string       `json:"c,omitempty"`
+	OpID     string       `json:"i,omitempty"`
+	Base     int          `json:"b"`
+	Digest   string       `json:"d,omitempty"`
+	// CreatedAt is in Unix nanoseconds; 0 is the zero time.
+	CreatedAt int64 `json:"t,omitempty"`
+}
+
+func encodeOp(op services.CommittedOp) (string, error) {
+	w := wireOp{Revision: op.Revision, Op: op.Op, ClientID: op.ClientID, OpID: op.OpID, Base: op.BaseRevision, Digest: op.Digest}
+	if !op.CreatedAt.IsZero() {
+		w.CreatedAt = op.CreatedAt.UnixNano()
+	}
+	b, err := json.Marshal(w)
+	return string(b), err
+}
+
+func decodeOp(member string) (services.CommittedOp, error) {
+	var w wireOp
+	if err := json.Unmarshal([]byte(member), &w); err != nil {
+		return services.CommittedOp{}, fmt.Errorf("decode cached op: %w", err)
+	}
+	op := services.CommittedOp{Revision: w.Revision, Op: w.Op, ClientID: w.ClientID, OpID: w.OpID, BaseRevision: w.Base, Digest: w.Digest}
+	if w.CreatedAt != 0 {
+		op.CreatedAt = time.Unix(0, w.CreatedAt).UTC()
+	}
+	return op, nil
+}

@@ -1,0 +1,14 @@
+// Package rediscache is the services.HeadCache over Redis: standalone,
+// Cluster or Sentinel, through redis.UniversalClient.
+//
+// Per room it keeps two keys that share a Cluster slot through the hash tag
+// {roomID}: PREFIX{roomID}:head, a hash of the head's revision and content,
+// and PREFIX{roomID}:ops, a sorted set of the newest committed operations
+// scored by revision. Both expire after the TTL, renewed by every write.
+// Writes are Lua scripts, so a stale SetHead cannot overwrite a newer head
+// and the window is trimmed in the same step as it grows.
+//
+// The cache is never the source of truth: every Redis error is returned as
+// is, and the caller falls back to the store. A Cache is safe for
+// concurrent use; Close closes its client.
+package rediscache
