@@ -16,10 +16,33 @@ const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=
 
 var postgresProbe probe
 
+// RequirePostgres skips t (or fails it under REQUIRE_SERVICES=1) unless the
+// test server answers: call it first in a test whose subtests all need it,
+// so that it is skipped once rather than subtest by subtest.
+func RequirePostgres(t testing.TB) {
+	t.Helper()
+	postgresBase(t)
+}
+
 // PostgresURL returns a URL of the test server whose search_path is a new,
 // empty schema of this test's own, dropped (with everything in it) when the
 // test ends. It skips or fails t when the server is unreachable.
 func PostgresURL(t testing.TB) string {
+	t.Helper()
+	u := postgresBase(t)
+	schema := "test_" + randomHex(8)
+	admin(t, u, "CREATE SCHEMA "+schema)
+	t.Cleanup(func() { admin(t, u, "DROP SCHEMA "+schema+" CASCADE") })
+
+	q := u.Query()
+	q.Set("search_path", schema)
+	tu := *u
+	tu.RawQuery = q.Encode()
+	return tu.String()
+}
+
+// postgresBase returns the server's URL once it has answered.
+func postgresBase(t testing.TB) *url.URL {
 	t.Helper()
 	base := envOr("TEST_DATABASE_URL", DefaultPostgresURL)
 	u, err := url.Parse(base)
@@ -36,16 +59,7 @@ func PostgresURL(t testing.TB) string {
 		defer conn.Close(context.Background())
 		return conn.Ping(ctx)
 	})
-
-	schema := "test_" + randomHex(8)
-	admin(t, u, "CREATE SCHEMA "+schema)
-	t.Cleanup(func() { admin(t, u, "DROP SCHEMA "+schema+" CASCADE") })
-
-	q := u.Query()
-	q.Set("search_path", schema)
-	tu := *u
-	tu.RawQuery = q.Encode()
-	return tu.String()
+	return u
 }
 
 // admin runs one statement on the base database.

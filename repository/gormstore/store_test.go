@@ -40,5 +40,6 @@ func TestSQLiteConformance(t *testing.T) {
 }
 
 func TestPostgresConformance(t *testing.T) {
+	testenv.RequirePostgres(t)
 	storetest.Run(t, func(t *testing.T) services.Store { return openPostgres(t) })
 }

@@ -11,6 +11,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	testenv.RedisURL(t)
 	cachetest.Run(t, func(t *testing.T, cfg cachetest.Config) services.HeadCache {
 		prefix := testenv.RedisPrefix(t)
 		c, err := rediscache.Open(context.Background(), testenv.RedisURL(t), rediscache.Options{Prefix: prefix, TTL: cfg.TTL, Window: cfg.Window})
