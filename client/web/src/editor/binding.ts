@@ -153,8 +153,9 @@ export class EditorBinding {
     if (view && sels) {
       view.setSelections(
         sels.map((s) => ({
-          anchor: this.model.getPositionAt(transformIndex(s.anchor, op)),
-          head: this.model.getPositionAt(transformIndex(s.head, op)),
+          // The caret stays left of text inserted right at it by someone else.
+          anchor: this.model.getPositionAt(transformIndex(s.anchor, op, true)),
+          head: this.model.getPositionAt(transformIndex(s.head, op, true)),
         })),
       );
     }

@@ -79,8 +79,8 @@ export class RemoteCursors implements PresenceView {
     this.schedule();
   }
 
-  transformAll(op: TextOperation): void {
-    for (const e of this.entries.values()) if (e.selection) e.selection = transformSelection(e.selection, op);
+  transformAll(op: TextOperation, author?: string): void {
+    for (const [id, e] of this.entries) if (e.selection) e.selection = transformSelection(e.selection, op, id !== author);
     this.schedule();
   }
 

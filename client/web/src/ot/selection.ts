@@ -1,8 +1,11 @@
 // Selection: a set of ranges (anchor, head) in UTF-16 offsets, as on the wire:
 // {"ranges":[{"anchor":a,"head":h}]}. Transforming a selection by an
-// operation moves each offset as ot.js does: an insert at an offset pushes
-// the offset after the inserted text; a delete pulls offsets inside it to its
-// start.
+// operation moves each offset as ot.js does: an insert before an offset
+// pushes it right, a delete pulls offsets inside it to its start. An insert
+// exactly AT the offset pushes it too (ot.js) unless `stay` is set: a caret
+// stays left of text that someone else inserts right at it, so two people
+// typing at the same spot each keep writing their own run of text instead of
+// interleaving letters.
 
 import { TextOperation } from './text-operation';
 
@@ -15,13 +18,14 @@ export interface SelectionJSON {
   ranges: Range[];
 }
 
-export function transformIndex(index: number, op: TextOperation): number {
+export function transformIndex(index: number, op: TextOperation, stay = false): number {
   let newIndex = index;
   let remaining = index;
   for (const c of op.ops) {
     if (TextOperation.isRetain(c)) {
       remaining -= c;
     } else if (TextOperation.isInsert(c)) {
+      if (stay && remaining === 0) break;
       newIndex += c.length;
     } else {
       newIndex -= Math.min(remaining, -c);
@@ -32,11 +36,11 @@ export function transformIndex(index: number, op: TextOperation): number {
   return newIndex;
 }
 
-export function transformSelection(sel: SelectionJSON, op: TextOperation): SelectionJSON {
+export function transformSelection(sel: SelectionJSON, op: TextOperation, stay = false): SelectionJSON {
   return {
     ranges: sel.ranges.map((r) => {
-      const anchor = transformIndex(r.anchor, op);
-      return r.anchor === r.head ? { anchor, head: anchor } : { anchor, head: transformIndex(r.head, op) };
+      const anchor = transformIndex(r.anchor, op, stay);
+      return r.anchor === r.head ? { anchor, head: anchor } : { anchor, head: transformIndex(r.head, op, stay) };
     }),
   };
 }
@@ -60,4 +64,10 @@ export function selectionsEqual(a: SelectionJSON | null, b: SelectionJSON | null
   if (a === b) return true;
   if (!a || !b || a.ranges.length !== b.ranges.length) return false;
   return a.ranges.every((r, i) => r.anchor === b.ranges[i].anchor && r.head === b.ranges[i].head);
+}
+
+/** The selection with every offset clamped into a document of length len. */
+export function clampSelection(sel: SelectionJSON, len: number): SelectionJSON {
+  const c = (n: number) => Math.max(0, Math.min(n, len));
+  return { ranges: sel.ranges.map((r) => ({ anchor: c(r.anchor), head: c(r.head) })) };
 }

@@ -15,7 +15,7 @@
 import { Client, type Submission } from '../ot/client';
 import { RevisionQueue } from '../ot/revision-queue';
 import { TextOperation } from '../ot/text-operation';
-import { parseSelection, type SelectionJSON } from '../ot/selection';
+import { clampSelection, parseSelection, type SelectionJSON } from '../ot/selection';
 import type { EditorBinding } from '../editor/binding';
 import { parseServerMessage, type ClientMessage, type OpRecord, type ServerMessage } from '../net/protocol';
 import { connectionActions } from '../store/connectionSlice';
@@ -40,7 +40,8 @@ export type OpenSocket = (roomId: string, name: string, handlers: SocketHandlers
 export interface PresenceView {
   set(clientId: string, name: string, selection: SelectionJSON | null): void;
   remove(clientId: string): void;
-  transformAll(op: TextOperation): void;
+  /** Moves every caret past op; the author's caret (if any) is pushed by its own inserts. */
+  transformAll(op: TextOperation, author?: string): void;
   clear(): void;
   /** 1-based line of an offset, for the participant list. */
   lineOf(offset: number): number;
@@ -96,6 +97,10 @@ export class RoomSession {
   readonly ownClientIds = new Set<string>();
   clientId: string | null = null;
   private names = new Map<string, string>();
+  /** Author of the server operation being applied. */
+  private author: string | undefined;
+  /** The exact frame sent for each submission, for a verbatim resend. */
+  private frames = new WeakMap<Submission, string>();
 
   constructor(private readonly deps: SessionDeps) {}
 
@@ -342,14 +347,19 @@ export class RoomSession {
         client.revision++; // an ack we were not waiting for: keep counting
       }
     } else {
-      client.applyServer(e.op);
+      this.author = e.clientId;
+      try {
+        client.applyServer(e.op);
+      } finally {
+        this.author = undefined;
+      }
       if (e.selection !== undefined) this.onRemoteSelection(e.clientId, parseSelection(e.selection));
     }
   }
 
   private applyRemote(op: TextOperation): void {
     this.deps.binding.applyRemote(op);
-    this.deps.presence?.transformAll(op);
+    this.deps.presence?.transformAll(op, this.author);
   }
 
   private onRemoteSelection(clientId: string, sel: SelectionJSON | null): void {
@@ -451,7 +461,18 @@ export class RoomSession {
 
   private sendSubmission(s: Submission): void {
     if (this.readOnly) return;
-    this.send({ type: 'op', revision: s.revision, op: s.op.toJSON(), id: s.id, selection: this.deps.binding.getSelection() });
+    let frame = this.frames.get(s);
+    if (!frame) {
+      // The selection rides along as it is now, fitted to the document the
+      // operation produces (what the server checks it against), and is kept
+      // with the frame: a resubmission repeats it byte for byte.
+      const sel = this.deps.binding.getSelection();
+      const msg: ClientMessage = { type: 'op', revision: s.revision, op: s.op.toJSON(), id: s.id };
+      if (sel) msg.selection = clampSelection(sel, s.op.targetLength);
+      frame = JSON.stringify(msg);
+      this.frames.set(s, frame);
+    }
+    if (this.socket && this.socketOpen) this.socket.send(frame);
   }
 
   private sendSelection(): void {

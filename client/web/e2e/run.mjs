@@ -1,0 +1,332 @@
+// End-to-end test: the real Go server (TANDEM_BIN) and Debian's Chromium,
+// driven by playwright-core. Two browser contexts edit the same room.
+//
+//   npm run e2e        (TANDEM_BIN defaults to ../../bin/tandem)
+//
+// Every wait is bounded; the server is killed at the end, even on failure.
+// Screenshots go to e2e/screenshots/<timestamp>/ (printed). The last line
+// is "N passed, N failed".
+
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const webDir = path.resolve(here, '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TANDEM_BIN = path.resolve(webDir, process.env.TANDEM_BIN ?? '../../bin/tandem');
+const TEST_TIMEOUT = 60_000;
+
+if (!existsSync(CHROMIUM)) {
+  console.log(`SKIP e2e: ${CHROMIUM} not installed`);
+  process.exit(process.env.REQUIRE_SERVICES === '1' ? 1 : 0);
+}
+if (!existsSync(TANDEM_BIN)) {
+  console.log(`e2e: server binary ${TANDEM_BIN} not found (build it with: make build)`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const shotsDir = path.join(here, 'screenshots', stamp);
+mkdirSync(shotsDir, { recursive: true });
+console.log(`screenshots: ${shotsDir}`);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what, fn, timeout = 15_000, interval = 100) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(interval);
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+function withTimeout(promise, ms, what) {
+  let t;
+  return Promise.race([promise, new Promise((_, rej) => (t = setTimeout(() => rej(new Error(`${what} took longer than ${ms} ms`)), ms)))]).finally(() =>
+    clearTimeout(t),
+  );
+}
+
+// --- server ---
+const port = await freePort();
+const dataDir = mkdtempSync(path.join(tmpdir(), 'tandem-e2e-'));
+const base = `http://127.0.0.1:${port}`;
+const serverLog = [];
+const server = spawn(TANDEM_BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+server.stdout.on('data', (d) => serverLog.push(String(d)));
+server.stderr.on('data', (d) => serverLog.push(String(d)));
+let serverExited = false;
+server.on('exit', () => (serverExited = true));
+
+let browser;
+async function cleanup() {
+  try {
+    await browser?.close();
+  } catch {}
+  if (!serverExited) {
+    server.kill('SIGTERM');
+    await Promise.race([new Promise((r) => server.once('exit', r)), sleep(5000)]);
+    if (!serverExited) server.kill('SIGKILL');
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}
+process.on('SIGINT', async () => {
+  await cleanup();
+  process.exit(130);
+});
+
+async function api(method, p, body) {
+  const res = await fetch(base + p, { method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const results = [];
+async function test(name, fn) {
+  const started = Date.now();
+  try {
+    await withTimeout(fn(), TEST_TIMEOUT, name);
+    results.push({ name, ok: true });
+    console.log(`  ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false, error: e });
+    console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
+    for (const [label, page] of Object.entries(pages)) {
+      if (page && !page.isClosed()) await page.screenshot({ path: path.join(shotsDir, `FAIL-${slug(name)}-${label}.png`) }).catch(() => {});
+    }
+  }
+}
+const slug = (s) => s.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 50);
+const pages = {};
+
+// --- helpers on pages ---
+const text = (page) => page.evaluate(() => window.__tandem?.getModelText() ?? null);
+const synced = (page) => page.evaluate(() => !!window.__tandem?.isSynchronized());
+
+async function openRoom(page, id) {
+  await page.goto(`${base}/rooms/${id}`, { timeout: 20_000 });
+  await waitFor(`room ${id} to connect`, () => synced(page), 20_000);
+}
+
+async function focusEditorEnd(page) {
+  await page.click('.monaco-editor .view-lines', { timeout: 10_000 });
+  await page.keyboard.press('Control+End');
+}
+
+async function converged(pageList, roomId, timeout = 20_000) {
+  return waitFor(
+    'editors and server to converge',
+    async () => {
+      const texts = await Promise.all(pageList.map(text));
+      const ok = await Promise.all(pageList.map(synced));
+      if (!ok.every(Boolean)) return false;
+      const room = await api('GET', `/api/rooms/${roomId}`);
+      return texts.every((t) => t === room.content) ? room.content : false;
+    },
+    timeout,
+  );
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+
+try {
+  await waitFor(
+    'server /healthz',
+    async () => {
+      if (serverExited) throw new Error(`server exited: ${serverLog.join('')}`);
+      const r = await fetch(`${base}/healthz`).catch(() => null);
+      return r?.status === 200;
+    },
+    20_000,
+  );
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: 30_000,
+  });
+  const ctxA = await browser.newContext({ viewport: { width: 1280, height: 760 }, colorScheme: 'light' });
+  const ctxB = await browser.newContext({ viewport: { width: 1280, height: 760 }, colorScheme: 'dark' });
+  await ctxA.addInitScript(() => localStorage.setItem('tandem.name', 'Alice'));
+  await ctxB.addInitScript(() => localStorage.setItem('tandem.name', 'Bob'));
+  const a = (pages.a = await ctxA.newPage());
+  const b = (pages.b = await ctxB.newPage());
+  for (const [label, p] of Object.entries({ a, b })) {
+    p.on('pageerror', (e) => console.log(`  [page ${label}] error: ${e.message}`));
+  }
+
+  const initial = 'function greet(name) {\n  return "hi " + name;\n}\n';
+  let room;
+
+  await test('home page renders (light and dark)', async () => {
+    await a.goto(base + '/', { timeout: 20_000 });
+    await a.waitForSelector('text=Create a room', { timeout: 10_000 });
+    await a.screenshot({ path: path.join(shotsDir, 'home-light.png') });
+    await b.goto(base + '/', { timeout: 20_000 });
+    await b.waitForSelector('text=Create a room', { timeout: 10_000 });
+    await b.screenshot({ path: path.join(shotsDir, 'home-dark.png') });
+  });
+
+  await test('create a room via REST; both editors load it', async () => {
+    room = await api('POST', '/api/rooms', { name: 'E2E pairing', language: 'javascript', content: initial });
+    assert(room.id && room.readOnlyId, 'room has id and readOnlyId');
+    await Promise.all([openRoom(a, room.id), openRoom(b, room.id)]);
+    assert((await text(a)) === initial, 'A shows the initial content');
+    assert((await text(b)) === initial, 'B shows the initial content');
+  });
+
+  await test('concurrent typing, including at the same spot, converges with the server', async () => {
+    await focusEditorEnd(a);
+    await focusEditorEnd(b);
+    await Promise.all([a.keyboard.type('alpha one two three ', { delay: 15 }), b.keyboard.type('bravo four five six ', { delay: 15 })]);
+    // Now both type at the very start at the same time.
+    await a.keyboard.press('Control+Home');
+    await b.keyboard.press('Control+Home');
+    await Promise.all([a.keyboard.type('AAA', { delay: 10 }), b.keyboard.type('BBB', { delay: 10 })]);
+    const final = await converged([a, b], room.id);
+    for (const w of ['alpha one two three', 'bravo four five six', 'AAA', 'BBB', 'function greet']) assert(final.includes(w), `final text has "${w}": ${JSON.stringify(final)}`);
+  });
+
+  await test('a remote cursor with a name label is drawn in the other editor', async () => {
+    await a.keyboard.press('Control+End');
+    await a.keyboard.type('x');
+    await waitFor('remote caret in B', () => b.evaluate(() => document.querySelectorAll('.monaco-editor .tandem-caret').length > 0), 10_000);
+    await waitFor('remote caret in A', () => a.evaluate(() => document.querySelectorAll('.monaco-editor .tandem-caret').length > 0), 10_000);
+    const label = await b.evaluate(() => {
+      const el = document.querySelector('.monaco-editor .tandem-labeled');
+      return el ? getComputedStyle(el, '::after').content : null;
+    });
+    assert(label === '"Alice"', `label in B names Alice, got ${label}`);
+    await waitFor('participants listed', () => b.evaluate(() => document.querySelector('[data-testid=participants]')?.textContent?.includes('Alice')), 5000);
+    await converged([a, b], room.id);
+    await a.screenshot({ path: path.join(shotsDir, 'room-light-A.png') });
+    await b.screenshot({ path: path.join(shotsDir, 'room-dark-B.png') });
+  });
+
+  await test('undo reverts only the own edit, not the remote one', async () => {
+    await converged([a, b], room.id);
+    await a.keyboard.press('Control+End');
+    await a.keyboard.type(' mine');
+    await converged([a, b], room.id);
+    await sleep(1100); // a new undo group for B's edit on A's screen is irrelevant; B's edit is remote for A
+    await b.keyboard.press('Control+Home');
+    await b.keyboard.type('theirs ');
+    await converged([a, b], room.id);
+    await a.keyboard.press('Control+z');
+    const final = await converged([a, b], room.id);
+    assert(!final.includes(' mine'), `A's edit undone: ${JSON.stringify(final)}`);
+    assert(final.startsWith('theirs '), `B's edit kept: ${JSON.stringify(final)}`);
+    await a.keyboard.press('Control+Shift+z');
+    const redone = await converged([a, b], room.id);
+    assert(redone.includes(' mine'), `redo restores A's edit: ${JSON.stringify(redone)}`);
+  });
+
+  await test('changing the language reaches the other participant', async () => {
+    await a.selectOption('[data-testid=language-picker]', 'python');
+    await waitFor('B sees python', () => b.evaluate(() => document.querySelector('[data-testid=language-picker]')?.value === 'python'), 10_000);
+    const room2 = await api('GET', `/api/rooms/${room.id}`);
+    assert(room2.language === 'python', `server language is python, got ${room2.language}`);
+  });
+
+  await test('autocomplete offers suggestions from the server', async () => {
+    await a.keyboard.press('Control+End');
+    await a.keyboard.press('Enter');
+    await a.keyboard.type('whi');
+    await a.keyboard.press('Control+Space');
+    await waitFor('suggest widget', () => a.evaluate(() => !!document.querySelector('.suggest-widget.visible .monaco-list-row')), 10_000);
+    const labels = await a.evaluate(() => [...document.querySelectorAll('.suggest-widget .monaco-list-row')].map((r) => r.getAttribute('aria-label')));
+    assert(labels.some((l) => l && l.includes('while')), `suggestions include "while": ${JSON.stringify(labels)}`);
+    await a.screenshot({ path: path.join(shotsDir, 'autocomplete-A.png') });
+    await a.keyboard.press('Escape');
+    await converged([a, b], room.id);
+  });
+
+  await test('a reload shows the same text', async () => {
+    const before = await converged([a, b], room.id);
+    await a.reload({ timeout: 20_000 });
+    await waitFor('A reconnects', () => synced(a), 20_000);
+    assert((await text(a)) === before, 'same text after reload');
+  });
+
+  await test('a dropped connection recovers with no lost edit', async () => {
+    await converged([a, b], room.id);
+    await focusEditorEnd(a);
+    await ctxA.setOffline(true);
+    await a.evaluate(() => window.__tandem.dropConnection());
+    await a.keyboard.type(' offline-edit-1');
+    await waitFor('indicator shows pending edits while away', () => a.evaluate(() => document.querySelector('[data-testid=connection]')?.dataset.pending === 'true' && document.querySelector('[data-testid=connection]')?.dataset.status !== 'connected'), 10_000);
+    await b.keyboard.press('Control+Home');
+    await b.keyboard.type('while-away ');
+    await sleep(1500);
+    await a.keyboard.type(' offline-edit-2');
+    await a.screenshot({ path: path.join(shotsDir, 'offline-A.png') });
+    await ctxA.setOffline(false);
+    const final = await converged([a, b], room.id, 30_000);
+    for (const w of ['offline-edit-1', 'offline-edit-2', 'while-away ']) assert(final.includes(w), `final text has "${w}": ${JSON.stringify(final)}`);
+    // And the socket can also be dropped from the page without going offline.
+    await a.evaluate(() => window.__tandem.dropConnection());
+    await a.keyboard.type(' after-drop');
+    const final2 = await converged([a, b], room.id, 20_000);
+    assert(final2.includes('after-drop'), 'edit typed during a reconnect is kept');
+  });
+
+  await test('the read-only link shows a read-only editor', async () => {
+    const c = (pages.c = await ctxB.newPage());
+    await c.goto(`${base}/rooms/${room.readOnlyId}`, { timeout: 20_000 });
+    await waitFor('read-only room connects', () => synced(c), 20_000);
+    await c.waitForSelector('[data-testid=readonly-badge]', { timeout: 10_000 });
+    const before = await text(c);
+    await c.click('.monaco-editor .view-lines');
+    await c.keyboard.type('should not appear');
+    await sleep(500);
+    assert((await text(c)) === before, 'typing changes nothing');
+    const room2 = await api('GET', `/api/rooms/${room.id}`);
+    assert(!room2.content.includes('should not appear'), 'server unchanged');
+    // It still follows the live document.
+    await a.keyboard.type(' seen-by-reader');
+    await waitFor('reader sees new edits', async () => (await text(c))?.includes('seen-by-reader'), 10_000);
+    assert(!(await c.$('[data-testid=copy-edit-link]')), 'no edit link offered on a read-only page');
+    await c.screenshot({ path: path.join(shotsDir, 'readonly-dark.png') });
+  });
+} catch (e) {
+  results.push({ name: 'setup', ok: false, error: e });
+  console.log(`  FAIL setup: ${e?.stack ?? e}`);
+} finally {
+  await cleanup();
+}
+
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+if (failed) {
+  console.log('--- server log (tail) ---');
+  console.log(serverLog.join('').split('\n').slice(-40).join('\n'));
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
