@@ -336,11 +336,21 @@ func (r *Room) committed(n int, took time.Duration, err error) {
 // have been written after all (its outcome was unknown), or another writer
 // may have taken the revisions. It retries until storage answers.
 func (r *Room) resolve(head int, aborted []abortedProposal, cause error) {
+	// After a lost race the aborted proposals are proposed again; once the
+	// other writer's operations move the window their bases may have left
+	// it, so load the history back to the oldest base as well.
+	from := head
+	if errors.Is(cause, ErrRevisionTaken) {
+		for _, a := range aborted {
+			from = min(from, a.p.sub.Base)
+		}
+	}
 	backoff := 50 * time.Millisecond
 	for {
-		ops, err := r.loadAfter(head)
+		ops, err := r.loadAfter(from)
 		if err == nil {
-			r.do(func() { r.resolved(aborted, cause, ops) })
+			stored := ops[min(head-from, len(ops)):]
+			r.do(func() { r.resolved(aborted, cause, stored, ops) })
 			return
 		}
 		// Those who wait for a commit that certainly failed need not wait for
@@ -397,8 +407,9 @@ func (r *Room) answerUnavailable(aborted []abortedProposal, cause error) {
 
 // resolved applies what storage holds after the head, acknowledges the
 // aborted proposals found there, and proposes again (after a lost race) or
-// refuses (storage failed) the others.
-func (r *Room) resolved(aborted []abortedProposal, cause error, stored []CommittedOp) {
+// refuses (storage failed) the others. older is the history from the
+// oldest aborted base, for proposing again.
+func (r *Room) resolved(aborted []abortedProposal, cause error, stored, older []CommittedOp) {
 	r.resolving = false
 	if err := r.seq.Advance(stored); err != nil {
 		r.deps.log.Error("stored history does not apply", "room", LogID(r.info.ID), "err", err)
@@ -432,7 +443,7 @@ func (r *Room) resolved(aborted []abortedProposal, cause error, stored []Committ
 	sortAborted(rest)
 	if errors.Is(cause, ErrRevisionTaken) {
 		for _, a := range rest {
-			r.repropose(a)
+			r.repropose(a, older)
 		}
 	} else {
 		r.answerUnavailable(rest, cause)
@@ -448,8 +459,8 @@ func (r *Room) resolved(aborted []abortedProposal, cause error, stored []Committ
 
 // repropose sequences an aborted proposal again, after a lost race. It may
 // turn out to be a duplicate: a resubmission of it was committed elsewhere.
-func (r *Room) repropose(a abortedProposal) {
-	d, err := r.seq.Propose(a.p.sub, nil)
+func (r *Room) repropose(a abortedProposal, older []CommittedOp) {
+	d, err := r.seq.Propose(a.p.sub, older)
 	switch {
 	case err != nil:
 		for _, w := range a.waiters {

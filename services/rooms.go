@@ -202,7 +202,16 @@ func (rs *Rooms) load(e *roomEntry, info RoomInfo) {
 		rs.mu.Unlock()
 		return
 	}
+	// e.room is read under rs.mu by the janitor and Close: write it so, and
+	// start no room that Close would not stop.
+	rs.mu.Lock()
+	if rs.closed {
+		rs.mu.Unlock()
+		e.err = Errorf(CodeUnavailable, "server is shutting down")
+		return
+	}
 	e.room = newRoom(rs.deps, info, seq, snapRev)
+	rs.mu.Unlock()
 	rs.deps.metrics.RoomLoaded()
 	if rs.deps.fanout != nil {
 		r := e.room

@@ -1,0 +1,326 @@
+package services_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tandem-editor/tandem/repository/memory"
+	"github.com/tandem-editor/tandem/services"
+)
+
+// waitFor polls cond until it holds or timeout passes.
+func waitFor(t *testing.T, what string, cond func() bool, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// fakeMember records the events a room sends it. Deliver fails once limit
+// events are queued (0: no limit). Replies to its submissions go to the same
+// list, as the API layer queues acks on the connection. Safe for concurrent use.
+type fakeMember struct {
+	name   string
+	limit  int
+	mu     sync.Mutex
+	events []*services.Event
+	kicked *services.Error
+	// order, when set, records every event with a global sequence.
+	order *eventOrder
+}
+
+func (m *fakeMember) Deliver(e *services.Event) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.limit > 0 && len(m.events) >= m.limit {
+		return false
+	}
+	m.record(e)
+	return true
+}
+
+func (m *fakeMember) record(e *services.Event) {
+	m.events = append(m.events, e)
+	if m.order != nil {
+		m.order.add(m.name, e)
+	}
+}
+
+func (m *fakeMember) Kick(reason *services.Error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.kicked = reason
+}
+
+// reply is a Submit callback: it records the answer whatever the limit.
+func (m *fakeMember) reply(e *services.Event) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.record(e)
+}
+
+// since returns the events after the first n.
+func (m *fakeMember) since(n int) []*services.Event {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]*services.Event(nil), m.events[n:]...)
+}
+
+func (m *fakeMember) all() []*services.Event { return m.since(0) }
+
+func (m *fakeMember) kickReason() *services.Error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.kicked
+}
+
+// ofType returns the recorded events of the given types.
+func (m *fakeMember) ofType(types ...services.EventType) []*services.Event {
+	var out []*services.Event
+	for _, e := range m.all() {
+		for _, ty := range types {
+			if e.Type == ty {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+type orderedEvent struct {
+	member string
+	event  *services.Event
+}
+
+// eventOrder is the order in which events reached all members.
+type eventOrder struct {
+	mu     sync.Mutex
+	events []orderedEvent
+}
+
+func (o *eventOrder) add(member string, e *services.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.events = append(o.events, orderedEvent{member, e})
+}
+
+func (o *eventOrder) all() []orderedEvent {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]orderedEvent(nil), o.events...)
+}
+
+// countingMetrics counts failed commits and rejections.
+type countingMetrics struct {
+	services.NopMetrics
+	commitFailed atomic.Int64
+	committed    atomic.Int64
+}
+
+func (m *countingMetrics) CommitFailed()                    { m.commitFailed.Add(1) }
+func (m *countingMetrics) Committed(n int, _ time.Duration) { m.committed.Add(int64(n)) }
+
+var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func testConfig() services.Config {
+	cfg := services.DefaultConfig()
+	cfg.Room.CommitTimeout = 2 * time.Second
+	return cfg
+}
+
+// newRooms starts a room service on store and closes it when the test ends.
+func newRooms(t *testing.T, store services.Store, cfg services.Config, metrics services.Metrics) *services.Rooms {
+	t.Helper()
+	rs := services.NewRooms(store, nil, cfg, discardLog, metrics)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		rs.Close(ctx)
+	})
+	return rs
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// openNewRoom creates a room with content and opens it; the handle is
+// released when the test ends.
+func openNewRoom(t *testing.T, rs *services.Rooms, content string) (services.RoomInfo, *services.Handle) {
+	t.Helper()
+	info, err := rs.Create(ctxT(t), "test", "go", content)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	return info, openRoom(t, rs, info.ID)
+}
+
+func openRoom(t *testing.T, rs *services.Rooms, id string) *services.Handle {
+	t.Helper()
+	h, err := rs.Open(ctxT(t), id)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", id, err)
+	}
+	t.Cleanup(h.Release)
+	return h
+}
+
+// join adds a fake member with that client id.
+func join(t *testing.T, h *services.Handle, m *fakeMember) *fakeMember {
+	t.Helper()
+	if err := h.Join(ctxT(t), m, m.name, m.name, false); err != nil {
+		t.Fatalf("Join(%s): %v", m.name, err)
+	}
+	return m
+}
+
+// submit sends sub and waits for its one answer.
+func submit(t *testing.T, h *services.Handle, sub services.Submission) *services.Event {
+	t.Helper()
+	ch := submitAsync(h, sub)
+	select {
+	case ev := <-ch:
+		return ev
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no answer to %s within 5s", sub.OpID)
+		return nil
+	}
+}
+
+// submitAsync sends sub; the channel receives its answers.
+func submitAsync(h *services.Handle, sub services.Submission) chan *services.Event {
+	ch := make(chan *services.Event, 4)
+	h.Submit(sub, func(e *services.Event) { ch <- e })
+	return ch
+}
+
+// state returns the room's head revision and content.
+func state(t *testing.T, h *services.Handle) (int, string) {
+	t.Helper()
+	info, content, err := h.State(ctxT(t))
+	if err != nil {
+		t.Fatalf("State: %v", err)
+	}
+	return info.Revision, content
+}
+
+func assertAck(t *testing.T, ev *services.Event, rev int, opID string) {
+	t.Helper()
+	if ev.Type != services.EventAck || ev.Revision != rev || ev.OpID != opID {
+		t.Fatalf("answer = %s rev %d id %q (%s %s), want ack rev %d id %q", ev.Type, ev.Revision, ev.OpID, ev.Code, ev.Message, rev, opID)
+	}
+}
+
+func assertError(t *testing.T, ev *services.Event, code services.Code, opID string) {
+	t.Helper()
+	if ev.Type != services.EventError || ev.Code != code || ev.OpID != opID {
+		t.Fatalf("answer = %s rev %d id %q (%s %s), want error %s for %q", ev.Type, ev.Revision, ev.OpID, ev.Code, ev.Message, code, opID)
+	}
+}
+
+// storedOps returns the whole history of a room in the store.
+func storedOps(t *testing.T, store services.Store, roomID string) []services.CommittedOp {
+	t.Helper()
+	ops, err := store.Ops(ctxT(t), roomID, 0, 1<<20)
+	if err != nil {
+		t.Fatalf("store.Ops: %v", err)
+	}
+	for i, op := range ops {
+		if op.Revision != i+1 {
+			t.Fatalf("stored op %d has revision %d: history not contiguous", i, op.Revision)
+		}
+	}
+	return ops
+}
+
+// roomClient runs an otClient on a fake member's events.
+type roomClient struct {
+	h    *services.Handle
+	m    *fakeMember
+	c    *otClient
+	seen int
+	// holding keeps sent operations in held instead of submitting them:
+	// a slow uplink. flush submits them.
+	holding bool
+	held    []sentOp
+}
+
+func (rc *roomClient) submit(s sentOp) {
+	if rc.holding {
+		rc.held = append(rc.held, s)
+		return
+	}
+	rc.h.Submit(services.Submission{ClientID: rc.m.name, OpID: s.ID, Base: s.Base, Op: s.Op}, rc.m.reply)
+}
+
+// flush stops holding and submits the held operations.
+func (rc *roomClient) flush() {
+	rc.holding = false
+	held := rc.held
+	rc.held = nil
+	for _, s := range held {
+		rc.submit(s)
+	}
+}
+
+// joinClient joins a member and starts an ot.js client from its init event.
+func joinClient(t *testing.T, h *services.Handle, name string) *roomClient {
+	t.Helper()
+	m := join(t, h, &fakeMember{name: name})
+	init := m.all()[0]
+	if init.Type != services.EventInit {
+		t.Fatalf("%s: first event %s, want init", name, init.Type)
+	}
+	rc := &roomClient{h: h, m: m, seen: 1}
+	rc.c = newOTClient(name, init.Revision, init.Content, rc.submit)
+	return rc
+}
+
+// sync applies the events received since the last sync.
+func (rc *roomClient) sync() error {
+	evs := rc.m.since(rc.seen)
+	rc.seen += len(evs)
+	for _, ev := range evs {
+		switch ev.Type {
+		case services.EventAck, services.EventOp, services.EventError:
+			if err := rc.c.handle(ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// converge waits until every client is synchronized at the room's head with
+// its content, and checks that each operation was acked once.
+func converge(t *testing.T, h *services.Handle, clients ...*roomClient) {
+	t.Helper()
+	waitFor(t, "clients to converge", func() bool {
+		head, content := state(t, h)
+		ok := true
+		for _, rc := range clients {
+			if err := rc.sync(); err != nil {
+				t.Fatal(err)
+			}
+			ok = ok && rc.c.state == synchronized && rc.c.revision == head && rc.c.doc == content
+		}
+		return ok
+	}, 5*time.Second)
+	for _, rc := range clients {
+		rc.c.checkAckedOnce(t)
+	}
+}
+
+// newStore returns an empty in-memory store.
+func newStore() *memory.Store { return memory.NewStore() }

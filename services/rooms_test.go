@@ -1,0 +1,170 @@
+package services_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tandem-editor/tandem/services"
+)
+
+// TestRoomOldBaseBeyondWindow checks that an operation based on a revision
+// older than the in-memory window is transformed with history read from the
+// store, and that the clients converge.
+func TestRoomOldBaseBeyondWindow(t *testing.T) {
+	store := newStore()
+	cfg := testConfig()
+	cfg.Room.Sequencer.Window = 2
+	rs := newRooms(t, store, cfg, nil)
+	info, h := openNewRoom(t, rs, "ab")
+	stale := joinClient(t, h, "stale")
+	b := joinClient(t, h, "b")
+	// stale edits at revision 0, but its uplink and downlink stall while
+	// b makes 6 edits: the window of 2 no longer reaches back to its base.
+	stale.holding = true
+	if err := stale.c.applyClient(build(1, "S", 1)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		if err := b.c.applyClient(insertAt(len16(b.c.doc), 0, fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+		converge(t, h, b)
+	}
+	stale.flush()
+	converge(t, h, stale, b)
+	ev := stale.m.ofType(services.EventAck)[0]
+	head, content := state(t, h)
+	if ev.Revision != 7 || head != 7 || content != "543210aSb" {
+		t.Errorf("ack %d, state %d %q, want 7, 7 \"543210aSb\"", ev.Revision, head, content)
+	}
+	if n := len(storedOps(t, store, info.ID)); n != head {
+		t.Errorf("stored %d, head %d", n, head)
+	}
+}
+
+// TestRoomsIdleUnload checks that a released room with no members unloads
+// after the idle timeout and loads again with the same content and revision.
+func TestRoomsIdleUnload(t *testing.T) {
+	cfg := testConfig()
+	cfg.IdleTimeout = 30 * time.Millisecond
+	cfg.Room.SnapshotEvery = 2
+	rs := newRooms(t, newStore(), cfg, nil)
+	info, err := rs.Create(ctxT(t), "idle", "go", "x😀")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := openRoom(t, rs, info.ID)
+	m := join(t, h, &fakeMember{name: "a"})
+	for i := range 3 {
+		assertAck(t, submit(t, h, services.Submission{ClientID: "a", OpID: fmt.Sprint(i), Base: i, Op: insertAt(3+i, 3+i, "y")}), i+1, fmt.Sprint(i))
+	}
+	wantHead, wantContent := state(t, h)
+	time.Sleep(3 * cfg.IdleTimeout)
+	if rs.Loaded() != 1 {
+		t.Fatalf("Loaded = %d while a member is in, want 1", rs.Loaded())
+	}
+	h.Leave("a")
+	time.Sleep(3 * cfg.IdleTimeout)
+	if rs.Loaded() != 1 {
+		t.Fatalf("Loaded = %d while a handle is held, want 1", rs.Loaded())
+	}
+	h.Release()
+	waitFor(t, "the room to unload", func() bool { return rs.Loaded() == 0 }, 5*time.Second)
+	if m.kickReason() != nil {
+		t.Errorf("the member that left was kicked: %v", m.kickReason())
+	}
+
+	for _, id := range []string{info.ID, info.ReadOnlyID} {
+		h2 := openRoom(t, rs, id)
+		if head, content := state(t, h2); head != wantHead || content != wantContent {
+			t.Errorf("reloaded via %s: %d %q, want %d %q", id[:4], head, content, wantHead, wantContent)
+		}
+		if h2.ReadOnly != (id == info.ReadOnlyID) {
+			t.Errorf("ReadOnly = %v for %s", h2.ReadOnly, id[:4])
+		}
+		ack := submit(t, h2, services.Submission{ClientID: "b", OpID: "b-" + id[:4], Base: wantHead, Op: insertAt(len16(wantContent), 0, "z")})
+		assertAck(t, ack, wantHead+1, "b-"+id[:4])
+		wantHead, wantContent = state(t, h2)
+		h2.Release()
+		waitFor(t, "the room to unload", func() bool { return rs.Loaded() == 0 }, 5*time.Second)
+	}
+}
+
+func len16(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRoomsCloseFinishesCommits checks that Close waits for a commit in
+// flight (its sender gets the ack), kicks members, and refuses new work.
+func TestRoomsCloseFinishesCommits(t *testing.T) {
+	store := &gatedStore{Store: newStore(), entered: make(chan struct{}, 10), release: make(chan struct{})}
+	rs := newRooms(t, store, testConfig(), nil)
+	info, h := openNewRoom(t, rs, "")
+	m := join(t, h, &fakeMember{name: "a"})
+	other := join(t, h, &fakeMember{name: "b"})
+	answer := submitAsync(h, services.Submission{ClientID: "a", OpID: "a-1", Base: 0, Op: build("x")})
+	<-store.entered
+
+	closed := make(chan struct{})
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		rs.Close(ctx)
+		close(closed)
+	}()
+	waitFor(t, "Open to be refused", func() bool {
+		_, err := rs.Open(ctxT(t), info.ID)
+		return services.ErrorCode(err) == services.CodeUnavailable
+	}, 5*time.Second)
+	// Stop marks the room closing before it waits: later submissions are refused.
+	waitFor(t, "submissions to be refused", func() bool {
+		ch := submitAsync(h, services.Submission{ClientID: "b", OpID: "b-1", Base: 0, Op: build("y")})
+		select {
+		case ev := <-ch:
+			return ev.Type == services.EventError && ev.Code == services.CodeUnavailable
+		case <-time.After(50 * time.Millisecond):
+			return false // queued behind the commit would be a bug; see below
+		}
+	}, 5*time.Second)
+	select {
+	case <-closed:
+		t.Fatal("Close returned before the commit in flight finished")
+	default:
+	}
+	close(store.release)
+	select {
+	case ev := <-answer:
+		assertAck(t, ev, 1, "a-1")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the commit in flight was never acked")
+	}
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	for _, mm := range []*fakeMember{m, other} {
+		if r := mm.kickReason(); r == nil || r.Code != services.CodeUnavailable {
+			t.Errorf("%s kick = %v, want %s", mm.name, r, services.CodeUnavailable)
+		}
+	}
+	if n := len(storedOps(t, store, info.ID)); n != 1 {
+		t.Errorf("stored %d ops, want 1", n)
+	}
+	if _, err := rs.Open(ctxT(t), info.ID); services.ErrorCode(err) != services.CodeUnavailable {
+		t.Errorf("Open after Close = %v, want unavailable", err)
+	}
+	if n := len(other.ofType(services.EventOp)); n != 1 {
+		t.Errorf("b got %d ops, want 1", n)
+	}
+}
