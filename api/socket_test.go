@@ -270,7 +270,8 @@ func TestEveryErrorCode(t *testing.T) {
 	})
 	t.Run("oversized frame closes with 1009", func(t *testing.T) {
 		r := dial(t, srv.URL, id, "big")
-		r.send([]byte(`{"type":"op","revision":0,"op":["` + strings.Repeat("x", 10000) + `"]}`))
+		// 10 MB: refused from the frame header, never buffered whole.
+		_ = r.conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"op","revision":0,"op":["`+strings.Repeat("x", 10<<20)+`"]}`))
 		_ = r.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 		var err error
 		for err == nil {

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -59,6 +60,8 @@ type conn struct {
 	ops      *rate.Limiter
 	msgs     *rate.Limiter
 	bad      atomic.Int32
+	// lingerOnClose: discard input for a moment after the close frame.
+	lingerOnClose atomic.Bool
 }
 
 type closeFrame struct {
@@ -209,6 +212,9 @@ func (c *conn) readLoop() {
 		mt, data, err := ws.ReadMessage()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
+				// The reader has stopped: the writer may drain the rest of
+				// the frame so the close frame reaches the peer before a reset.
+				c.lingerOnClose.Store(true)
 				c.Kick(services.Errorf(services.CodeTooLarge, "message is larger than %d bytes", c.s.limits.MaxMessageBytes))
 			}
 			return
@@ -344,8 +350,18 @@ func (c *conn) flushAndClose() {
 	}
 	f := c.close.Load()
 	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(f.code, truncate(f.text, 120)), time.Now().Add(time.Second))
+	if c.lingerOnClose.Load() {
+		// Closing with unread input makes the kernel send a reset, which can
+		// destroy the close frame in flight; read and drop (bounded) first.
+		nc := ws.UnderlyingConn()
+		_ = nc.SetReadDeadline(time.Now().Add(time.Second))
+		_, _ = io.CopyN(io.Discard, nc, lingerBytes)
+	}
 	_ = ws.Close()
 }
+
+// lingerBytes bounds what a closing connection reads and drops.
+const lingerBytes = 16 << 20
 
 // connSet tracks open connections so shutdown can close them all.
 type connSet struct {
