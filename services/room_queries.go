@@ -65,6 +65,8 @@ func replay(content string, from int, ops []CommittedOp, to int) (string, error)
 // memory when the window holds them and from storage otherwise.
 // Errors: CodeRevisionOutOfRange, CodeUnavailable.
 func (r *Room) Ops(ctx context.Context, from, limit int) ([]CommittedOp, error) {
+	// A negative limit would panic on the room's goroutine: it means none.
+	limit = max(limit, 0)
 	var head int
 	var recent []CommittedOp
 	var ok bool

@@ -126,14 +126,17 @@ func TestRoomsCloseFinishesCommits(t *testing.T) {
 		_, err := rs.Open(ctxT(t), info.ID)
 		return services.ErrorCode(err) == services.CodeUnavailable
 	}, 5*time.Second)
-	// Stop marks the room closing before it waits: later submissions are refused.
+	// Stop marks the room closing before it waits: soon submissions are
+	// refused. One that arrived before may be pending behind the commit.
+	var early []chan *services.Event
 	waitFor(t, "submissions to be refused", func() bool {
-		ch := submitAsync(h, services.Submission{ClientID: "b", OpID: "b-1", Base: 0, Op: build("y")})
+		ch := submitAsync(h, services.Submission{ClientID: "b", OpID: fmt.Sprint("b-", len(early)), Base: 0, Op: build("y")})
 		select {
 		case ev := <-ch:
 			return ev.Type == services.EventError && ev.Code == services.CodeUnavailable
-		case <-time.After(50 * time.Millisecond):
-			return false // queued behind the commit would be a bug; see below
+		case <-time.After(20 * time.Millisecond):
+			early = append(early, ch)
+			return false
 		}
 	}, 5*time.Second)
 	select {
@@ -158,13 +161,24 @@ func TestRoomsCloseFinishesCommits(t *testing.T) {
 			t.Errorf("%s kick = %v, want %s", mm.name, r, services.CodeUnavailable)
 		}
 	}
-	if n := len(storedOps(t, store, info.ID)); n != 1 {
-		t.Errorf("stored %d ops, want 1", n)
+	acked := 1
+	for _, ch := range early {
+		select {
+		case ev := <-ch:
+			if ev.Type == services.EventAck {
+				acked++
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a submission made before closing was never answered")
+		}
+	}
+	if n := len(storedOps(t, store, info.ID)); n != acked {
+		t.Errorf("stored %d ops, acked %d", n, acked)
 	}
 	if _, err := rs.Open(ctxT(t), info.ID); services.ErrorCode(err) != services.CodeUnavailable {
 		t.Errorf("Open after Close = %v, want unavailable", err)
 	}
-	if n := len(other.ofType(services.EventOp)); n != 1 {
-		t.Errorf("b got %d ops, want 1", n)
+	if n := len(other.ofType(services.EventOp)); n < 1 {
+		t.Errorf("b got %d ops, want a's", n)
 	}
 }
