@@ -297,7 +297,8 @@ func TestRoomResubmissionWhilePending(t *testing.T) {
 	<-store.entered
 	sub.ClientID = "a2"
 	second := submitAsync(h, sub)
-	// The resubmission is queued behind the commit: give it time to arrive.
+	// State runs after the resubmission on the room goroutine (FIFO inbox):
+	// it is a pending duplicate by then.
 	if _, content := state(t, h); content != "" {
 		t.Fatalf("content = %q before the commit", content)
 	}
