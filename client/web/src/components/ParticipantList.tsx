@@ -22,7 +22,7 @@ export function ParticipantStack() {
   const shown = order.slice(0, 4);
   return (
     <div className="avatar-stack" aria-label={`${order.length + 1} people here`}>
-      {me && <Avatar name={name} colorIndex={colorIndexFor(me)} you />}
+      {me && <Avatar name={name} colorIndex={colorIndexFor(name)} you />}
       {shown.map((id) => (
         <Avatar key={id} name={byId[id].name} colorIndex={byId[id].colorIndex} />
       ))}
@@ -34,7 +34,6 @@ export function ParticipantStack() {
 /** The list in the side panel: names, colours, where each cursor is. */
 export function ParticipantList({ onRename }: { onRename(name: string): void }) {
   const { byId, order } = useAppSelector((s) => s.participants);
-  const me = useAppSelector((s) => s.connection.clientId);
   const name = useAppSelector((s) => s.ui.displayName);
   return (
     <section className="panel-section">
@@ -43,7 +42,7 @@ export function ParticipantList({ onRename }: { onRename(name: string): void }) 
       </h2>
       <ul className="people" data-testid="participants">
         <li className="person">
-          <span className={`swatch c${me ? colorIndexFor(me) : 0}`} aria-hidden />
+          <span className={`swatch c${colorIndexFor(name)}`} aria-hidden />
           <input
             className="name-input"
             defaultValue={name}

@@ -50,11 +50,12 @@ export class RemoteCursors implements PresenceView {
   set(clientId: string, name: string, selection: SelectionJSON | null): void {
     let e = this.entries.get(clientId);
     if (!e) {
-      e = { name: '', colorIndex: colorIndexFor(clientId), labelClass: `tandem-label-${++this.labels}`, selection: null, movedAt: 0, idleTimer: null };
+      e = { name: '', colorIndex: 0, labelClass: `tandem-label-${++this.labels}`, selection: null, movedAt: 0, idleTimer: null };
       this.entries.set(clientId, e);
     }
     if (name && name !== e.name) {
       e.name = name;
+      e.colorIndex = colorIndexFor(name);
       this.writeLabels();
     }
     e.selection = selection ? this.clamp(selection) : null;

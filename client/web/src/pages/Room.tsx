@@ -28,6 +28,9 @@ export function RoomPage({ roomId }: { roomId: string }) {
   const mounted = useRef<MountedRoom | null>(null);
   const [editorError, setEditorError] = useState<string | null>(null);
   const [panelOpen, setPanelOpen] = useState(true);
+  // The latest values, for the editor mounted asynchronously.
+  const latest = useRef({ language: room.language, readOnly: room.readOnly, dark });
+  latest.current = { language: room.language, readOnly: room.readOnly, dark };
 
   // Room metadata over REST (name, read-only link, 404).
   useEffect(() => {
@@ -62,9 +65,12 @@ export function RoomPage({ roomId }: { roomId: string }) {
     import('../session/mount-room').then(
       ({ mountRoom }) => {
         if (disposed || !containerRef.current) return;
-        const state = { language: room.language, readOnly: room.readOnly };
-        m = mountRoom({ container: containerRef.current, roomId, name: displayName || 'Anonymous', dark, dispatch, ...state });
+        m = mountRoom({ container: containerRef.current, roomId, name: displayName || 'Anonymous', dispatch, ...latest.current });
         mounted.current = m;
+        // Catch up with anything that changed while Monaco was loading.
+        m.setLanguage(latest.current.language);
+        m.setReadOnly(latest.current.readOnly);
+        m.setTheme(latest.current.dark);
       },
       (e) => setEditorError(`The editor failed to load: ${e instanceof Error ? e.message : e}`),
     );

@@ -434,7 +434,12 @@ export class RoomSession {
         try {
           ops = await this.deps.fetchOps(this.deps.roomId, from);
         } catch {
-          if (++failures > 5 || gen !== this.generation) return;
+          if (gen !== this.generation) return;
+          if (++failures > 5) {
+            // History is unreachable: start over from a fresh snapshot.
+            this.resync('The editor lost track of the document and reloaded it; unsaved edits may be lost.');
+            return;
+          }
           await sleep(500 * failures);
           continue;
         }

@@ -20,7 +20,8 @@ const initialState: ParticipantsState = { byId: {}, order: [] };
 
 function add(state: ParticipantsState, clientId: string, name: string, line: number | null = null) {
   if (!state.byId[clientId]) state.order.push(clientId);
-  state.byId[clientId] = { clientId, name: name || 'Anonymous', colorIndex: colorIndexFor(clientId), line };
+  name = name || 'Anonymous';
+  state.byId[clientId] = { clientId, name, colorIndex: colorIndexFor(name), line };
 }
 
 export const participantsSlice = createSlice({
