@@ -31,11 +31,12 @@ type Revision struct {
 }
 
 // Snapshot is a room's full content at a revision. (RoomID, Revision) is
-// the primary key.
+// the primary key. Content is bytes (bytea, blob) because PostgreSQL text
+// cannot hold U+0000.
 type Snapshot struct {
 	RoomID    string    `gorm:"primaryKey;autoIncrement:false;type:text"`
 	Revision  int64     `gorm:"primaryKey;autoIncrement:false"`
-	Content   string    `gorm:"not null;type:text"`
+	Content   []byte    `gorm:"not null"`
 	CreatedAt time.Time `gorm:"not null"`
 }
 

@@ -71,7 +71,7 @@ func (s *Store) CreateRoom(ctx context.Context, info services.RoomInfo, content 
 	if err := tx.Create(&room).Error; err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	snap := models.Snapshot{RoomID: info.ID, Content: content, CreatedAt: room.CreatedAt}
+	snap := models.Snapshot{RoomID: info.ID, Content: []byte(content), CreatedAt: room.CreatedAt}
 	if err := tx.Create(&snap).Error; err != nil {
 		return fmt.Errorf("%s: snapshot: %w", what, err)
 	}
@@ -309,7 +309,7 @@ func (s *Store) Snapshot(ctx context.Context, roomID string, revision int) (serv
 		return services.Snapshot{}, services.ErrSnapshotNotFound
 	}
 	r := rows[0]
-	return services.Snapshot{RoomID: r.RoomID, Revision: int(r.Revision), Content: r.Content, CreatedAt: r.CreatedAt.UTC()}, nil
+	return services.Snapshot{RoomID: r.RoomID, Revision: int(r.Revision), Content: string(r.Content), CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
 // SaveSnapshot stores a snapshot unless one exists at its revision.
@@ -323,7 +323,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap services.Snapshot) error 
 		"INSERT INTO snapshots (room_id, revision, content, created_at) "+
 			"SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM rooms WHERE id = ?) "+
 			"ON CONFLICT (room_id, revision) DO NOTHING",
-		snap.RoomID, snap.Revision, snap.Content, created.UTC(), snap.RoomID)
+		snap.RoomID, snap.Revision, []byte(snap.Content), created.UTC(), snap.RoomID)
 	if res.Error != nil {
 		return fmt.Errorf("save snapshot room=%s rev=%d: %w", snap.RoomID, snap.Revision, res.Error)
 	}

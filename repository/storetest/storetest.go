@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -481,13 +482,13 @@ func testSaveSnapshotIdempotent(t *testing.T, s services.Store) {
 }
 
 // testRoundTrip stores text that trips encodings: non-BMP characters,
-// combining marks, escapes, JSON's special characters.
+// combining marks, escapes, JSON's special characters, U+0000.
 func testRoundTrip(t *testing.T, s services.Store) {
 	texts := []string{
 		"😀", "𝄞 clef", "e\u0301", "👩‍👩‍👧", "\u2028\u2029", "\"quoted\" \\ back/slash",
-		"tab\tnew\nline\r", "\x01\x1f", "中文 日本語 한국어", "\uFEFFbom", "\U0010FFFF",
+		"tab\tnew\nline\r", "\x01\x1f", "中文 日本語 한국어", "\uFEFFbom", "\U0010FFFF", "nul \x00",
 	}
-	content := "snap 😀 𝄞 \u2028 中文 \"q\" \\"
+	content := "snap 😀 𝄞 \u2028 中文 \"q\" \\ nul \x00 end"
 	info := services.RoomInfo{ID: "r😀", ReadOnlyID: "ro-𝄞", Name: "Ünïcödé 😀", Language: "日本語", CreatedAt: at(0), UpdatedAt: at(1)}
 	if err := s.CreateRoom(ctx(t), info, content); err != nil {
 		t.Fatalf("CreateRoom: %v", err)
@@ -507,9 +508,12 @@ func testRoundTrip(t *testing.T, s services.Store) {
 			op = ot.Operation{}
 			op.Insert(text).Retain(length)
 		}
+		// Identifiers are text columns, which cannot hold U+0000 in
+		// PostgreSQL; inserted text can, inside the operation's JSON.
+		meta := strings.ReplaceAll(text, "\x00", "0")
 		want = append(want, services.CommittedOp{
-			Revision: i + 1, Op: op, ClientID: "client-" + text, OpID: "op-" + text,
-			BaseRevision: i, Digest: "sha256:" + text, CreatedAt: at(i),
+			Revision: i + 1, Op: op, ClientID: "client-" + meta, OpID: "op-" + meta,
+			BaseRevision: i, Digest: "sha256:" + meta, CreatedAt: at(i),
 		})
 		length += len16(text)
 	}
