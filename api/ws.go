@@ -317,13 +317,13 @@ func (c *conn) writeLoop() {
 		case b := <-c.outbox:
 			if err := write(b); err != nil {
 				c.Kick(services.Errorf(services.CodeUnavailable, "write failed"))
-				_ = ws.Close()
+				c.closeSocket()
 				return
 			}
 		case <-ping.C:
 			if err := ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.limits.WriteTimeout)); err != nil {
 				c.Kick(services.Errorf(services.CodeUnavailable, "ping failed"))
-				_ = ws.Close()
+				c.closeSocket()
 				return
 			}
 		case <-c.kicked:
@@ -357,7 +357,15 @@ func (c *conn) flushAndClose() {
 		_ = nc.SetReadDeadline(time.Now().Add(time.Second))
 		_, _ = io.CopyN(io.Discard, nc, lingerBytes)
 	}
-	_ = ws.Close()
+	c.closeSocket()
+}
+
+// closeSocket closes the connection and wakes the reader. Fiber's hijacked
+// connections ignore Close until the handler returns, so an expired read
+// deadline is what ends a reader blocked on a silent peer.
+func (c *conn) closeSocket() {
+	_ = c.ws.SetReadDeadline(time.Now())
+	_ = c.ws.Close()
 }
 
 // lingerBytes bounds what a closing connection reads and drops.
