@@ -44,7 +44,7 @@ describe('RoomSession against an in-memory server', () => {
     server.flush();
     expect(a.model.getValue()).toBe('hello');
     expect(a.store.getState().connection.status).toBe('connected');
-    expect(a.store.getState().participants.order).toEqual([]);
+    expect(a.store.getState().participants.order).toEqual(['c2']); // joined after A
     expect(b.store.getState().participants.order).toEqual(['c1']);
     for (const ch of 'xyz') {
       a.type(5, ch);
@@ -167,5 +167,79 @@ describe('RoomSession against an in-memory server', () => {
     await settle(server);
     expect(server.doc).toBe('theirs ');
     expect(b.model.getValue()).toBe('theirs ');
+  });
+
+  it('rate_limited: the same submission is sent again later, and lands once', async () => {
+    const server = new FakeServer('');
+    const a = participant(server, 'Ann');
+    a.session.start();
+    server.flush();
+    server.rejectNext = ['rate_limited', 'unavailable'];
+    a.type(0, 'hi');
+    await settle(server);
+    await vi.advanceTimersByTimeAsync(5000);
+    await settle(server);
+    const ops = server.received.filter((r) => r.msg.type === 'op').map((r) => r.msg);
+    expect(ops).toHaveLength(3);
+    expect(new Set(ops.map((o) => JSON.stringify(o))).size).toBe(1);
+    expect(server.doc).toBe('hi');
+    expect(a.store.getState().connection.pendingEdits).toBe(false);
+  });
+
+  it('forbidden: the room becomes read-only and the local edit is dropped', async () => {
+    const server = new FakeServer('abc');
+    const a = participant(server, 'Ann');
+    a.session.start();
+    server.flush();
+    server.rejectNext = ['forbidden'];
+    a.type(0, 'x');
+    await settle(server);
+    expect(a.store.getState().room.readOnly).toBe(true);
+    expect(a.model.getValue()).toBe('abc');
+    expect(server.doc).toBe('abc');
+  });
+
+  it('a socket that opens but never sends init is retried', async () => {
+    const server = new FakeServer('doc');
+    server.sendInit = false;
+    const a = participant(server, 'Ann');
+    a.session.start();
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(a.store.getState().connection.status).toBe('connecting');
+    server.sendInit = true;
+    await vi.advanceTimersByTimeAsync(11_000);
+    await settle(server);
+    expect(a.model.getValue()).toBe('doc');
+    expect(a.store.getState().connection.status).toBe('connected');
+  });
+
+  it('presence: remote selections are shown, transformed, and cleared on leave', async () => {
+    const server = new FakeServer('hello world');
+    const shown = new Map<string, unknown>();
+    const a = participant(server, 'Ann');
+    const b = participant(server, 'Bob');
+    a.session.start();
+    b.session.start();
+    server.flush();
+    // Give A a presence view that records carets.
+    (a.session as unknown as { deps: { presence: unknown } }).deps.presence = {
+      set: (id: string, _n: string, sel: unknown) => shown.set(id, sel),
+      remove: (id: string) => shown.delete(id),
+      transformAll: () => {},
+      clear: () => shown.clear(),
+      lineOf: () => 1,
+    };
+    const bView = new FakeView();
+    b.binding.view = bView;
+    bView.sels = [{ anchor: { lineNumber: 1, column: 7 }, head: { lineNumber: 1, column: 12 } }];
+    b.session.selectionChanged();
+    await settle(server);
+    expect(shown.get('c2')).toEqual({ ranges: [{ anchor: 6, head: 11 }] });
+    expect(a.store.getState().participants.byId.c2).toMatchObject({ name: 'Bob', line: 1 });
+    server.drop(server.conns[1]);
+    server.conns[0].inbox.push(JSON.stringify({ type: 'leave', clientId: 'c2' }));
+    await settle(server);
+    expect(shown.has('c2')).toBe(false);
+    expect(a.store.getState().participants.order).not.toContain('c2');
   });
 });

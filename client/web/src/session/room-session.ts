@@ -71,6 +71,7 @@ type ServerEvent =
 const PING_MS = 20_000;
 const SILENCE_MS = 50_000;
 const SELECTION_THROTTLE_MS = 40;
+const INIT_TIMEOUT_MS = 10_000;
 
 const defaultBackoff = (n: number) => Math.min(8000, 250 * 2 ** n) * (0.8 + Math.random() * 0.4);
 
@@ -82,6 +83,7 @@ export class RoomSession {
   private generation = 0;
   private attempts = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private initTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private lastHeard = 0;
   private resendTimer: ReturnType<typeof setTimeout> | null = null;
@@ -111,9 +113,7 @@ export class RoomSession {
   stop(): void {
     this.stopped = true;
     this.clearTimers();
-    this.generation++;
-    this.socket?.close();
-    this.socket = null;
+    this.dropSocket();
     this.deps.presence?.clear();
   }
 
@@ -126,9 +126,20 @@ export class RoomSession {
     return !!this.client && !this.client.hasPending && !this.catchingUp && !this.queue?.hasGap && this.socketOpen;
   }
 
-  /** Closes the socket as a network failure would (test hook and "reconnect" button). */
+  /** Closes the socket as a network failure would (test hook). */
   dropConnection(): void {
-    this.socket?.close();
+    if (!this.socket) return;
+    this.dropSocket();
+    this.onDisconnected();
+  }
+
+  /** Closes the current socket; its close callback is ignored. */
+  private dropSocket(): void {
+    const socket = this.socket;
+    this.socket = null;
+    this.socketOpen = false;
+    this.generation++;
+    socket?.close();
   }
 
   /** A local edit from the binding. */
@@ -152,8 +163,7 @@ export class RoomSession {
   rename(name: string): void {
     if (name === this.deps.name) return;
     this.deps.name = name;
-    this.socket?.close();
-    this.onDisconnected();
+    this.dropSocket();
     this.reconnectNow();
   }
 
@@ -167,6 +177,13 @@ export class RoomSession {
     if (this.stopped) return;
     const gen = ++this.generation;
     this.socketOpen = false;
+    if (this.initTimer) clearTimeout(this.initTimer);
+    this.initTimer = setTimeout(() => {
+      // Opened (or hanging) without an init: treat as a failed attempt.
+      if (gen !== this.generation || this.socketOpen) return;
+      this.dropSocket();
+      this.onDisconnected();
+    }, INIT_TIMEOUT_MS);
     this.deps.dispatch(connectionActions.statusChanged(this.client ? 'reconnecting' : 'connecting'));
     this.socket = this.deps.openSocket(this.deps.roomId, this.deps.name, {
       onOpen: () => {
@@ -214,11 +231,9 @@ export class RoomSession {
   /** Reconnect now (the browser came back online, or the user asked). */
   reconnectNow(): void {
     if (this.stopped || this.socketOpen) return;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
+    this.clearTimers();
     this.attempts = 0;
-    this.generation++;
-    this.socket?.close();
+    this.dropSocket();
     this.connect();
   }
 
@@ -227,7 +242,8 @@ export class RoomSession {
     if (this.pingTimer) clearInterval(this.pingTimer);
     if (this.resendTimer) clearTimeout(this.resendTimer);
     if (this.selectionTimer) clearTimeout(this.selectionTimer);
-    this.reconnectTimer = this.pingTimer = this.resendTimer = this.selectionTimer = null;
+    if (this.initTimer) clearTimeout(this.initTimer);
+    this.reconnectTimer = this.pingTimer = this.resendTimer = this.selectionTimer = this.initTimer = null;
   }
 
   private send(msg: ClientMessage): boolean {
@@ -275,6 +291,9 @@ export class RoomSession {
   }
 
   private onInit(msg: Extract<ServerMessage, { type: 'init' }>): void {
+    if (this.initTimer) clearTimeout(this.initTimer);
+    this.initTimer = null;
+    if (this.pingTimer) clearInterval(this.pingTimer);
     this.socketOpen = true;
     this.attempts = 0;
     this.clientId = msg.clientId;
@@ -315,7 +334,7 @@ export class RoomSession {
     this.lastHeard = Date.now();
     this.pingTimer = setInterval(() => {
       if (Date.now() - this.lastHeard > SILENCE_MS) {
-        this.socket?.close(); // a silent connection is a dead one
+        this.dropSocket(); // a silent connection is a dead one
         this.onDisconnected();
         return;
       }
@@ -417,7 +436,7 @@ export class RoomSession {
   private resync(notice: string): void {
     this.deps.dispatch(connectionActions.noticeShown(notice));
     this.needsResync = true;
-    this.socket?.close();
+    this.dropSocket();
     this.onDisconnected();
   }
 

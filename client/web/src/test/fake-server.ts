@@ -23,6 +23,10 @@ export class FakeServer {
   private nextId = 1;
   /** When false, the server drops every new connection attempt (down/offline). */
   accepting = true;
+  /** When false, a new connection gets no init (a hung server). */
+  sendInit = true;
+  /** Error codes to answer the next submissions with (nothing is committed). */
+  rejectNext: string[] = [];
 
   constructor(doc = '') {
     this.doc = doc;
@@ -40,7 +44,7 @@ export class FakeServer {
     }
     this.conns.push(conn);
     conn.handlers.onOpen();
-    this.push(conn, {
+    if (this.sendInit) this.push(conn, {
       type: 'init',
       clientId: conn.clientId,
       revision: this.revision,
@@ -49,6 +53,7 @@ export class FakeServer {
       name: 'room',
       clients: this.conns.filter((c) => c !== conn && !c.closed).map((c) => ({ clientId: c.clientId, name: c.name, selection: null })),
     });
+    for (const c of this.conns) if (c !== conn) this.push(c, { type: 'join', clientId: conn.clientId, name });
     return {
       send: (data: string) => {
         if (!conn.closed) this.receive(conn, JSON.parse(data));
@@ -80,7 +85,16 @@ export class FakeServer {
 
   private receive(conn: Conn, msg: any): void {
     this.received.push({ clientId: conn.clientId, msg });
+    if (msg.type === 'selection') {
+      for (const c of this.conns) if (c !== conn) this.push(c, { type: 'selection', clientId: conn.clientId, selection: msg.selection });
+      return;
+    }
     if (msg.type !== 'op') return;
+    const reject = this.rejectNext.shift();
+    if (reject) {
+      this.push(conn, { type: 'error', code: reject, message: 'test', id: msg.id });
+      return;
+    }
     const dup = msg.id ? this.history.findIndex((h) => h.id === msg.id) : -1;
     if (dup >= 0) {
       this.push(conn, { type: 'ack', revision: dup + 1, id: msg.id });
