@@ -16,6 +16,8 @@ import (
 	"github.com/tandem-editor/tandem/api"
 	"github.com/tandem-editor/tandem/client/web"
 	"github.com/tandem-editor/tandem/repository/gormstore"
+	"github.com/tandem-editor/tandem/repository/memory"
+	"github.com/tandem-editor/tandem/repository/rediscache"
 	"github.com/tandem-editor/tandem/services"
 	"github.com/tandem-editor/tandem/services/autocomplete"
 )
@@ -82,14 +84,18 @@ func serve(c *cli.Context) error {
 	cfg.Room.SnapshotEvery = c.Int("snapshot-every")
 	cfg.IdleTimeout = c.Duration("room-idle-timeout")
 
-	store, cache, closeStorage, err := openStorage(c, log)
+	st, err := openStorage(c, log)
 	if err != nil {
 		return err
 	}
-	defer closeStorage()
+	defer st.close()
+	store, cache := st.store, st.cache
 
 	metrics := api.NewMetrics()
 	rooms := services.NewRooms(store, cache, cfg, log, metrics)
+	if st.fanout != nil {
+		rooms.WithFanOut(st.fanout)
+	}
 	webFS, err := fs.Sub(web.Dist, "dist")
 	if err != nil {
 		return fmt.Errorf("embedded web app: %w", err)
@@ -108,10 +114,8 @@ func serve(c *cli.Context) error {
 			if err := store.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)
 			}
-			if cache != nil {
-				if err := cache.Ping(ctx); err != nil {
-					return fmt.Errorf("cache: %w", err)
-				}
+			if err := cache.Ping(ctx); err != nil {
+				return fmt.Errorf("cache: %w", err)
 			}
 			return nil
 		},
@@ -136,13 +140,50 @@ func serve(c *cli.Context) error {
 	return nil
 }
 
-// openStorage connects the store and the cache the flags name.
-func openStorage(c *cli.Context, log *slog.Logger) (services.Store, services.HeadCache, func(), error) {
+// storage is what serve runs on: the store, the cache and, when several
+// instances may share the database, the fan-out between them.
+type storage struct {
+	store   services.Store
+	cache   services.HeadCache
+	fanout  services.FanOut
+	closers []func() error
+}
+
+func (s *storage) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		_ = s.closers[i]()
+	}
+}
+
+// openStorage connects the store and the cache the flags name. With both a
+// PostgreSQL and a Redis URL, other instances may serve the same rooms, so
+// committed operations are also fanned out through Redis.
+func openStorage(c *cli.Context, log *slog.Logger) (*storage, error) {
 	ctx, cancel := context.WithTimeout(c.Context, 30*time.Second)
 	defer cancel()
+	st := &storage{}
 	store, err := gormstore.Open(ctx, c.String("database-url"), c.String("data-dir"), log)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("open database: %w", err)
 	}
-	return store, nil, func() { _ = store.Close() }, nil
+	st.store = store
+	st.closers = append(st.closers, store.Close)
+	redisURL := c.String("redis-url")
+	if redisURL == "" {
+		st.cache = memory.NewCache(memory.CacheOptions{Window: c.Int("history-window")})
+		return st, nil
+	}
+	cache, err := rediscache.Open(ctx, redisURL, rediscache.Options{Window: c.Int("history-window")})
+	if err != nil {
+		st.close()
+		return nil, fmt.Errorf("open redis: %w", err)
+	}
+	st.cache = cache
+	st.closers = append(st.closers, cache.Close)
+	if c.String("database-url") != "" {
+		fanout := rediscache.NewFanOut(cache.Client(), "", log)
+		st.fanout = fanout
+		st.closers = append(st.closers, fanout.Close)
+	}
+	return st, nil
 }

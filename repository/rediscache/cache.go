@@ -63,6 +63,9 @@ func Open(ctx context.Context, redisURL string, opts Options) (*Cache, error) {
 // Close closes the client.
 func (c *Cache) Close() error { return c.client.Close() }
 
+// Client is the cache's Redis client, for a FanOut to share.
+func (c *Cache) Client() redis.UniversalClient { return c.client }
+
 // Ping checks that Redis answers.
 func (c *Cache) Ping(ctx context.Context) error {
 	if err := c.client.Ping(ctx).Err(); err != nil {
@@ -188,12 +191,24 @@ type wireOp struct {
 	CreatedAt int64 `json:"t,omitempty"`
 }
 
-func encodeOp(op services.CommittedOp) (string, error) {
+func toWire(op services.CommittedOp) wireOp {
 	w := wireOp{Revision: op.Revision, Op: op.Op, ClientID: op.ClientID, OpID: op.OpID, Base: op.BaseRevision, Digest: op.Digest}
 	if !op.CreatedAt.IsZero() {
 		w.CreatedAt = op.CreatedAt.UnixNano()
 	}
-	b, err := json.Marshal(w)
+	return w
+}
+
+func fromWire(w wireOp) services.CommittedOp {
+	op := services.CommittedOp{Revision: w.Revision, Op: w.Op, ClientID: w.ClientID, OpID: w.OpID, BaseRevision: w.Base, Digest: w.Digest}
+	if w.CreatedAt != 0 {
+		op.CreatedAt = time.Unix(0, w.CreatedAt).UTC()
+	}
+	return op
+}
+
+func encodeOp(op services.CommittedOp) (string, error) {
+	b, err := json.Marshal(toWire(op))
 	return string(b), err
 }
 
@@ -202,9 +217,5 @@ func decodeOp(member string) (services.CommittedOp, error) {
 	if err := json.Unmarshal([]byte(member), &w); err != nil {
 		return services.CommittedOp{}, fmt.Errorf("decode cached op: %w", err)
 	}
-	op := services.CommittedOp{Revision: w.Revision, Op: w.Op, ClientID: w.ClientID, OpID: w.OpID, BaseRevision: w.Base, Digest: w.Digest}
-	if w.CreatedAt != 0 {
-		op.CreatedAt = time.Unix(0, w.CreatedAt).UTC()
-	}
-	return op, nil
+	return fromWire(w), nil
 }
