@@ -423,6 +423,39 @@ func (c *Client) Submit(base int, op ot.Operation, id string) error {
 	return nil
 }
 
+// LoadHistory makes sure the history window Submit uses reaches back to
+// revision from, fetching older committed operations over REST.
+// Errors: *APIError or a transport error.
+func (c *Client) LoadHistory(ctx context.Context, from int) error {
+	for {
+		c.mu.Lock()
+		to := c.histFrom
+		c.mu.Unlock()
+		if from >= to {
+			return nil
+		}
+		ops, err := c.rest.OpsRange(ctx, c.roomID, from, to)
+		if err != nil {
+			return err
+		}
+		if len(ops) != to-from {
+			return fmt.Errorf("history (%d, %d] has only %d operations", from, to, len(ops))
+		}
+		c.mu.Lock()
+		if c.histFrom == to {
+			older := make([]ot.Operation, len(ops), len(ops)+len(c.history))
+			for i, op := range ops {
+				older[i] = op.Op
+			}
+			c.history = append(older, c.history...)
+			c.histFrom = from
+			c.mu.Unlock()
+			return nil
+		}
+		c.mu.Unlock()
+	}
+}
+
 // Select sends the local selection (nil clears it).
 // Errors: ErrClosed.
 func (c *Client) Select(sel *ot.Selection) error {

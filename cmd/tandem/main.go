@@ -16,6 +16,9 @@ func main() {
 		Usage: "real-time collaborative code editor server",
 		Commands: []*cli.Command{
 			serveCommand(),
+			recordCommand(),
+			replayCommand(),
+			loadgenCommand(),
 		},
 	}
 	if err := app.Run(os.Args); err != nil {
