@@ -297,6 +297,66 @@ try {
     assert(final2.includes('after-drop'), 'edit typed during a reconnect is kept');
   });
 
+  await test('with 60 ms of socket latency each way, typing stays local-first and bursts on several lines converge', async () => {
+    const ctxA2 = await browser.newContext({ viewport: { width: 1100, height: 700 }, colorScheme: 'light' });
+    const ctxB2 = await browser.newContext({ viewport: { width: 1100, height: 700 }, colorScheme: 'dark' });
+    for (const [ctx, who] of [[ctxA2, 'Carol'], [ctxB2, 'Dave']]) {
+      await ctx.addInitScript((name) => localStorage.setItem('tandem.name', name), who);
+      // Test-side latency: every frame sent or received waits 60 ms (order kept).
+      await ctx.addInitScript(() => {
+        const L = 60;
+        const Native = window.WebSocket;
+        class SlowSocket extends Native {
+          send(data) {
+            setTimeout(() => {
+              if (this.readyState === 1) super.send(data);
+            }, L);
+          }
+          set onmessage(fn) {
+            super.onmessage = fn && ((ev) => setTimeout(() => fn.call(this, ev), L));
+          }
+          get onmessage() {
+            return super.onmessage;
+          }
+        }
+        window.WebSocket = SlowSocket;
+      });
+    }
+    const lines = Array.from({ length: 8 }, (_, i) => `line ${i}`).join('\n') + '\n';
+    const r = await api('POST', '/api/rooms', { name: 'Latency', language: 'plaintext', content: lines });
+    const p1 = (pages.p1 = await ctxA2.newPage());
+    const p2 = (pages.p2 = await ctxB2.newPage());
+    await Promise.all([openRoom(p1, r.id), openRoom(p2, r.id)]);
+    await p1.click('.monaco-editor .view-lines');
+    await p2.click('.monaco-editor .view-lines');
+    // Local-first: a keystroke is in the model at once, long before any ack.
+    await p1.keyboard.press('Control+Home');
+    const t0 = Date.now();
+    await p1.keyboard.type('!');
+    const local = await p1.evaluate(() => ({ text: window.__tandem.getModelText(), synced: window.__tandem.isSynchronized() }));
+    assert(local.text.startsWith('!'), 'keystroke applied locally');
+    assert(!local.synced || Date.now() - t0 >= 120, 'not acknowledged before a round trip could happen');
+    let seed = 12345;
+    const rnd = (n) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+    const burst = async (page, tag) => {
+      for (let i = 0; i < 6; i++) {
+        await page.keyboard.press('Control+Home');
+        const down = rnd(8);
+        for (let d = 0; d < down; d++) await page.keyboard.press('ArrowDown');
+        await page.keyboard.press(rnd(2) ? 'End' : 'Home');
+        await page.keyboard.type(`${tag}${i} `, { delay: 8 });
+      }
+    };
+    await Promise.all([burst(p1, 'c'), burst(p2, 'd')]);
+    const final = await converged([p1, p2], r.id, 30_000);
+    for (let i = 0; i < 6; i++) {
+      assert(final.includes(`c${i} `) && final.includes(`d${i} `), `bursts c${i} and d${i} both survive: ${JSON.stringify(final)}`);
+    }
+    await p2.screenshot({ path: path.join(shotsDir, 'latency-dark.png') });
+    await ctxA2.close();
+    await ctxB2.close();
+  });
+
   await test('the read-only link shows a read-only editor', async () => {
     const c = (pages.c = await ctxB.newPage());
     await c.goto(`${base}/rooms/${room.readOnlyId}`, { timeout: 20_000 });
