@@ -308,14 +308,11 @@ func (c *conn) writeLoop() {
 	ws := c.ws
 	ping := time.NewTicker(c.s.limits.PingInterval)
 	defer ping.Stop()
-	write := func(b []byte) error {
-		_ = ws.SetWriteDeadline(time.Now().Add(c.s.limits.WriteTimeout))
-		return ws.WriteMessage(websocket.TextMessage, b)
-	}
+	var frames frameBuffer
 	for {
 		select {
 		case b := <-c.outbox:
-			if err := write(b); err != nil {
+			if err := c.writeQueued(&frames, b); err != nil {
 				c.Kick(services.Errorf(services.CodeUnavailable, "write failed"))
 				c.closeSocket()
 				return
@@ -332,6 +329,29 @@ func (c *conn) writeLoop() {
 		}
 	}
 }
+
+// writeQueued writes first and whatever else is queued already, as text
+// frames in one write to the socket: under load one system call carries
+// many messages instead of one each.
+func (c *conn) writeQueued(frames *frameBuffer, first []byte) error {
+	frames.reset()
+	frames.add(first)
+	for more := true; more && frames.len() < maxBatchBytes; {
+		select {
+		case b := <-c.outbox:
+			frames.add(b)
+		default:
+			more = false
+		}
+	}
+	nc := c.ws.NetConn()
+	_ = nc.SetWriteDeadline(time.Now().Add(c.s.limits.WriteTimeout))
+	_, err := nc.Write(frames.bytes())
+	return err
+}
+
+// maxBatchBytes bounds one batched write.
+const maxBatchBytes = 256 << 10
 
 // flushAndClose writes what is queued (bounded in time), then the close frame.
 func (c *conn) flushAndClose() {
