@@ -5,6 +5,7 @@
 
 import { monaco } from '../monaco/setup';
 import { registerAutocomplete } from '../monaco/autocomplete';
+import { routeUndoRedo } from '../monaco/undo-routing';
 import { EditorBinding, type ViewLike } from '../editor/binding';
 import { RemoteCursors } from '../editor/remote-cursors';
 import { RoomSession, type OpenSocket } from './room-session';
@@ -31,6 +32,8 @@ export interface TandemTestHooks {
   remoteCursorCount(): number;
   dropConnection(): void;
   clientId(): string | null;
+  /** Runs Monaco's own 'undo' command (as a menu would), to check it is routed to the OT undo. */
+  monacoUndo(): void;
 }
 
 declare global {
@@ -151,23 +154,15 @@ export function mountRoom(opts: {
     }),
   ];
 
-  // Undo and redo go through the OT undo manager: own edits only.
+  // Undo and redo go through the OT undo manager: own edits only. The key
+  // bindings are direct; menus and the command palette reach the same place
+  // through routeUndoRedo.
   const undo = () => void binding.undo();
   const redo = () => void binding.redo();
   editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyZ, undo);
   editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.KeyZ, redo);
   editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyY, redo);
-  // Anything else that asks for Monaco's own undo (menus, commands) lands here too.
-  const actions = [
-    editor.addAction({ id: 'tandem.undo', label: 'Undo (own edits)', run: undo }),
-    editor.addAction({ id: 'tandem.redo', label: 'Redo (own edits)', run: redo }),
-  ];
-  const nativeTrigger = editor.trigger.bind(editor);
-  editor.trigger = (source, handlerId, payload) => {
-    if (handlerId === 'undo') return void undo();
-    if (handlerId === 'redo') return void redo();
-    return nativeTrigger(source, handlerId, payload);
-  };
+  disposables.push(routeUndoRedo(editor, { undo, redo }));
 
   const onOnline = () => session.reconnectNow();
   window.addEventListener('online', onOnline);
@@ -182,6 +177,7 @@ export function mountRoom(opts: {
     remoteCursorCount: () => cursors.count,
     dropConnection: () => session.dropConnection(),
     clientId: () => session.clientId,
+    monacoUndo: () => editor.trigger('test', 'undo', null),
   };
 
   return {
@@ -207,7 +203,6 @@ export function mountRoom(opts: {
       window.removeEventListener('online', onOnline);
       session.stop();
       for (const d of disposables) d.dispose();
-      for (const a of actions) a.dispose();
       cursors.dispose();
       binding.dispose();
       editor.dispose();
