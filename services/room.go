@@ -77,6 +77,8 @@ type Room struct {
 	// applied, by revision; fetching is set while a gap is being filled.
 	remote   map[int]CommittedOp
 	fetching bool
+	// recording, when set, receives the room's submissions.
+	recording RoomRecording
 }
 
 type queuedSubmission struct {
@@ -86,13 +88,14 @@ type queuedSubmission struct {
 }
 
 type roomDeps struct {
-	store   Store
-	cache   HeadCache
-	fanout  FanOut
-	log     *slog.Logger
-	metrics Metrics
-	cfg     RoomConfig
-	now     func() time.Time
+	store    Store
+	cache    HeadCache
+	fanout   FanOut
+	recorder Recorder
+	log      *slog.Logger
+	metrics  Metrics
+	cfg      RoomConfig
+	now      func() time.Time
 }
 
 func newRoom(deps *roomDeps, info RoomInfo, seq *Sequencer, snapshotRev int) *Room {
@@ -104,6 +107,14 @@ func newRoom(deps *roomDeps, info RoomInfo, seq *Sequencer, snapshotRev int) *Ro
 		waiters:     map[int][]waiter{},
 		remote:      map[int]CommittedOp{},
 		snapshotRev: snapshotRev,
+	}
+	if deps.recorder != nil {
+		rec, err := deps.recorder.StartRoom(info, seq.Head(), seq.Content())
+		if err != nil {
+			deps.log.Warn("recording not started", "room", LogID(info.ID), "err", err)
+		} else {
+			r.recording = rec
+		}
 	}
 	go r.run()
 	return r
@@ -260,6 +271,7 @@ func (r *Room) submit(sub Submission, older []CommittedOp, reply func(*Event), a
 		return
 	}
 	d.Proposal.CreatedAt = r.deps.now()
+	d.Proposal.received = at
 	r.deps.metrics.Transformed(d.Proposal.Depth)
 	r.waiters[d.Proposal.Revision] = append(r.waiters[d.Proposal.Revision], w)
 	r.maybeCommit()
@@ -433,7 +445,8 @@ func (r *Room) resolved(aborted []abortedProposal, cause error, stored, older []
 		a, ok := mine[op.Revision]
 		ours := ok && sameSubmission(a.p.CommittedOp, op)
 		if ours {
-			p.Selection = a.p.Selection
+			p = a.p
+			p.CommittedOp = op
 			r.waiters[op.Revision] = a.waiters
 		} else if ok {
 			rest = append(rest, a)
@@ -515,7 +528,28 @@ func (r *Room) publish(done []*Proposal, local bool) {
 	for i, p := range done {
 		ops[i] = p.CommittedOp
 	}
+	if local {
+		r.record(done)
+	}
 	r.afterCommit(ops, local)
+}
+
+// record writes committed submissions to the room's recording, if any.
+func (r *Room) record(done []*Proposal) {
+	if r.recording == nil {
+		return
+	}
+	for _, p := range done {
+		if p.received.IsZero() {
+			continue
+		}
+		if err := r.recording.Record(p.sub.ClientID, p.sub.Base, p.sub.Op, p.sub.OpID, p.received); err != nil {
+			r.deps.log.Warn("recording stopped", "room", LogID(r.info.ID), "err", err)
+			_ = r.recording.Close()
+			r.recording = nil
+			return
+		}
+	}
 }
 
 // broadcast sends ev to every member but one.

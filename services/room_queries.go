@@ -138,6 +138,10 @@ func (r *Room) Stop(ctx context.Context) {
 	saved := make(chan struct{})
 	if r.call(ctx, func() {
 		r.kickAll(Errorf(CodeUnavailable, "server is shutting down"))
+		if r.recording != nil {
+			_ = r.recording.Close()
+			r.recording = nil
+		}
 		r.flushCache()
 		r.saveSnapshot(func() { close(saved) })
 	}) == nil {

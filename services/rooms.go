@@ -28,7 +28,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Room: RoomConfig{
-			Sequencer:      SequencerConfig{Window: 1000, MaxDocumentSize: 1 << 21},
+			Sequencer:      SequencerConfig{Window: 1000, MaxDocumentSize: 4 << 20},
 			MaxClients:     100,
 			MaxBatch:       500,
 			SnapshotEvery:  500,
@@ -97,6 +97,13 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 // through f. Call it before the first Open.
 func (rs *Rooms) WithFanOut(f FanOut) *Rooms {
 	rs.deps.fanout = f
+	return rs
+}
+
+// WithRecorder records every room's submissions through rec. Call it
+// before the first Open.
+func (rs *Rooms) WithRecorder(rec Recorder) *Rooms {
+	rs.deps.recorder = rec
 	return rs
 }
 

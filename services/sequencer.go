@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/tandem-editor/tandem/ot"
 )
@@ -38,8 +39,10 @@ type Proposal struct {
 	// Depth is how many operations it was transformed against.
 	Depth int
 	// sub is the submission as received, kept to propose it again if
-	// another writer takes its revision.
-	sub Submission
+	// another writer takes its revision, and for recordings; received is
+	// when it arrived. Both are unset for operations committed elsewhere.
+	sub      Submission
+	received time.Time
 }
 
 // Decision is the sequencer's answer to a submission: either a new Proposal

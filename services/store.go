@@ -1,6 +1,11 @@
 package services
 
-import "context"
+import (
+	"context"
+	"time"
+
+	"github.com/tandem-editor/tandem/ot"
+)
 
 // Store is the durable home of rooms, their histories and snapshots. It is
 // the source of truth: an operation is acknowledged only after AppendOps has
@@ -66,4 +71,20 @@ type FanOut interface {
 	// Subscribe calls deliver, from any goroutine, with operations other
 	// instances publish for the room, until cancel is called.
 	Subscribe(roomID string, deliver func([]CommittedOp)) (cancel func(), err error)
+}
+
+// Recorder, when configured, receives each room's submissions as their
+// clients sent them (before transform), in commit order: what a QA replay
+// needs to reproduce the room exactly. It runs on the room's goroutine, so
+// it must be quick (buffered).
+type Recorder interface {
+	// StartRoom begins the recording of a room loaded at revision with
+	// content.
+	StartRoom(info RoomInfo, revision int, content string) (RoomRecording, error)
+}
+
+// RoomRecording is one room's recording.
+type RoomRecording interface {
+	Record(clientID string, base int, op ot.Operation, opID string, received time.Time) error
+	Close() error
 }

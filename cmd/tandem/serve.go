@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/tandem-editor/tandem/api"
+	"github.com/tandem-editor/tandem/client"
 	"github.com/tandem-editor/tandem/client/web"
 	"github.com/tandem-editor/tandem/repository/gormstore"
 	"github.com/tandem-editor/tandem/repository/memory"
@@ -46,6 +48,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "requests-per-minute", Value: defLimits.RequestsPerMinutePerIP, EnvVars: []string{"TANDEM_REQUESTS_PER_MINUTE"}, Usage: "REST requests per minute per client address (0: no limit)"},
 			&cli.StringFlag{Name: "create-token", EnvVars: []string{"TANDEM_CREATE_TOKEN"}, Usage: "bearer token required to create rooms (empty: anyone may)"},
 			&cli.StringSliceFlag{Name: "allowed-origins", EnvVars: []string{"TANDEM_ALLOWED_ORIGINS"}, Usage: "origins allowed for WebSocket upgrades and CORS, comma-separated (same origin is always allowed; * allows all)"},
+			&cli.StringFlag{Name: "record-dir", EnvVars: []string{"TANDEM_RECORD_DIR"}, Usage: "write every room's submissions, as received, to DIR/<room>-<time>.jsonl (see docs/recording.md)"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 15 * time.Second, EnvVars: []string{"TANDEM_SHUTDOWN_TIMEOUT"}, Usage: "how long a graceful shutdown may take"},
 		},
 		Action: serve,
@@ -95,6 +98,12 @@ func serve(c *cli.Context) error {
 	rooms := services.NewRooms(store, cache, cfg, log, metrics)
 	if st.fanout != nil {
 		rooms.WithFanOut(st.fanout)
+	}
+	if dir := c.String("record-dir"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("record dir: %w", err)
+		}
+		rooms.WithRecorder(fileRecorder{dir: dir})
 	}
 	webFS, err := fs.Sub(web.Dist, "dist")
 	if err != nil {
@@ -186,4 +195,23 @@ func openStorage(c *cli.Context, log *slog.Logger) (*storage, error) {
 		st.closers = append(st.closers, fanout.Close)
 	}
 	return st, nil
+}
+
+// fileRecorder writes each loaded room's submissions to a recording file.
+type fileRecorder struct{ dir string }
+
+func (f fileRecorder) StartRoom(info services.RoomInfo, revision int, content string) (services.RoomRecording, error) {
+	name := filepath.Join(f.dir, fmt.Sprintf("%s-%d.jsonl", info.ID, time.Now().UnixMilli()))
+	file, err := os.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	w, err := client.NewRecordingWriter(file, client.RecordingHeader{
+		Room: info.ID, Language: info.Language, Revision: revision, Content: content,
+	})
+	if err != nil {
+		_ = file.Close()
+		return nil, err
+	}
+	return w, nil
 }
