@@ -347,3 +347,60 @@ func waitRevision(t *testing.T, base, id string, rev int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A connection that keeps sending bad messages is closed with 1008; a flood
+// is refused; the room's content and history are unchanged and another
+// member goes on as if nothing happened.
+func TestMisbehavingConnectionIsClosedOthersContinue(t *testing.T) {
+	limits := api.DefaultLimits()
+	limits.MaxBadMessages = 10
+	limits.MessagesPerSecond, limits.MessagesBurst = 50, 50
+	srv := testserver.Start(t, testserver.Options{Limits: &limits})
+	id := createRoom(t, srv.URL, "steady").str("id")
+	good := dial(t, srv.URL, id, "good")
+	good.send(msg{"type": "op", "revision": 0, "op": []any{6, "!"}, "id": "g-1"})
+	good.readType("ack")
+	before := getJSON(t, srv.URL+"/api/rooms/"+id+"/ops?from=0", 200)
+
+	bad := dial(t, srv.URL, id, "bad")
+	good.readType("join")
+	garbage := [][]byte{
+		[]byte(`not json`), []byte(`{"type":"op","revision":0,"op":[99]}`), []byte(`{"type":"op","revision":5,"op":[7]}`),
+		[]byte(`{"type":"op","revision":1,"op":["\udc00",7]}`), []byte(`{"type":"op","revision":1,"op":[1e300]}`),
+	}
+	var closeErr error
+	for i := 0; closeErr == nil && i < 200; i++ {
+		if err := bad.conn.WriteMessage(websocket.TextMessage, garbage[i%len(garbage)]); err != nil {
+			break
+		}
+		_ = bad.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+		_, _, closeErr = bad.conn.ReadMessage()
+	}
+	for closeErr == nil {
+		_, _, closeErr = bad.conn.ReadMessage()
+	}
+	var ce *websocket.CloseError
+	require.True(t, errors.As(closeErr, &ce), "got %v, want a close frame", closeErr)
+	require.Equal(t, websocket.ClosePolicyViolation, ce.Code)
+
+	// A flood of pings from a third connection is refused past its burst.
+	flood := dial(t, srv.URL, id, "flood")
+	for range 120 {
+		flood.send(msg{"type": "ping"})
+	}
+	limited := false
+	for range 120 {
+		m := flood.read()
+		if m.str("code") == "rate_limited" {
+			limited = true
+			break
+		}
+	}
+	require.True(t, limited, "a flood must be rate limited")
+
+	require.Equal(t, before, getJSON(t, srv.URL+"/api/rooms/"+id+"/ops?from=0", 200), "history changed")
+	require.Equal(t, "steady!", getJSON(t, srv.URL+"/api/rooms/"+id, 200)["content"])
+	// The good member only saw presence, and keeps working.
+	good.send(msg{"type": "op", "revision": 1, "op": []any{7, "?"}, "id": "g-2"})
+	require.Equal(t, 2, good.readType("ack").num("revision"))
+}
