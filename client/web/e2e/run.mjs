@@ -387,6 +387,34 @@ try {
     assert(!(await c.$('[data-testid=copy-edit-link]')), 'no edit link offered on a read-only page');
     await c.screenshot({ path: path.join(shotsDir, 'readonly-dark.png') });
   });
+  await test('home: create a room with the form, then find it under recent rooms; the theme toggle works', async () => {
+    await a.goto(base + '/', { timeout: 20_000 });
+    await a.fill('[data-testid=create-form] input', 'Made from the form');
+    await a.selectOption('[data-testid=create-form] select', 'go');
+    await a.fill('[data-testid=create-form] textarea', 'package main\n');
+    await a.click('[data-testid=create-form] button[type=submit]');
+    await waitFor('navigation to the new room', () => /\/rooms\/[^/]+$/.test(new URL(a.url()).pathname), 10_000);
+    await waitFor('new room connects', () => synced(a), 20_000);
+    assert((await text(a)) === 'package main\n', 'starting content loaded');
+    assert((await a.inputValue('[data-testid=language-picker]')) === 'go', 'language is go');
+    await a.goto(base + '/', { timeout: 20_000 });
+    await a.waitForSelector('.recent-link >> text=Made from the form', { timeout: 10_000 });
+    await a.waitForSelector('.recent-link >> text=E2E pairing', { timeout: 10_000 });
+    await a.screenshot({ path: path.join(shotsDir, 'home-recent-light.png') });
+    const before = await a.evaluate(() => document.documentElement.dataset.theme);
+    await a.click('[data-testid=theme-toggle]'); // system -> light
+    await a.click('[data-testid=theme-toggle]'); // light -> dark
+    const after = await a.evaluate(() => document.documentElement.dataset.theme);
+    assert(before === 'light' && after === 'dark', `theme toggled from ${before} to ${after}`);
+    await sleep(300); // let colour transitions finish
+    await a.screenshot({ path: path.join(shotsDir, 'home-recent-dark.png') });
+    await a.click('[data-testid=theme-toggle]'); // back to system
+  });
+
+  await test('an unknown room shows a not-found page', async () => {
+    await a.goto(`${base}/rooms/doesnotexist123`, { timeout: 20_000 });
+    await a.waitForSelector('text=Room not found', { timeout: 15_000 });
+  });
 } catch (e) {
   results.push({ name: 'setup', ok: false, error: e });
   console.log(`  FAIL setup: ${e?.stack ?? e}`);
