@@ -251,8 +251,10 @@ func (rs *Rooms) loadSequencer(ctx context.Context, info RoomInfo) (*Sequencer, 
 		base = Head{Revision: snap.Revision, Content: snap.Content}
 		snapRev = snap.Revision
 	}
-	window := rs.cfg.Room.Sequencer.Window
-	from := min(base.Revision, max(0, info.Revision-window))
+	// Only the operations after the base are loaded: the sequencer's window
+	// starts there and fills as the room is edited; a submission based on an
+	// older revision fetches what it needs (NeedHistory).
+	from := base.Revision
 	ops, err := rs.cachedOps(ctx, info.ID, from, info.Revision)
 	if err != nil {
 		ops, err = rs.loadOps(ctx, info.ID, from, info.Revision)
@@ -260,7 +262,7 @@ func (rs *Rooms) loadSequencer(ctx context.Context, info RoomInfo) (*Sequencer, 
 			return nil, 0, err
 		}
 	}
-	content, err := replay(base.Content, base.Revision, ops[base.Revision-from:], info.Revision)
+	content, err := replay(base.Content, base.Revision, ops, info.Revision)
 	if err != nil {
 		return nil, 0, err
 	}
