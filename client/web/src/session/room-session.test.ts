@@ -242,4 +242,19 @@ describe('RoomSession against an in-memory server', () => {
     expect(shown.has('c2')).toBe(false);
     expect(a.store.getState().participants.order).not.toContain('c2');
   });
+
+  it('an operation that does not fit the document triggers a reload, not a crash', async () => {
+    const server = new FakeServer('abc');
+    const a = participant(server, 'Ann');
+    a.session.start();
+    server.flush();
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    server.conns[0].inbox.push(JSON.stringify({ type: 'op', revision: 1, op: [10, 'x'], clientId: 'zz' }));
+    await settle(server);
+    expect(errors).toHaveBeenCalled();
+    errors.mockRestore();
+    expect(a.store.getState().connection.notice).toMatch(/out of step/);
+    expect(a.model.getValue()).toBe('abc');
+    expect(a.store.getState().connection.status).toBe('connected');
+  });
 });

@@ -194,7 +194,7 @@ export class RoomSession {
         if (gen !== this.generation) return;
         this.lastHeard = Date.now();
         const msg = parseServerMessage(data);
-        if (msg) this.handle(msg);
+        if (msg) this.guarded(() => this.handle(msg));
       },
       onClose: () => {
         if (gen !== this.generation) return;
@@ -342,6 +342,21 @@ export class RoomSession {
     }, PING_MS);
   }
 
+  /**
+   * Runs fn; if it throws (an operation that does not fit the document: a bug
+   * here or on the server), the document is reloaded rather than left out of
+   * step with everyone else's.
+   */
+  private guarded(fn: () => void, onError?: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      console.error('tandem: out of step with the server', err);
+      onError?.();
+      this.resync('The editor got out of step with the server and reloaded the document.');
+    }
+  }
+
   private offer(revision: number, event: ServerEvent, replace = false): void {
     const queue = this.queue;
     if (!queue || !this.client) return;
@@ -473,7 +488,11 @@ export class RoomSession {
             return;
           }
           const event: ServerEvent = this.ownClientIds.has(rec.clientId) ? { kind: 'own', op } : { kind: 'op', op, clientId: rec.clientId };
-          for (const e of this.queue.offer(rec.revision, event)) this.deliver(e);
+          let ok = true;
+          this.guarded(() => {
+            for (const e of this.queue!.offer(rec.revision, event)) this.deliver(e);
+          }, () => (ok = false));
+          if (!ok) return;
         }
         if (this.queue.delivered === from) break; // no progress: give up this round
       }
