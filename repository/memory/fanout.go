@@ -1,0 +1,175 @@
+package memory
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tandem-editor/tandem/services"
+)
+
+// FanOutOptions make a FanOutHub as unreliable as the services.FanOut
+// contract allows, for tests. The zero value delivers everything at once,
+// in order.
+type FanOutOptions struct {
+	// Drop is the probability that one delivery (one message to one
+	// subscriber) is lost.
+	Drop float64
+	// Duplicate is the probability that a delivery happens twice.
+	Duplicate float64
+	// MaxDelay, when positive, delays each delivery by a random time up to
+	// it, on its own goroutine: deliveries may then arrive out of order.
+	MaxDelay time.Duration
+	// Seed fixes the random choices (which deliveries are dropped, doubled
+	// and how long each waits); goroutine scheduling still varies.
+	Seed uint64
+}
+
+// FanOutHub connects the server instances of one process: several
+// services.Rooms sharing a Store, each with its own endpoint (Endpoint), as
+// if each were a process on Redis pub/sub. It is safe for concurrent use.
+type FanOutHub struct {
+	opts FanOutOptions
+
+	mu   sync.Mutex
+	rng  *rand.Rand
+	subs map[string]map[*subscription]bool // by room id
+	next int
+
+	published, delivered, dropped, duplicated atomic.Int64
+}
+
+// FanOutStats counts what a hub did. Deliveries count messages handed to
+// subscribers, duplicates included.
+type FanOutStats struct {
+	Published, Delivered, Dropped, Duplicated int64
+}
+
+type subscription struct {
+	seq      int
+	endpoint int
+	deliver  func([]services.CommittedOp)
+	active   atomic.Bool
+}
+
+// NewFanOutHub returns a hub with no endpoints.
+func NewFanOutHub(opts FanOutOptions) *FanOutHub {
+	return &FanOutHub{opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, 0x6661)), subs: map[string]map[*subscription]bool{}}
+}
+
+// Endpoint returns a new instance's connection to the hub: what it
+// publishes reaches every other endpoint's subscribers, never its own.
+func (h *FanOutHub) Endpoint() *FanOut {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.next++
+	return &FanOut{hub: h, id: h.next}
+}
+
+// Stats returns the hub's counters.
+func (h *FanOutHub) Stats() FanOutStats {
+	return FanOutStats{
+		Published: h.published.Load(), Delivered: h.delivered.Load(),
+		Dropped: h.dropped.Load(), Duplicated: h.duplicated.Load(),
+	}
+}
+
+// FanOut is one instance's endpoint on a FanOutHub; it implements
+// services.FanOut. Without delay, deliveries run on the publisher's
+// goroutine, in publication order.
+type FanOut struct {
+	hub *FanOutHub
+	id  int
+}
+
+var _ services.FanOut = (*FanOut)(nil)
+
+// delivery is one message for one subscriber, with its fate drawn.
+type delivery struct {
+	sub    *subscription
+	copies int
+	delay  time.Duration
+}
+
+// Publish implements services.FanOut. It never fails.
+func (f *FanOut) Publish(_ context.Context, roomID string, ops []services.CommittedOp) error {
+	h := f.hub
+	h.published.Add(1)
+	msg := append([]services.CommittedOp(nil), ops...)
+	h.mu.Lock()
+	subs := make([]*subscription, 0, len(h.subs[roomID]))
+	for s := range h.subs[roomID] {
+		subs = append(subs, s)
+	}
+	// In subscription order, so that a seed draws the same fates.
+	slices.SortFunc(subs, func(a, b *subscription) int { return a.seq - b.seq })
+	var out []delivery
+	for _, s := range subs {
+		if s.endpoint == f.id {
+			continue
+		}
+		d := delivery{sub: s, copies: 1}
+		if h.opts.Drop > 0 && h.rng.Float64() < h.opts.Drop {
+			d.copies = 0
+		} else if h.opts.Duplicate > 0 && h.rng.Float64() < h.opts.Duplicate {
+			d.copies = 2
+		}
+		if h.opts.MaxDelay > 0 {
+			d.delay = time.Duration(h.rng.Int64N(int64(h.opts.MaxDelay) + 1))
+		}
+		out = append(out, d)
+	}
+	h.mu.Unlock()
+	for _, d := range out {
+		switch d.copies {
+		case 0:
+			h.dropped.Add(1)
+			continue
+		case 2:
+			h.duplicated.Add(1)
+		}
+		if d.delay == 0 && h.opts.MaxDelay == 0 {
+			h.deliver(d, msg)
+			continue
+		}
+		time.AfterFunc(d.delay, func() { h.deliver(d, msg) })
+	}
+	return nil
+}
+
+func (h *FanOutHub) deliver(d delivery, msg []services.CommittedOp) {
+	for range d.copies {
+		if !d.sub.active.Load() {
+			return
+		}
+		h.delivered.Add(1)
+		d.sub.deliver(msg)
+	}
+}
+
+// Subscribe implements services.FanOut. It never fails.
+func (f *FanOut) Subscribe(roomID string, deliver func([]services.CommittedOp)) (func(), error) {
+	h := f.hub
+	s := &subscription{endpoint: f.id, deliver: deliver}
+	s.active.Store(true)
+	h.mu.Lock()
+	h.next++
+	s.seq = h.next
+	if h.subs[roomID] == nil {
+		h.subs[roomID] = map[*subscription]bool{}
+	}
+	h.subs[roomID][s] = true
+	h.mu.Unlock()
+	return func() {
+		s.active.Store(false)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		delete(h.subs[roomID], s)
+		if len(h.subs[roomID]) == 0 {
+			delete(h.subs, roomID)
+		}
+	}, nil
+}
