@@ -1,0 +1,137 @@
+package integration
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-editor/tandem/client"
+	"github.com/tandem-editor/tandem/internal/testenv"
+	"github.com/tandem-editor/tandem/internal/testserver"
+	"github.com/tandem-editor/tandem/ot"
+	"github.com/tandem-editor/tandem/repository/gormstore"
+	"github.com/tandem-editor/tandem/repository/rediscache"
+	"github.com/tandem-editor/tandem/services"
+)
+
+// largeRoom writes, straight to the store, a room whose document is 1 MB
+// and whose history holds revisions operations, with a snapshot every 500
+// revisions as a room being edited would have. It returns the room's id and
+// its head content.
+func largeRoom(b *testing.B, store services.Store, revisions int) (string, string) {
+	b.Helper()
+	ctx := context.Background()
+	content := strings.Repeat("func main() { fmt.Println(\"hello, world\") }\n", (1<<20)/45)
+	now := time.Now().UTC()
+	info := services.RoomInfo{ID: services.NewRoomID(), ReadOnlyID: services.NewRoomID(), Name: "large", Language: "go", CreatedAt: now, UpdatedAt: now}
+	if err := store.CreateRoom(ctx, info, content); err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	length := len(content)
+	var batch []services.CommittedOp
+	var since ot.Operation
+	for rev := 1; rev <= revisions; rev++ {
+		pos := rng.IntN(length + 1)
+		var op ot.Operation
+		op.Retain(pos).Insert("x").Retain(length - pos)
+		length++
+		batch = append(batch, services.CommittedOp{Revision: rev, Op: op, ClientID: "bench", BaseRevision: rev - 1, CreatedAt: now})
+		if rev%500 == 1 {
+			since = op
+		} else {
+			var err error
+			if since, err = ot.Compose(since, op); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if rev%500 == 0 {
+			var err error
+			if content, err = since.Apply(content); err != nil {
+				b.Fatal(err)
+			}
+			if err := store.AppendOps(ctx, info.ID, batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+			if err := store.SaveSnapshot(ctx, services.Snapshot{RoomID: info.ID, Revision: rev, Content: content, CreatedAt: now}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return info.ID, content
+}
+
+// BenchmarkJoinLargeRoom measures how long a client waits, from dialling to
+// holding the document, to join a room of 1 MB with 100,000 revisions on
+// PostgreSQL and Redis: the room not loaded yet (from the database, or from
+// the cache), and loaded already.
+//
+//	go test ./internal/integration -run '^$' -bench JoinLargeRoom -benchtime 20x
+func BenchmarkJoinLargeRoom(b *testing.B) {
+	ctx := context.Background()
+	store, err := gormstore.Open(ctx, testenv.PostgresURL(b), "", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	cache, err := rediscache.Open(ctx, testenv.RedisURL(b), rediscache.Options{Prefix: testenv.RedisPrefix(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cache.Close()
+	roomID, content := largeRoom(b, store, 100_000)
+	b.Logf("room of %d bytes at revision 100000", len(content))
+
+	var total time.Duration
+	join := func(b *testing.B, url string) {
+		b.Helper()
+		start := time.Now()
+		c, err := client.Dial(ctx, url, roomID, client.Options{Name: "joiner"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+		if c.Revision() != 100_000 || len(c.Content()) != len(content) {
+			b.Fatalf("joined at revision %d with %d bytes", c.Revision(), len(c.Content()))
+		}
+		_ = c.Close()
+	}
+	report := func(b *testing.B) {
+		b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "join-ms")
+		total = 0
+	}
+	b.Run("cold-from-database", func(b *testing.B) {
+		for range b.N {
+			srv := testserver.Start(b, testserver.Options{Store: store})
+			join(b, srv.URL)
+			srv.Stop()
+		}
+		report(b)
+	})
+	b.Run("cold-from-cache", func(b *testing.B) {
+		if err := cache.SetHead(ctx, roomID, services.Head{Revision: 100_000, Content: content}); err != nil {
+			b.Fatal(err)
+		}
+		for range b.N {
+			srv := testserver.Start(b, testserver.Options{Store: store, Cache: cache})
+			join(b, srv.URL)
+			srv.Stop()
+		}
+		report(b)
+	})
+	b.Run("warm", func(b *testing.B) {
+		srv := testserver.Start(b, testserver.Options{Store: store, Cache: cache})
+		first, err := client.Dial(ctx, srv.URL, roomID, client.Options{Name: "first"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer first.Close()
+		for range b.N {
+			join(b, srv.URL)
+		}
+		report(b)
+	})
+}
