@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fasthttp/websocket"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tandem-editor/tandem/client"
@@ -119,4 +120,47 @@ func TestRedisOutageMidSession(t *testing.T) {
 	typeTogether(again, 300*time.Millisecond, 4)
 	content := checkConverged(t, p.URL, roomID, initialText, again)
 	require.NotEmpty(t, content)
+}
+
+// SIGTERM during editing: the server finishes the commits in flight, closes
+// every socket with a going-away close frame, and after a restart the
+// clients converge with nothing acknowledged lost.
+func TestGracefulShutdownDuringEditing(t *testing.T) {
+	args := []string{"--data-dir", t.TempDir()}
+	addr := testserver.FreeAddr(t)
+	p := testserver.StartProcess(t, addr, args...)
+	roomID := createRoom(t, p.URL)
+	typists := startTypists(t, p.URL, roomID, 3)
+	watcher, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/api/rooms/"+roomID+"/ws?name=watcher", nil)
+	require.NoError(t, err)
+	defer watcher.Close()
+	closed := make(chan error, 1)
+	go func() {
+		for {
+			_ = watcher.SetReadDeadline(time.Now().Add(20 * time.Second))
+			if _, _, err := watcher.ReadMessage(); err != nil {
+				closed <- err
+				return
+			}
+		}
+	}()
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		typeTogether(typists, time.Second, 9)
+	}()
+	time.Sleep(500 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	stopping := time.Now()
+	require.NoError(t, p.Stop(ctx))
+	t.Logf("graceful stop took %v", time.Since(stopping).Round(time.Millisecond))
+	var ce *websocket.CloseError
+	require.ErrorAs(t, <-closed, &ce)
+	require.Equal(t, websocket.CloseGoingAway, ce.Code)
+
+	p = testserver.StartProcess(t, addr, args...)
+	<-done
+	checkConverged(t, p.URL, roomID, initialText, typists)
 }
