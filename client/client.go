@@ -255,7 +255,9 @@ func (c *Client) Peers() []Peer {
 	defer c.mu.Unlock()
 	out := make([]Peer, 0, len(c.peers))
 	for _, p := range c.peers {
-		out = append(out, *p)
+		cp := *p
+		cp.Selection = copySelection(p.Selection)
+		out = append(out, cp)
 	}
 	slices.SortFunc(out, func(a, b Peer) int { return strings.Compare(a.ClientID, b.ClientID) })
 	return out
@@ -822,7 +824,7 @@ func (c *Client) handle(data []byte, at time.Time) error {
 	case "selection":
 		if p := c.peers[m.ClientID]; p != nil {
 			p.Selection = c.localSelection(m.Selection)
-			c.emit(Event{Kind: EventSelection, ClientID: m.ClientID, Name: p.Name, Selection: p.Selection, Time: at})
+			c.emit(Event{Kind: EventSelection, ClientID: m.ClientID, Name: p.Name, Selection: copySelection(p.Selection), Time: at})
 		}
 	case "join":
 		c.peers[m.ClientID] = &Peer{ClientID: m.ClientID, Name: m.Name}
@@ -916,7 +918,7 @@ func (c *Client) drain() error {
 			if q.selection != nil {
 				p.Selection = c.localSelection(q.selection)
 			}
-			sel = p.Selection
+			sel = copySelection(p.Selection)
 		}
 		c.emit(Event{Kind: EventRemoteOp, Revision: c.sync.Revision, Op: apply, ClientID: q.clientID, Selection: sel, Time: q.at})
 	}
@@ -924,13 +926,25 @@ func (c *Client) drain() error {
 
 // movePeers moves the other clients' selections across an operation
 // applied to the local document.
+//
+// It works in place (this runs for every peer on every operation, and a
+// busy room has many of both); whatever leaves the client gets a copy.
 func (c *Client) movePeers(op ot.Operation) {
 	for _, p := range c.peers {
 		if p.Selection != nil {
-			s := p.Selection.Transform(op)
-			p.Selection = &s
+			for i, r := range p.Selection.Ranges {
+				p.Selection.Ranges[i] = r.Transform(op)
+			}
 		}
 	}
+}
+
+// copySelection returns a copy that later moves of the original leave alone.
+func copySelection(s *ot.Selection) *ot.Selection {
+	if s == nil {
+		return nil
+	}
+	return &ot.Selection{Ranges: slices.Clone(s.Ranges)}
 }
 
 // localSelection maps a selection on the server's document onto the local one.
