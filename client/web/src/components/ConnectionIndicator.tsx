@@ -29,11 +29,12 @@ export function ConnectionIndicator({ onReconnect }: { onReconnect?: () => void 
       data-status={status}
       data-pending={pendingEdits}
       onClick={clickable ? onReconnect : undefined}
-      title={clickable ? 'Try to reconnect now' : label}
+      title={clickable ? `${label}: click to reconnect now` : label}
+      aria-label={label}
       disabled={!clickable}
     >
       <span className="dot" aria-hidden />
-      {label}
+      <span className="label">{label}</span>
     </button>
   );
 }

@@ -150,7 +150,7 @@ export function RoomPage({ roomId }: { roomId: string }) {
         />
         <ConnectionIndicator onReconnect={() => mounted.current?.session.reconnectNow()} />
         <ParticipantStack />
-        <button className="icon-button" onClick={() => setPanelOpen((o) => !o)} title={panelOpen ? 'Hide side panel' : 'Show side panel'} aria-label="Toggle side panel">
+        <button className="icon-button panel-toggle" onClick={() => setPanelOpen((o) => !o)} title={panelOpen ? 'Hide side panel' : 'Show side panel'} aria-label="Toggle side panel">
           <span aria-hidden>☰</span>
         </button>
         <ThemeToggle />
