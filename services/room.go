@@ -251,6 +251,10 @@ func (r *Room) submit(sub Submission, older []CommittedOp, reply func(*Event), a
 		r.reject(wrap(CodeUnavailable, r.resolveCause, "storage is unavailable; try again"), sub.OpID, reply)
 		return
 	}
+	if r.deps.fanout != nil && sub.Base > r.seq.Head() && attempt < 3 {
+		go r.fetchAhead(r.seq.Head(), sub, reply, at, attempt)
+		return
+	}
 	d, err := r.seq.Propose(sub, older)
 	var need *NeedHistory
 	if errors.As(err, &need) && attempt < 3 {

@@ -81,6 +81,30 @@ func (r *Room) fillGap() {
 	}()
 }
 
+// fetchAhead loads from the store what was committed after head, for a
+// submission based on a revision this instance has not applied yet: its
+// client saw that revision on another instance, whose fan-out message has
+// not arrived. Then it proposes the submission again.
+func (r *Room) fetchAhead(head int, sub Submission, reply func(*Event), at time.Time, attempt int) {
+	ops, err := r.loadAfter(head)
+	if !r.do(func() {
+		if err != nil {
+			r.deps.log.Warn("catch up for a submission", "room", LogID(r.info.ID), "base", sub.Base, "err", err)
+			r.reject(wrap(CodeUnavailable, err, "storage is unavailable"), sub.OpID, reply)
+			return
+		}
+		for _, op := range ops {
+			if op.Revision > r.seq.Head() {
+				r.remote[op.Revision] = op
+			}
+		}
+		r.catchUp()
+		r.submit(sub, nil, reply, at, attempt+1)
+	}) {
+		reply(ErrorEvent(Errorf(CodeUnavailable, "room is closed"), sub.OpID))
+	}
+}
+
 // pollHead checks the store's head every interval while the room runs, so
 // that operations whose fan-out message was lost still arrive.
 func (r *Room) pollHead(interval time.Duration) {

@@ -1,0 +1,413 @@
+package services_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-editor/tandem/ot"
+	"github.com/tandem-editor/tandem/repository/memory"
+	"github.com/tandem-editor/tandem/services"
+)
+
+// TestInstancesRaceForOneRoom runs two or three room services (instances)
+// over one shared store, connected by an in-process fan-out that drops,
+// doubles and delays messages, with ot.js clients (ot.Client) on every
+// instance. In rounds, every client first edits at the same base revision,
+// so the instances race to commit the same revisions (the losers resolve:
+// load what the store holds, apply it, propose again); then they edit at
+// random. At the end every client saw each revision once, in order, as an
+// ack or an operation, every client's document is the store's content, and
+// every acknowledged operation is in the store exactly once, at the revision
+// it was acknowledged with.
+//
+// Each run prints its seed; MULTI_SEED=n reruns one seed.
+func TestInstancesRaceForOneRoom(t *testing.T) {
+	if s := os.Getenv("MULTI_SEED"); s != "" {
+		seed, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatalf("MULTI_SEED=%q: %v", s, err)
+		}
+		st := runInstances(t, seed)
+		t.Logf("seed %d: %+v", seed, st)
+		return
+	}
+	runs := 60
+	if testing.Short() {
+		runs = 15
+	}
+	base := time.Now().UnixNano()
+	t.Logf("seeds %d..%d (rerun one with MULTI_SEED=n)", base, base+int64(runs)-1)
+	var total multiStats
+	for i := range runs {
+		seed := base + int64(i)
+		ok := t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			total.add(runInstances(t, seed))
+		})
+		if !ok {
+			t.Fatalf("seed %d failed: rerun with MULTI_SEED=%d go test -run TestInstancesRaceForOneRoom ./services/", seed, seed)
+		}
+	}
+	t.Logf("%d runs: %+v", runs, total)
+	for name, n := range map[string]int64{
+		"revisions": total.Revisions, "lost races": total.LostRaces,
+		"dropped messages": total.Dropped, "doubled messages": total.Duplicated,
+	} {
+		if n == 0 {
+			t.Errorf("no %s in %d runs", name, runs)
+		}
+	}
+}
+
+type multiStats struct {
+	Revisions, LostRaces, Dropped, Duplicated, Errors int64
+}
+
+func (s *multiStats) add(o multiStats) {
+	s.Revisions += o.Revisions
+	s.LostRaces += o.LostRaces
+	s.Dropped += o.Dropped
+	s.Duplicated += o.Duplicated
+	s.Errors += o.Errors
+}
+
+func runInstances(t *testing.T, seed int64) multiStats {
+	t.Helper()
+	rng := rand.New(rand.NewSource(seed))
+	store := newStore()
+	hub := memory.NewFanOutHub(memory.FanOutOptions{
+		Drop:      []float64{0, 0.2, 0.6}[rng.Intn(3)],
+		Duplicate: 0.1,
+		MaxDelay:  []time.Duration{0, time.Millisecond, 5 * time.Millisecond}[rng.Intn(3)],
+		Seed:      uint64(seed),
+	})
+	cfg := testConfig()
+	cfg.PollInterval = 5 * time.Millisecond
+	cfg.Room.Sequencer.Window = []int{2, 1000}[rng.Intn(2)]
+	cfg.Room.MaxBatch = []int{1, 500}[rng.Intn(2)]
+	var cache services.HeadCache
+	if rng.Intn(2) == 0 {
+		cache = memory.NewCache(memory.CacheOptions{Window: 8}) // one "Redis" for all
+	}
+	n := 2 + rng.Intn(2)
+	metrics := make([]*countingMetrics, n)
+	rooms := make([]*services.Rooms, n)
+	for i := range rooms {
+		metrics[i] = &countingMetrics{}
+		rooms[i] = services.NewRooms(store, cache, cfg, multiLog(t, i), metrics[i]).WithFanOut(hub.Endpoint())
+		rs := rooms[i]
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			rs.Close(ctx)
+		})
+	}
+	var initial strings.Builder
+	for k := rng.Intn(6); k > 0; k-- {
+		initial.WriteString(alphabet[rng.Intn(len(alphabet))])
+	}
+	info, err := rooms[0].Create(ctxT(t), "race", "go", initial.String())
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	var clients []*instanceClient
+	for i := range rooms {
+		h := openRoom(t, rooms[i], info.ID)
+		for range 1 + rng.Intn(3) {
+			clients = append(clients, joinInstance(t, h, fmt.Sprintf("i%d-c%d", i, len(clients)), i))
+		}
+	}
+	w := &multiWorld{t: t, seed: seed, rng: rng, store: store, roomID: info.ID, initial: initial.String(), clients: clients}
+
+	for range 3 + rng.Intn(4) {
+		w.quiesce()
+		// Everyone edits at the same base: the instances race.
+		for _, k := range rng.Perm(len(clients)) {
+			w.edit(clients[k])
+		}
+		for range rng.Intn(40) {
+			c := clients[rng.Intn(len(clients))]
+			w.process(c)
+			switch k := rng.Intn(10); {
+			case k < 5:
+				w.edit(c)
+			case k < 7:
+				time.Sleep(time.Duration(rng.Intn(300)) * time.Microsecond)
+			}
+		}
+	}
+	w.quiesce()
+	w.check()
+
+	st := multiStats{Revisions: int64(len(storedOps(t, store, info.ID)))}
+	for _, m := range metrics {
+		st.LostRaces += m.commitFailed.Load()
+	}
+	hs := hub.Stats()
+	st.Dropped, st.Duplicated = hs.Dropped, hs.Duplicated
+	for _, c := range clients {
+		st.Errors += int64(c.errors)
+	}
+	return st
+}
+
+// multiWorld is one run: the store, the room and the clients of every instance.
+type multiWorld struct {
+	t       *testing.T
+	seed    int64
+	rng     *rand.Rand
+	store   *memory.Store
+	roomID  string
+	initial string
+	clients []*instanceClient
+}
+
+func (w *multiWorld) fatalf(format string, args ...any) {
+	w.t.Helper()
+	w.t.Fatalf("seed %d: "+format, append([]any{w.seed}, args...)...)
+}
+
+func (w *multiWorld) edit(c *instanceClient) {
+	w.t.Helper()
+	if err := c.edit(randomEdit(w.rng, c.doc)); err != nil {
+		w.fatalf("%v", err)
+	}
+}
+
+func (w *multiWorld) process(c *instanceClient) {
+	w.t.Helper()
+	if err := c.process(); err != nil {
+		w.fatalf("%v", err)
+	}
+}
+
+// quiesce waits until every client is synchronized at the store's head.
+func (w *multiWorld) quiesce() {
+	w.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		info, err := w.store.Room(context.Background(), w.roomID)
+		if err != nil {
+			w.fatalf("store.Room: %v", err)
+		}
+		quiet := true
+		for _, c := range w.clients {
+			w.process(c)
+			quiet = quiet && c.sync.State() == ot.Synchronized && c.sync.Revision == info.Revision
+		}
+		if quiet {
+			return
+		}
+		if time.Now().After(deadline) {
+			var states []string
+			for _, c := range w.clients {
+				states = append(states, fmt.Sprintf("%s %v at %d", c.name, c.sync.State(), c.sync.Revision))
+			}
+			w.fatalf("no quiescence at store head %d within 5s: %s", info.Revision, strings.Join(states, ", "))
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
+// check compares every client with the store.
+func (w *multiWorld) check() {
+	w.t.Helper()
+	ops := storedOps(w.t, w.store, w.roomID)
+	doc := w.initial
+	byID := map[string][]int{}
+	for _, op := range ops {
+		var err error
+		if doc, err = op.Op.Apply(doc); err != nil {
+			w.fatalf("stored revision %d does not apply: %v", op.Revision, err)
+		}
+		byID[op.OpID] = append(byID[op.OpID], op.Revision)
+	}
+	acks := 0
+	for _, c := range w.clients {
+		if c.doc != doc {
+			w.fatalf("%s (instance %d) has %q, store has %q", c.name, c.instance, c.doc, doc)
+		}
+		if got, want := c.seen, len(ops)-c.joinedAt; got != want {
+			w.fatalf("%s saw %d revisions after joining at %d, want %d", c.name, got, c.joinedAt, want)
+		}
+		for _, id := range c.sent {
+			rev, ok := c.acked[id]
+			switch {
+			case !ok:
+				w.fatalf("%s: %s never acknowledged", c.name, id)
+			case len(byID[id]) != 1:
+				w.fatalf("%s: %s stored at revisions %v, want exactly one", c.name, id, byID[id])
+			case byID[id][0] != rev:
+				w.fatalf("%s: %s acknowledged as revision %d, stored as %d", c.name, id, rev, byID[id][0])
+			case ops[rev-1].ClientID != c.name:
+				w.fatalf("%s: revision %d is %s's", c.name, rev, ops[rev-1].ClientID)
+			}
+			acks++
+		}
+	}
+	if acks != len(ops) {
+		w.fatalf("%d acknowledgements for %d stored revisions", acks, len(ops))
+	}
+}
+
+// instanceClient is an ot.js client (ot.Client) connected to one instance:
+// its fake member receives the room's events and the answers to its
+// submissions, in the order the room produced them.
+type instanceClient struct {
+	name     string
+	instance int
+	h        *services.Handle
+	m        *fakeMember
+	sync     *ot.Client
+	doc      string
+	consumed int // events of m handled
+	joinedAt int
+	seen     int // revisions received (acks and operations)
+	last     sentOp
+	count    int
+	sent     []string
+	acked    map[string]int // op id → revision
+	errors   int
+}
+
+func joinInstance(t *testing.T, h *services.Handle, name string, instance int) *instanceClient {
+	t.Helper()
+	m := join(t, h, &fakeMember{name: name})
+	init := m.all()[0]
+	if init.Type != services.EventInit {
+		t.Fatalf("%s: first event %s, want init", name, init.Type)
+	}
+	return &instanceClient{
+		name: name, instance: instance, h: h, m: m, sync: ot.NewClient(init.Revision), doc: init.Content,
+		consumed: 1, joinedAt: init.Revision, acked: map[string]int{},
+	}
+}
+
+func (c *instanceClient) send(base int, op ot.Operation) {
+	c.count++
+	c.last = sentOp{Base: base, Op: op, ID: fmt.Sprintf("%s-%d", c.name, c.count)}
+	c.sent = append(c.sent, c.last.ID)
+	c.submit()
+}
+
+func (c *instanceClient) submit() {
+	c.h.Submit(services.Submission{ClientID: c.name, OpID: c.last.ID, Base: c.last.Base, Op: c.last.Op}, c.m.reply)
+}
+
+// edit is a local edit.
+func (c *instanceClient) edit(op ot.Operation) error {
+	doc, err := op.Apply(c.doc)
+	if err != nil {
+		return fmt.Errorf("%s: local edit on %q: %w", c.name, c.doc, err)
+	}
+	send, err := c.sync.ApplyClient(op)
+	if err != nil {
+		return fmt.Errorf("%s: ApplyClient: %w", c.name, err)
+	}
+	c.doc = doc
+	if send != nil {
+		c.send(c.sync.Revision, *send)
+	}
+	return nil
+}
+
+// process handles the events received since the last call. Each ack or
+// operation must carry the next revision: no gap, no repeat, no reorder.
+func (c *instanceClient) process() error {
+	evs := c.m.since(c.consumed)
+	c.consumed += len(evs)
+	for _, ev := range evs {
+		switch ev.Type {
+		case services.EventAck, services.EventOp:
+			if ev.Revision != c.sync.Revision+1 {
+				return fmt.Errorf("%s (instance %d): %s of revision %d at revision %d", c.name, c.instance, ev.Type, ev.Revision, c.sync.Revision)
+			}
+			c.seen++
+		}
+		switch ev.Type {
+		case services.EventAck:
+			if c.sync.State() == ot.Synchronized || ev.OpID != c.last.ID {
+				return fmt.Errorf("%s: ack of %q at revision %d, awaiting %q (%v)", c.name, ev.OpID, ev.Revision, c.last.ID, c.sync.State())
+			}
+			c.acked[ev.OpID] = ev.Revision
+			send, err := c.sync.ServerAck()
+			if err != nil {
+				return fmt.Errorf("%s: ServerAck: %w", c.name, err)
+			}
+			if send != nil {
+				c.send(c.sync.Revision, *send)
+			}
+		case services.EventOp:
+			apply, err := c.sync.ApplyServer(ev.Op)
+			if err != nil {
+				return fmt.Errorf("%s: ApplyServer %d: %w", c.name, ev.Revision, err)
+			}
+			if c.doc, err = apply.Apply(c.doc); err != nil {
+				return fmt.Errorf("%s: apply revision %d: %w", c.name, ev.Revision, err)
+			}
+		case services.EventError:
+			// Retryable errors are answered by sending the operation again,
+			// verbatim, as the Go client does; any other is a failure.
+			// "internal" is retryable there too: with the tiny windows used
+			// here, a submission's window can move on while its history is
+			// fetched, three times over, and Room.submit then gives up with
+			// *NeedHistory, which has no code.
+			if ev.OpID != c.last.ID || (ev.Code != services.CodeUnavailable && ev.Code != services.CodeInternal) {
+				return fmt.Errorf("%s: error %s (%s) for %q awaiting %q", c.name, ev.Code, ev.Message, ev.OpID, c.last.ID)
+			}
+			c.errors++
+			c.submit()
+		}
+	}
+	return nil
+}
+
+// multiLog is instance i's log: discarded, or the test's log with MULTI_LOG=1.
+func multiLog(t *testing.T, i int) *slog.Logger {
+	if os.Getenv("MULTI_LOG") == "" {
+		return discardLog
+	}
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})).With("instance", i)
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
+
+// A client whose instance went away reconnects to another instance that
+// has not yet heard of the newest revisions (their fan-out message is lost
+// or late, and the next poll is far off), and resends its outstanding
+// operation, based on a revision it saw acknowledged. The new instance
+// must catch up from the store and take it, not refuse it as a revision
+// from the future (the Go client gives up on such an operation).
+func TestSubmissionAheadOfLaggingInstance(t *testing.T) {
+	store := newStore()
+	hub := memory.NewFanOutHub(memory.FanOutOptions{Drop: 1}) // every message lost
+	cfg := testConfig()
+	cfg.PollInterval = time.Hour
+	a := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
+	b := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
+	info, ha := openNewRoom(t, a, "ab")
+	hb := openRoom(t, b, info.ID)
+	join(t, hb, &fakeMember{name: "watcher"})
+
+	join(t, ha, &fakeMember{name: "mover"})
+	assertAck(t, submit(t, ha, services.Submission{ClientID: "mover", OpID: "m1", Base: 0, Op: insertAt(2, 0, "x")}), 1, "m1")
+
+	// The mover reconnects to b; b's head is still 0.
+	join(t, hb, &fakeMember{name: "mover2"})
+	ev := submit(t, hb, services.Submission{ClientID: "mover2", OpID: "m2", Base: 1, Op: insertAt(3, 3, "y")})
+	assertAck(t, ev, 2, "m2")
+	if rev, content := state(t, hb); rev != 2 || content != "xaby" {
+		t.Errorf("b's head = %d %q, want 2 %q", rev, content, "xaby")
+	}
+}
