@@ -274,6 +274,22 @@ try {
     assert(again.includes(' mine'), 'Ctrl+Y redoes');
   });
 
+  await test('a multi-cursor edit (several changes in one event) converges and undoes as one step', async () => {
+    await converged([a, b], room.id);
+    await b.click('.monaco-editor .view-lines');
+    await b.keyboard.press('Control+Home');
+    await b.keyboard.press('Shift+Alt+ArrowDown');
+    await b.keyboard.press('Shift+Alt+ArrowDown');
+    await b.keyboard.type('#');
+    const final = await converged([a, b], room.id);
+    const firstLines = final.split('\n').slice(0, 3);
+    assert(firstLines.every((l) => l.startsWith('#')), `three lines start with #: ${JSON.stringify(firstLines)}`);
+    await b.keyboard.press('Control+z');
+    const undone = await converged([a, b], room.id);
+    assert(undone.split('\n').slice(0, 3).every((l) => !l.startsWith('#')), `one undo removes all three: ${JSON.stringify(undone)}`);
+    await b.keyboard.press('Escape');
+  });
+
   await test('changing the language reaches the other participant', async () => {
     await a.selectOption('[data-testid=language-picker]', 'python');
     await waitFor('B sees python', () => b.evaluate(() => document.querySelector('[data-testid=language-picker]')?.value === 'python'), 10_000);
