@@ -33,6 +33,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "addr", Value: ":8080", EnvVars: []string{"TANDEM_ADDR"}, Usage: "listen address"},
 			&cli.StringFlag{Name: "database-url", EnvVars: []string{"DATABASE_URL"}, Usage: "PostgreSQL URL (empty: embedded SQLite under --data-dir)"},
 			&cli.StringFlag{Name: "redis-url", EnvVars: []string{"REDIS_URL"}, Usage: "Redis URL (empty: in-process cache)"},
+			&cli.StringFlag{Name: "redis-prefix", Value: "tandem:", EnvVars: []string{"TANDEM_REDIS_PREFIX"}, Usage: "start of every Redis key and channel (instances sharing rooms must use the same)"},
 			&cli.StringFlag{Name: "data-dir", Value: "./data", EnvVars: []string{"TANDEM_DATA_DIR"}, Usage: "directory of the embedded database"},
 			&cli.BoolFlag{Name: "log-json", EnvVars: []string{"TANDEM_LOG_JSON"}, Usage: "log JSON lines instead of text"},
 			&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"TANDEM_LOG_LEVEL"}, Usage: "debug, info, warn or error"},
@@ -182,7 +183,7 @@ func openStorage(c *cli.Context, log *slog.Logger) (*storage, error) {
 		st.cache = memory.NewCache(memory.CacheOptions{Window: c.Int("history-window")})
 		return st, nil
 	}
-	cache, err := rediscache.Open(ctx, redisURL, rediscache.Options{Window: c.Int("history-window")})
+	cache, err := rediscache.Open(ctx, redisURL, rediscache.Options{Prefix: c.String("redis-prefix"), Window: c.Int("history-window")})
 	if err != nil {
 		st.close()
 		return nil, fmt.Errorf("open redis: %w", err)
@@ -190,7 +191,7 @@ func openStorage(c *cli.Context, log *slog.Logger) (*storage, error) {
 	st.cache = cache
 	st.closers = append(st.closers, cache.Close)
 	if c.String("database-url") != "" {
-		fanout := rediscache.NewFanOut(cache.Client(), "", log)
+		fanout := rediscache.NewFanOut(cache.Client(), c.String("redis-prefix"), log)
 		st.fanout = fanout
 		st.closers = append(st.closers, fanout.Close)
 	}
