@@ -17,6 +17,11 @@ import (
 type LoadConfig struct {
 	// URL is the server's base URL.
 	URL string
+	// URLs, when set, are the base URLs of several instances of one
+	// deployment (sharing the database): client j of a room connects to
+	// URLs[j%len(URLs)]; rooms are created and checked on URLs[0]. URL is
+	// then not used.
+	URLs []string
 	// Token is the bearer token room creation may need.
 	Token          string
 	Rooms, Clients int
@@ -87,7 +92,11 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (LoadReport, error) {
 	if cfg.Settle <= 0 {
 		cfg.Settle = 15 * time.Second
 	}
-	rest := NewREST(cfg.URL)
+	urls := cfg.URLs
+	if len(urls) == 0 {
+		urls = []string{cfg.URL}
+	}
+	rest := NewREST(urls[0])
 	rest.Token = cfg.Token
 	seedRand := rand.New(rand.NewPCG(cfg.Seed, 0))
 
@@ -108,7 +117,7 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (LoadReport, error) {
 		lr := &loadRoom{id: room.ID, sent: map[int]time.Time{}, waiting: map[int][]time.Time{}, seen: map[int]int{}, receivers: cfg.Clients - 1, stats: &stats}
 		rooms[i] = lr
 		for j := range cfg.Clients {
-			c, err := Dial(ctx, cfg.URL, room.ID, Options{Name: fmt.Sprintf("load-%d-%d", i, j), OnEvent: lr.onEvent, MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second})
+			c, err := Dial(ctx, urls[j%len(urls)], room.ID, Options{Name: fmt.Sprintf("load-%d-%d", i, j), OnEvent: lr.onEvent, MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second})
 			if err != nil {
 				return LoadReport{}, fmt.Errorf("connect client %d of room %d: %w", j, i, err)
 			}
@@ -261,13 +270,29 @@ func (lr *loadRoom) onEvent(ev Event) {
 }
 
 // converged waits for the room's clients to settle and compares them with
-// the server.
+// the server. With several instances, the one asked may be behind the
+// clients for a moment (fan-out is asynchronous): it asks again until ctx
+// ends.
 func (lr *loadRoom) converged(ctx context.Context, rest *REST) bool {
 	for _, c := range lr.clients {
 		if c.WaitSynced(ctx) != nil {
 			return false
 		}
 	}
+	for {
+		if lr.matches(ctx, rest) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// matches reports whether every client shows the server's head.
+func (lr *loadRoom) matches(ctx context.Context, rest *REST) bool {
 	room, err := rest.Room(ctx, lr.id)
 	if err != nil {
 		return false
