@@ -19,9 +19,21 @@ export default defineConfig({
     chunkSizeWarningLimit: 4096,
   },
   worker: { format: 'es' },
+  // Monaco is native ESM: serve it as is in dev. Pre-bundling parts of it
+  // would create second copies of its internal registries (undo routing).
+  optimizeDeps: { exclude: ['monaco-esm'] },
   server: {
     proxy: {
-      '/api': { target: api, ws: true, changeOrigin: true },
+      '/api': {
+        target: api,
+        ws: true,
+        changeOrigin: true,
+        // The server accepts WebSocket upgrades from its own origin only (by
+        // default): present the proxied socket as same-origin.
+        configure: (proxy) => {
+          proxy.on('proxyReqWs', (proxyReq) => proxyReq.setHeader('origin', api));
+        },
+      },
       '/healthz': { target: api },
     },
   },
