@@ -109,10 +109,12 @@ async function cleanup() {
   await stopServer();
   rmSync(dataDir, { recursive: true, force: true });
 }
-process.on('SIGINT', async () => {
-  await cleanup();
-  process.exit(130);
-});
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => {
+    await cleanup();
+    process.exit(130);
+  });
+}
 
 async function api(method, p, body) {
   const res = await fetch(base + p, { method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
