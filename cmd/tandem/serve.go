@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -50,6 +52,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "create-token", EnvVars: []string{"TANDEM_CREATE_TOKEN"}, Usage: "bearer token required to create rooms (empty: anyone may)"},
 			&cli.StringSliceFlag{Name: "allowed-origins", EnvVars: []string{"TANDEM_ALLOWED_ORIGINS"}, Usage: "origins allowed for WebSocket upgrades and CORS, comma-separated (same origin is always allowed; * allows all)"},
 			&cli.StringFlag{Name: "record-dir", EnvVars: []string{"TANDEM_RECORD_DIR"}, Usage: "write every room's submissions, as received, to DIR/<room>-<time>.jsonl (see docs/recording.md)"},
+			&cli.StringFlag{Name: "debug-addr", EnvVars: []string{"TANDEM_DEBUG_ADDR"}, Usage: "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (empty: off; never expose it)"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 15 * time.Second, EnvVars: []string{"TANDEM_SHUTDOWN_TIMEOUT"}, Usage: "how long a graceful shutdown may take"},
 		},
 		Action: serve,
@@ -130,6 +133,13 @@ func serve(c *cli.Context) error {
 			return nil
 		},
 	})
+
+	if addr := c.String("debug-addr"); addr != "" {
+		go func() {
+			// http.DefaultServeMux carries the net/http/pprof handlers.
+			log.Warn("debug server stopped", "err", http.ListenAndServe(addr, nil))
+		}()
+	}
 
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
