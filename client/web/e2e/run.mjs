@@ -425,6 +425,28 @@ try {
     await ctxB2.close();
   });
 
+  await test('remote edits above the viewport leave the view and the caret where they were', async () => {
+    const longDoc = Array.from({ length: 200 }, (_, i) => `row ${i}`).join('\n') + '\n';
+    const r = await api('POST', '/api/rooms', { name: 'Scroll', language: 'plaintext', content: longDoc });
+    const w = (pages.w = await ctxA.newPage());
+    const c = (pages.c = await ctxB.newPage());
+    await Promise.all([openRoom(w, r.id), openRoom(c, r.id)]);
+    await c.evaluate(() => window.__tandem.scrollToLine(120));
+    await sleep(200);
+    const before = await c.evaluate(() => window.__tandem.viewState());
+    assert(before.topLine === 'row 119' && before.caretLine === 'row 119', `scrolled to row 119: ${JSON.stringify(before)}`);
+    await w.click('.monaco-editor .view-lines');
+    await w.keyboard.press('Control+Home');
+    for (let i = 0; i < 5; i++) await w.keyboard.type(`new line ${i}\n`);
+    await converged([w, c], r.id);
+    await sleep(200);
+    const after = await c.evaluate(() => window.__tandem.viewState());
+    assert(after.topLine === before.topLine, `first visible line unchanged: ${JSON.stringify(after)}`);
+    assert(after.caretLine === before.caretLine && after.caretColumn === before.caretColumn, `caret on the same text: ${JSON.stringify(after)}`);
+    await c.close();
+    await w.close();
+  });
+
   await test('the read-only link shows a read-only editor', async () => {
     const c = (pages.c = await ctxB.newPage());
     await c.goto(`${base}/rooms/${room.readOnlyId}`, { timeout: 20_000 });

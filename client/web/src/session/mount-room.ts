@@ -34,6 +34,10 @@ export interface TandemTestHooks {
   clientId(): string | null;
   /** Runs Monaco's own 'undo' command (as a menu would), to check it is routed to the OT undo. */
   monacoUndo(): void;
+  /** The text of the first visible line and of the caret's line, to check remote edits leave the view alone. */
+  viewState(): { topLine: string; caretLine: string; caretColumn: number };
+  /** Scrolls so that a line is the first visible one, and puts the caret on it. */
+  scrollToLine(line: number): void;
 }
 
 declare global {
@@ -178,6 +182,15 @@ export function mountRoom(opts: {
     dropConnection: () => session.dropConnection(),
     clientId: () => session.clientId,
     monacoUndo: () => editor.trigger('test', 'undo', null),
+    viewState: () => {
+      const top = editor.getVisibleRanges()[0]?.startLineNumber ?? 1;
+      const pos = editor.getPosition() ?? { lineNumber: 1, column: 1 };
+      return { topLine: model.getLineContent(top), caretLine: model.getLineContent(pos.lineNumber), caretColumn: pos.column };
+    },
+    scrollToLine: (line) => {
+      editor.setScrollTop(editor.getTopForLineNumber(line), monaco.editor.ScrollType.Immediate);
+      editor.setPosition({ lineNumber: line, column: 3 });
+    },
   };
 
   return {
