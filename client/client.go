@@ -138,8 +138,13 @@ type Client struct {
 	language string
 	readOnly bool
 	peers    map[string]*Peer
-	state    ConnState
-	conn     *conn
+	// moves are the latest operations applied to the local document, which
+	// peers' selections have not all been moved across yet; moved counts
+	// every such operation since the client started.
+	moves []ot.Operation
+	moved int
+	state ConnState
+	conn  *conn
 	// resubmitted is set while the resubmission after a reconnect waits for
 	// its ack; initRev is the revision of the current connection's init.
 	resubmitted bool
@@ -255,6 +260,7 @@ func (c *Client) Peers() []Peer {
 	defer c.mu.Unlock()
 	out := make([]Peer, 0, len(c.peers))
 	for _, p := range c.peers {
+		c.settle(p)
 		cp := *p
 		cp.Selection = copySelection(p.Selection)
 		out = append(out, cp)
@@ -743,7 +749,7 @@ func (c *Client) attach(k *conn, init *serverMessage) (resubmitted bool) {
 	c.initRev = init.Revision
 	c.peers = map[string]*Peer{}
 	for _, p := range init.Clients {
-		c.peers[p.ClientID] = &Peer{ClientID: p.ClientID, Name: p.Name, Selection: c.localSelection(p.Selection), ReadOnly: p.ReadOnly}
+		c.peers[p.ClientID] = &Peer{ClientID: p.ClientID, Name: p.Name, Selection: c.localSelection(p.Selection), ReadOnly: p.ReadOnly, moved: c.moved}
 	}
 	c.setState(Connected)
 	c.resubmitted = c.sent != nil
@@ -823,11 +829,11 @@ func (c *Client) handle(data []byte, at time.Time) error {
 		}
 	case "selection":
 		if p := c.peers[m.ClientID]; p != nil {
-			p.Selection = c.localSelection(m.Selection)
+			c.setPeerSelection(p, c.localSelection(m.Selection))
 			c.emit(Event{Kind: EventSelection, ClientID: m.ClientID, Name: p.Name, Selection: copySelection(p.Selection), Time: at})
 		}
 	case "join":
-		c.peers[m.ClientID] = &Peer{ClientID: m.ClientID, Name: m.Name}
+		c.peers[m.ClientID] = &Peer{ClientID: m.ClientID, Name: m.Name, moved: c.moved}
 		c.emit(Event{Kind: EventJoin, ClientID: m.ClientID, Name: m.Name, Time: at})
 	case "leave":
 		name := ""
@@ -916,8 +922,9 @@ func (c *Client) drain() error {
 		var sel *ot.Selection
 		if p := c.peers[q.clientID]; p != nil {
 			if q.selection != nil {
-				p.Selection = c.localSelection(q.selection)
+				c.setPeerSelection(p, c.localSelection(q.selection))
 			}
+			c.settle(p)
 			sel = copySelection(p.Selection)
 		}
 		c.emit(Event{Kind: EventRemoteOp, Revision: c.sync.Revision, Op: apply, ClientID: q.clientID, Selection: sel, Time: q.at})
@@ -927,16 +934,42 @@ func (c *Client) drain() error {
 // movePeers moves the other clients' selections across an operation
 // applied to the local document.
 //
-// It works in place (this runs for every peer on every operation, and a
-// busy room has many of both); whatever leaves the client gets a copy.
+// It is lazy: this runs on every operation, and a busy room has many peers
+// whose selections are replaced (they arrive with each of their operations)
+// more often than anyone looks at them. The operation is kept, and a
+// selection is moved across what it missed when it is read (settle), or
+// when the kept operations reach movesKept.
 func (c *Client) movePeers(op ot.Operation) {
-	for _, p := range c.peers {
-		if p.Selection != nil {
+	c.moves = append(c.moves, op)
+	c.moved++
+	if len(c.moves) >= movesKept {
+		for _, p := range c.peers {
+			c.settle(p)
+		}
+		c.moves = c.moves[:0]
+	}
+}
+
+// movesKept bounds the operations kept for moving selections lazily.
+const movesKept = 256
+
+// settle moves p's selection across the operations it has missed.
+func (c *Client) settle(p *Peer) {
+	if p.Selection != nil && p.moved < c.moved {
+		first := len(c.moves) - (c.moved - p.moved)
+		for _, op := range c.moves[max(first, 0):] {
 			for i, r := range p.Selection.Ranges {
 				p.Selection.Ranges[i] = r.Transform(op)
 			}
 		}
 	}
+	p.moved = c.moved
+}
+
+// setPeerSelection replaces p's selection with s, in local coordinates now.
+func (c *Client) setPeerSelection(p *Peer, s *ot.Selection) {
+	p.Selection = s
+	p.moved = c.moved
 }
 
 // copySelection returns a copy that later moves of the original leave alone.

@@ -97,4 +97,8 @@ type Peer struct {
 	// Selection is in local document coordinates; nil when unknown.
 	Selection *ot.Selection
 	ReadOnly  bool
+
+	// moved is how many local operations Selection has been moved across
+	// (see Client.movePeers).
+	moved int
 }
