@@ -149,7 +149,8 @@ func (s *Sequencer) Recent(from int) ([]CommittedOp, bool) {
 //
 // Errors: *Error with CodeRevisionOutOfRange, CodeInvalidOp, CodeTooLarge or
 // CodeConflict (an id reused for a different operation), or *NeedHistory.
-// On error nothing changes.
+// On error nothing changes. A selection that does not fit the document
+// after the operation is dropped (the operation is still sequenced).
 func (s *Sequencer) Propose(sub Submission, older []CommittedOp) (Decision, error) {
 	if sub.Base < 0 || sub.Base > s.head {
 		return Decision{}, Errorf(CodeRevisionOutOfRange, "revision %d is outside 0..%d", sub.Base, s.head)
@@ -164,12 +165,12 @@ func (s *Sequencer) Propose(sub Submission, older []CommittedOp) (Decision, erro
 			return Decision{Duplicate: d}, err
 		}
 	}
-	if sub.Selection != nil {
-		if err := sub.Selection.Validate(sub.Op.TargetLen()); err != nil {
-			return Decision{}, wrap(CodeInvalidOp, err, "selection is outside the document")
-		}
-	}
 	op, sel := sub.Op, copySelection(sub.Selection)
+	// A selection is presence, not content: one that does not fit the
+	// document after the operation is dropped rather than costing the edit.
+	if sel != nil && sel.Validate(sub.Op.TargetLen()) != nil {
+		sel = nil
+	}
 	for _, c := range concurrent {
 		if op, _, err = ot.Transform(op, c.Op); err != nil {
 			return Decision{}, wrap(CodeInvalidOp, err, "operation does not fit revision %d: %v", sub.Base, err)

@@ -75,9 +75,6 @@ func TestSequencerProposeErrors(t *testing.T) {
 		{name: "invalid operation", content: "", sub: services.Submission{Op: invalid}, want: services.CodeInvalidOp},
 		{name: "splits a surrogate pair", content: "😀", sub: services.Submission{Op: build(1, "x", 1)}, want: services.CodeInvalidOp},
 		{name: "deletes half a surrogate pair", content: "😀", sub: services.Submission{Op: build(-1, 1)}, want: services.CodeInvalidOp},
-		{name: "selection outside the document", content: "ab",
-			sub:  services.Submission{Op: build(2, "c"), Selection: &ot.Selection{Ranges: []ot.Range{{Anchor: 4, Head: 4}}}},
-			want: services.CodeInvalidOp},
 		{name: "document too large", content: "abc", cfg: services.SequencerConfig{MaxDocumentSize: 4},
 			sub: services.Submission{Op: build(3, "de")}, want: services.CodeTooLarge},
 		{name: "document too large counts UTF-16 units", content: "abc", cfg: services.SequencerConfig{MaxDocumentSize: 4},
@@ -544,6 +541,18 @@ func TestSequencerAdvance(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A selection outside the document is dropped; the operation still counts.
+func TestSequencerDropsASelectionOutsideTheDocument(t *testing.T) {
+	s := newSequencer(t, "ab", services.SequencerConfig{})
+	d, err := s.Propose(services.Submission{Op: build(2, "c"), Selection: &ot.Selection{Ranges: []ot.Range{{Anchor: 4, Head: 4}}}}, nil)
+	if err != nil {
+		t.Fatalf("Propose: %v", err)
+	}
+	if d.Proposal == nil || d.Proposal.Selection != nil {
+		t.Fatalf("got %+v, want a proposal without a selection", d.Proposal)
 	}
 }
 
