@@ -2,13 +2,17 @@ package services_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tandem-editor/tandem/ot"
 	"github.com/tandem-editor/tandem/repository/memory"
 	"github.com/tandem-editor/tandem/services"
 )
@@ -292,11 +296,8 @@ func (rc *roomClient) sync() error {
 	evs := rc.m.since(rc.seen)
 	rc.seen += len(evs)
 	for _, ev := range evs {
-		switch ev.Type {
-		case services.EventAck, services.EventOp, services.EventError:
-			if err := rc.c.handle(ev); err != nil {
-				return err
-			}
+		if err := rc.c.handle(ev); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -313,7 +314,7 @@ func converge(t *testing.T, h *services.Handle, clients ...*roomClient) {
 			if err := rc.sync(); err != nil {
 				t.Fatal(err)
 			}
-			ok = ok && rc.c.state == synchronized && rc.c.revision == head && rc.c.doc == content
+			ok = ok && rc.c.sync.State() == ot.Synchronized && rc.c.sync.Revision == head && rc.c.doc == content
 		}
 		return ok
 	}, 5*time.Second)
@@ -324,3 +325,32 @@ func converge(t *testing.T, h *services.Handle, clients ...*roomClient) {
 
 // newStore returns an empty in-memory store.
 func newStore() *memory.Store { return memory.NewStore() }
+
+// runSeeds calls run once per seed: a batch of runs seeds (shortRuns with
+// -short) from the clock, printed first; or, when the environment variable
+// env holds a seed, only that one. It returns the number of seeds in the
+// batch, 0 for a rerun of one seed; a failed seed stops the batch.
+func runSeeds(t *testing.T, env string, runs, shortRuns int, run func(t *testing.T, seed int64)) int {
+	t.Helper()
+	if s := os.Getenv(env); s != "" {
+		seed, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatalf("%s=%q: %v", env, s, err)
+		}
+		t.Logf("seed %d", seed)
+		run(t, seed)
+		return 0
+	}
+	if testing.Short() {
+		runs = shortRuns
+	}
+	base := time.Now().UnixNano()
+	t.Logf("seeds %d..%d (rerun one with %s=n)", base, base+int64(runs)-1, env)
+	for i := range runs {
+		seed := base + int64(i)
+		if !t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { run(t, seed) }) {
+			t.Fatalf("seed %d failed: rerun with %s=%d go test -run %s ./services/", seed, env, seed, t.Name())
+		}
+	}
+	return runs
+}

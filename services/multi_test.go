@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math/rand"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,30 +28,13 @@ import (
 //
 // Each run prints its seed; MULTI_SEED=n reruns one seed.
 func TestInstancesRaceForOneRoom(t *testing.T) {
-	if s := os.Getenv("MULTI_SEED"); s != "" {
-		seed, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			t.Fatalf("MULTI_SEED=%q: %v", s, err)
-		}
-		st := runInstances(t, seed)
-		t.Logf("seed %d: %+v", seed, st)
-		return
-	}
-	runs := 60
-	if testing.Short() {
-		runs = 15
-	}
-	base := time.Now().UnixNano()
-	t.Logf("seeds %d..%d (rerun one with MULTI_SEED=n)", base, base+int64(runs)-1)
 	var total multiStats
-	for i := range runs {
-		seed := base + int64(i)
-		ok := t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			total.add(runInstances(t, seed))
-		})
-		if !ok {
-			t.Fatalf("seed %d failed: rerun with MULTI_SEED=%d go test -run TestInstancesRaceForOneRoom ./services/", seed, seed)
-		}
+	runs := runSeeds(t, "MULTI_SEED", 60, 15, func(t *testing.T, seed int64) {
+		total.add(runInstances(t, seed))
+	})
+	if runs == 0 {
+		t.Logf("%+v", total)
+		return
 	}
 	t.Logf("%d runs: %+v", runs, total)
 	for name, n := range map[string]int64{
@@ -108,11 +90,8 @@ func runInstances(t *testing.T, seed int64) multiStats {
 			rs.Close(ctx)
 		})
 	}
-	var initial strings.Builder
-	for k := rng.Intn(6); k > 0; k-- {
-		initial.WriteString(alphabet[rng.Intn(len(alphabet))])
-	}
-	info, err := rooms[0].Create(ctxT(t), "race", "go", initial.String())
+	initial := randomText(rng, 5)
+	info, err := rooms[0].Create(ctxT(t), "race", "go", initial)
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}
@@ -123,7 +102,7 @@ func runInstances(t *testing.T, seed int64) multiStats {
 			clients = append(clients, joinInstance(t, h, fmt.Sprintf("i%d-c%d", i, len(clients)), i))
 		}
 	}
-	w := &multiWorld{t: t, seed: seed, rng: rng, store: store, roomID: info.ID, initial: initial.String(), clients: clients}
+	w := &multiWorld{t: t, seed: seed, rng: rng, store: store, roomID: info.ID, initial: initial, clients: clients}
 
 	for range 3 + rng.Intn(4) {
 		w.quiesce()
@@ -175,7 +154,7 @@ func (w *multiWorld) fatalf(format string, args ...any) {
 
 func (w *multiWorld) edit(c *instanceClient) {
 	w.t.Helper()
-	if err := c.edit(randomEdit(w.rng, c.doc)); err != nil {
+	if err := c.c.applyClient(randomEdit(w.rng, c.c.doc)); err != nil {
 		w.fatalf("%v", err)
 	}
 }
@@ -199,7 +178,7 @@ func (w *multiWorld) quiesce() {
 		quiet := true
 		for _, c := range w.clients {
 			w.process(c)
-			quiet = quiet && c.sync.State() == ot.Synchronized && c.sync.Revision == info.Revision
+			quiet = quiet && c.c.sync.State() == ot.Synchronized && c.c.sync.Revision == info.Revision
 		}
 		if quiet {
 			return
@@ -207,7 +186,7 @@ func (w *multiWorld) quiesce() {
 		if time.Now().After(deadline) {
 			var states []string
 			for _, c := range w.clients {
-				states = append(states, fmt.Sprintf("%s %v at %d", c.name, c.sync.State(), c.sync.Revision))
+				states = append(states, fmt.Sprintf("%s %v at %d", c.c.name, c.c.sync.State(), c.c.sync.Revision))
 			}
 			w.fatalf("no quiescence at store head %d within 5s: %s", info.Revision, strings.Join(states, ", "))
 		}
@@ -230,23 +209,26 @@ func (w *multiWorld) check() {
 	}
 	acks := 0
 	for _, c := range w.clients {
-		if c.doc != doc {
-			w.fatalf("%s (instance %d) has %q, store has %q", c.name, c.instance, c.doc, doc)
+		name := c.c.name
+		if c.c.doc != doc {
+			w.fatalf("%s (instance %d) has %q, store has %q", name, c.instance, c.c.doc, doc)
 		}
-		if got, want := c.seen, len(ops)-c.joinedAt; got != want {
-			w.fatalf("%s saw %d revisions after joining at %d, want %d", c.name, got, c.joinedAt, want)
+		if got, want := c.received, len(ops)-c.joinedAt; got != want {
+			w.fatalf("%s saw %d revisions after joining at %d, want %d", name, got, c.joinedAt, want)
 		}
-		for _, id := range c.sent {
-			rev, ok := c.acked[id]
+		for _, id := range c.c.sent {
+			revs := c.c.acked[id]
 			switch {
-			case !ok:
-				w.fatalf("%s: %s never acknowledged", c.name, id)
+			case len(revs) == 0:
+				w.fatalf("%s: %s never acknowledged", name, id)
+			case len(revs) > 1:
+				w.fatalf("%s: %s acknowledged as revisions %v, want one", name, id, revs)
 			case len(byID[id]) != 1:
-				w.fatalf("%s: %s stored at revisions %v, want exactly one", c.name, id, byID[id])
-			case byID[id][0] != rev:
-				w.fatalf("%s: %s acknowledged as revision %d, stored as %d", c.name, id, rev, byID[id][0])
-			case ops[rev-1].ClientID != c.name:
-				w.fatalf("%s: revision %d is %s's", c.name, rev, ops[rev-1].ClientID)
+				w.fatalf("%s: %s stored at revisions %v, want exactly one", name, id, byID[id])
+			case byID[id][0] != revs[0]:
+				w.fatalf("%s: %s acknowledged as revision %d, stored as %d", name, id, revs[0], byID[id][0])
+			case ops[revs[0]-1].ClientID != name:
+				w.fatalf("%s: revision %d is %s's", name, revs[0], ops[revs[0]-1].ClientID)
 			}
 			acks++
 		}
@@ -256,101 +238,32 @@ func (w *multiWorld) check() {
 	}
 }
 
-// instanceClient is an ot.js client (ot.Client) connected to one instance:
-// its fake member receives the room's events and the answers to its
-// submissions, in the order the room produced them.
+// instanceClient is a roomClient connected to one instance: its fake member
+// receives the room's events and the answers to its submissions, in the
+// order the room produced them.
 type instanceClient struct {
-	name     string
+	*roomClient
 	instance int
-	h        *services.Handle
-	m        *fakeMember
-	sync     *ot.Client
-	doc      string
-	consumed int // events of m handled
 	joinedAt int
-	seen     int // revisions received (acks and operations)
-	last     sentOp
-	count    int
-	sent     []string
-	acked    map[string]int // op id → revision
+	received int // revisions received (acks and operations)
 	errors   int
 }
 
 func joinInstance(t *testing.T, h *services.Handle, name string, instance int) *instanceClient {
 	t.Helper()
-	m := join(t, h, &fakeMember{name: name})
-	init := m.all()[0]
-	if init.Type != services.EventInit {
-		t.Fatalf("%s: first event %s, want init", name, init.Type)
-	}
-	return &instanceClient{
-		name: name, instance: instance, h: h, m: m, sync: ot.NewClient(init.Revision), doc: init.Content,
-		consumed: 1, joinedAt: init.Revision, acked: map[string]int{},
-	}
-}
-
-func (c *instanceClient) send(base int, op ot.Operation) {
-	c.count++
-	c.last = sentOp{Base: base, Op: op, ID: fmt.Sprintf("%s-%d", c.name, c.count)}
-	c.sent = append(c.sent, c.last.ID)
-	c.submit()
-}
-
-func (c *instanceClient) submit() {
-	c.h.Submit(services.Submission{ClientID: c.name, OpID: c.last.ID, Base: c.last.Base, Op: c.last.Op}, c.m.reply)
-}
-
-// edit is a local edit.
-func (c *instanceClient) edit(op ot.Operation) error {
-	doc, err := op.Apply(c.doc)
-	if err != nil {
-		return fmt.Errorf("%s: local edit on %q: %w", c.name, c.doc, err)
-	}
-	send, err := c.sync.ApplyClient(op)
-	if err != nil {
-		return fmt.Errorf("%s: ApplyClient: %w", c.name, err)
-	}
-	c.doc = doc
-	if send != nil {
-		c.send(c.sync.Revision, *send)
-	}
-	return nil
+	rc := joinClient(t, h, name)
+	return &instanceClient{roomClient: rc, instance: instance, joinedAt: rc.c.sync.Revision}
 }
 
 // process handles the events received since the last call. Each ack or
 // operation must carry the next revision: no gap, no repeat, no reorder.
 func (c *instanceClient) process() error {
-	evs := c.m.since(c.consumed)
-	c.consumed += len(evs)
+	evs := c.m.since(c.seen)
+	c.seen += len(evs)
 	for _, ev := range evs {
 		switch ev.Type {
 		case services.EventAck, services.EventOp:
-			if ev.Revision != c.sync.Revision+1 {
-				return fmt.Errorf("%s (instance %d): %s of revision %d at revision %d", c.name, c.instance, ev.Type, ev.Revision, c.sync.Revision)
-			}
-			c.seen++
-		}
-		switch ev.Type {
-		case services.EventAck:
-			if c.sync.State() == ot.Synchronized || ev.OpID != c.last.ID {
-				return fmt.Errorf("%s: ack of %q at revision %d, awaiting %q (%v)", c.name, ev.OpID, ev.Revision, c.last.ID, c.sync.State())
-			}
-			c.acked[ev.OpID] = ev.Revision
-			send, err := c.sync.ServerAck()
-			if err != nil {
-				return fmt.Errorf("%s: ServerAck: %w", c.name, err)
-			}
-			if send != nil {
-				c.send(c.sync.Revision, *send)
-			}
-		case services.EventOp:
-			apply, err := c.sync.ApplyServer(ev.Op)
-			if err != nil {
-				return fmt.Errorf("%s: ApplyServer %d: %w", c.name, ev.Revision, err)
-			}
-			if c.doc, err = apply.Apply(c.doc); err != nil {
-				return fmt.Errorf("%s: apply revision %d: %w", c.name, ev.Revision, err)
-			}
+			c.received++
 		case services.EventError:
 			// Retryable errors are answered by sending the operation again,
 			// verbatim, as the Go client does; any other is a failure.
@@ -358,11 +271,13 @@ func (c *instanceClient) process() error {
 			// here, a submission's window can move on while its history is
 			// fetched, three times over, and Room.submit then gives up with
 			// *NeedHistory, which has no code.
-			if ev.OpID != c.last.ID || (ev.Code != services.CodeUnavailable && ev.Code != services.CodeInternal) {
-				return fmt.Errorf("%s: error %s (%s) for %q awaiting %q", c.name, ev.Code, ev.Message, ev.OpID, c.last.ID)
+			if ev.Code != services.CodeUnavailable && ev.Code != services.CodeInternal {
+				return fmt.Errorf("%s: error %s (%s) for %q awaiting %q", c.c.name, ev.Code, ev.Message, ev.OpID, c.c.last.ID)
 			}
 			c.errors++
-			c.submit()
+		}
+		if err := c.c.handle(ev); err != nil {
+			return fmt.Errorf("instance %d: %w", c.instance, err)
 		}
 	}
 	return nil

@@ -3,24 +3,12 @@ package services_test
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/tandem-editor/tandem/ot"
 	"github.com/tandem-editor/tandem/services"
 )
-
-// clientState is the state of ot.js's client.js state machine.
-type clientState int
-
-const (
-	synchronized clientState = iota
-	awaitingConfirm
-	awaitingWithBuffer
-)
-
-func (s clientState) String() string {
-	return [...]string{"Synchronized", "AwaitingConfirm", "AwaitingWithBuffer"}[s]
-}
 
 // sentOp is an operation message as a client sent it; after an error it is
 // sent again verbatim (same revision, op and id).
@@ -30,87 +18,61 @@ type sentOp struct {
 	ID   string
 }
 
-// otClient is a test-only port of ot.js's Client (client.js): Synchronized,
-// AwaitingConfirm{outstanding} and AwaitingWithBuffer{outstanding, buffer}.
-// It also keeps the document, which ot.js leaves to the editor adapter.
-// It is not safe for concurrent use.
+// otClient is an ot.js client (ot.Client) with what ot.js leaves to the
+// editor adapter and the connection: the document, and the operations sent,
+// each with an id, and their acks. It is not safe for concurrent use.
 type otClient struct {
-	name        string
-	revision    int
-	doc         string
-	state       clientState
-	outstanding ot.Operation
-	buffer      ot.Operation
+	name string
+	sync *ot.Client
+	doc  string
 	// send is called when an operation must go to the server.
 	send func(sentOp)
 	// last is the operation awaiting its ack, as sent.
 	last  sentOp
 	count int
-	// acked counts the acks received per operation id.
-	acked map[string]int
 	sent  []string
+	// acked lists the revisions each operation id was acked with.
+	acked map[string][]int
 }
 
 func newOTClient(name string, revision int, doc string, send func(sentOp)) *otClient {
-	return &otClient{name: name, revision: revision, doc: doc, send: send, acked: map[string]int{}}
+	return &otClient{name: name, sync: ot.NewClient(revision), doc: doc, send: send, acked: map[string][]int{}}
 }
 
+// sendOp sends op, based on the client's revision, with a new id.
 func (c *otClient) sendOp(op ot.Operation) {
 	c.count++
-	c.last = sentOp{Base: c.revision, Op: op, ID: fmt.Sprintf("%s-%d", c.name, c.count)}
+	c.last = sentOp{Base: c.sync.Revision, Op: op, ID: fmt.Sprintf("%s-%d", c.name, c.count)}
 	c.sent = append(c.sent, c.last.ID)
 	c.send(c.last)
 }
 
-// applyClient is a local edit: ot.js's Client.applyClient.
+// applyClient is a local edit.
 func (c *otClient) applyClient(op ot.Operation) error {
 	doc, err := op.Apply(c.doc)
 	if err != nil {
 		return fmt.Errorf("%s: local edit %v on %q: %w", c.name, op, c.doc, err)
 	}
+	send, err := c.sync.ApplyClient(op)
+	if err != nil {
+		return fmt.Errorf("%s: ApplyClient: %w", c.name, err)
+	}
 	c.doc = doc
-	switch c.state {
-	case synchronized:
-		c.outstanding = op
-		c.state = awaitingConfirm
-		c.sendOp(op)
-	case awaitingConfirm:
-		c.buffer = op
-		c.state = awaitingWithBuffer
-	case awaitingWithBuffer:
-		if c.buffer, err = ot.Compose(c.buffer, op); err != nil {
-			return fmt.Errorf("%s: compose buffer: %w", c.name, err)
-		}
+	if send != nil {
+		c.sendOp(*send)
 	}
 	return nil
 }
 
-// applyServer is another client's operation: ot.js's Client.applyServer,
-// which transforms the client's pending operations as a and the server's
-// operation as b.
+// applyServer is another client's operation, which must have the next
+// revision.
 func (c *otClient) applyServer(revision int, op ot.Operation) error {
-	if revision != c.revision+1 {
-		return fmt.Errorf("%s: op with revision %d after revision %d", c.name, revision, c.revision)
+	if revision != c.sync.Revision+1 {
+		return fmt.Errorf("%s: op with revision %d after revision %d", c.name, revision, c.sync.Revision)
 	}
-	c.revision++
-	apply := op
-	switch c.state {
-	case awaitingConfirm:
-		a, b, err := ot.Transform(c.outstanding, op)
-		if err != nil {
-			return fmt.Errorf("%s: transform outstanding: %w", c.name, err)
-		}
-		c.outstanding, apply = a, b
-	case awaitingWithBuffer:
-		a1, b1, err := ot.Transform(c.outstanding, op)
-		if err != nil {
-			return fmt.Errorf("%s: transform outstanding: %w", c.name, err)
-		}
-		a2, b2, err := ot.Transform(c.buffer, b1)
-		if err != nil {
-			return fmt.Errorf("%s: transform buffer: %w", c.name, err)
-		}
-		c.outstanding, c.buffer, apply = a1, a2, b2
+	apply, err := c.sync.ApplyServer(op)
+	if err != nil {
+		return fmt.Errorf("%s: ApplyServer %d: %w", c.name, revision, err)
 	}
 	doc, err := apply.Apply(c.doc)
 	if err != nil {
@@ -120,32 +82,32 @@ func (c *otClient) applyServer(revision int, op ot.Operation) error {
 	return nil
 }
 
-// serverAck is the ack of the outstanding operation: ot.js's Client.serverAck.
+// serverAck is the ack of the awaited operation, which must have the next
+// revision.
 func (c *otClient) serverAck(revision int, id string) error {
-	if revision != c.revision+1 {
-		return fmt.Errorf("%s: ack of revision %d after revision %d", c.name, revision, c.revision)
+	if revision != c.sync.Revision+1 {
+		return fmt.Errorf("%s: ack of revision %d after revision %d", c.name, revision, c.sync.Revision)
 	}
-	if c.state == synchronized {
+	if c.sync.State() == ot.Synchronized {
 		return fmt.Errorf("%s: ack %d while synchronized", c.name, revision)
 	}
 	if id != c.last.ID {
 		return fmt.Errorf("%s: ack for id %q, awaiting %q", c.name, id, c.last.ID)
 	}
-	c.acked[id]++
-	c.revision++
-	switch c.state {
-	case awaitingConfirm:
-		c.state = synchronized
-	case awaitingWithBuffer:
-		c.outstanding = c.buffer
-		c.state = awaitingConfirm
-		c.sendOp(c.buffer)
+	send, err := c.sync.ServerAck()
+	if err != nil {
+		return fmt.Errorf("%s: ServerAck %d: %w", c.name, revision, err)
+	}
+	c.acked[id] = append(c.acked[id], revision)
+	if send != nil {
+		c.sendOp(*send)
 	}
 	return nil
 }
 
 // handle applies one event from the server: ack, op, or an error, after
-// which the awaited operation is sent again verbatim.
+// which the awaited operation is sent again verbatim. It ignores other
+// events.
 func (c *otClient) handle(ev *services.Event) error {
 	switch ev.Type {
 	case services.EventAck:
@@ -153,8 +115,8 @@ func (c *otClient) handle(ev *services.Event) error {
 	case services.EventOp:
 		return c.applyServer(ev.Revision, ev.Op)
 	case services.EventError:
-		if c.state == synchronized || ev.OpID != c.last.ID {
-			return fmt.Errorf("%s: error %s (%s) for %q while %v awaiting %q", c.name, ev.Code, ev.Message, ev.OpID, c.state, c.last.ID)
+		if c.sync.State() == ot.Synchronized || ev.OpID != c.last.ID {
+			return fmt.Errorf("%s: error %s (%s) for %q while %v awaiting %q", c.name, ev.Code, ev.Message, ev.OpID, c.sync.State(), c.last.ID)
 		}
 		c.send(c.last)
 	}
@@ -165,7 +127,7 @@ func (c *otClient) handle(ev *services.Event) error {
 func (c *otClient) checkAckedOnce(t *testing.T) {
 	t.Helper()
 	for _, id := range c.sent {
-		if got := c.acked[id]; got != 1 {
+		if got := len(c.acked[id]); got != 1 {
 			t.Errorf("%s: op %s acked %d times, want 1", c.name, id, got)
 		}
 	}
@@ -173,6 +135,15 @@ func (c *otClient) checkAckedOnce(t *testing.T) {
 
 // alphabet mixes ASCII, BMP and non-BMP characters (two UTF-16 units).
 var alphabet = []string{"a", "b", "z", " ", "\n", "é", "中", "😀", "𝄞", "🎉"}
+
+// randomText returns up to max characters of alphabet.
+func randomText(rng *rand.Rand, max int) string {
+	var b strings.Builder
+	for n := rng.Intn(max + 1); n > 0; n-- {
+		b.WriteString(alphabet[rng.Intn(len(alphabet))])
+	}
+	return b.String()
+}
 
 // randomEdit returns an insert, delete or replace on doc that never splits a
 // surrogate pair.

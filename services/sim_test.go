@@ -4,12 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
-	"time"
 
+	"github.com/tandem-editor/tandem/ot"
 	"github.com/tandem-editor/tandem/services"
 )
 
@@ -26,31 +23,13 @@ import (
 //
 // Each run prints its seed; SIM_SEED=n reruns one seed.
 func TestSimulatedClients(t *testing.T) {
-	if s := os.Getenv("SIM_SEED"); s != "" {
-		seed, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			t.Fatalf("SIM_SEED=%q: %v", s, err)
-		}
-		st := runSimulation(t, seed)
-		t.Logf("seed %d: %+v", seed, st)
-		return
-	}
-	runs := 1000
-	if testing.Short() {
-		runs = 100
-	}
-	base := time.Now().UnixNano()
-	t.Logf("seeds %d..%d (rerun one with SIM_SEED=n)", base, base+int64(runs)-1)
 	var total simStats
-	for i := range runs {
-		seed := base + int64(i)
-		ok := t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			st := runSimulation(t, seed)
-			total.add(st)
-		})
-		if !ok {
-			t.Fatalf("seed %d failed: rerun with SIM_SEED=%d go test -run TestSimulatedClients ./services/", seed, seed)
-		}
+	runs := runSeeds(t, "SIM_SEED", 1000, 100, func(t *testing.T, seed int64) {
+		total.add(runSimulation(t, seed))
+	})
+	if runs == 0 {
+		t.Logf("%+v", total)
+		return
 	}
 	t.Logf("%d runs: %+v", runs, total)
 	// The runs must exercise what they claim to.
@@ -113,16 +92,13 @@ func (s *sim) fatalf(format string, args ...any) {
 func runSimulation(t *testing.T, seed int64) simStats {
 	t.Helper()
 	rng := rand.New(rand.NewSource(seed))
-	var initial strings.Builder
-	for n := rng.Intn(6); n > 0; n-- {
-		initial.WriteString(alphabet[rng.Intn(len(alphabet))])
-	}
-	seq, err := services.NewSequencer(0, initial.String(), nil, services.SequencerConfig{Window: 1 + rng.Intn(6)})
+	initial := randomText(rng, 5)
+	seq, err := services.NewSequencer(0, initial, nil, services.SequencerConfig{Window: 1 + rng.Intn(6)})
 	if err != nil {
 		t.Fatalf("NewSequencer: %v", err)
 	}
 	s := &sim{
-		t: t, seed: seed, rng: rng, seq: seq, initial: initial.String(),
+		t: t, seed: seed, rng: rng, seq: seq, initial: initial,
 		owner: map[int]int{}, subs: map[int]services.Submission{}, sentByID: map[string]services.Submission{},
 	}
 	n := 2 + rng.Intn(7)
@@ -375,11 +351,11 @@ func (s *sim) check() {
 		if !s.joined[i] {
 			continue
 		}
-		if c.state != synchronized {
-			s.fatalf("%s ends %v", c.name, c.state)
+		if c.sync.State() != ot.Synchronized {
+			s.fatalf("%s ends %v", c.name, c.sync.State())
 		}
-		if c.doc != s.seq.Content() || c.revision != s.seq.Head() {
-			s.fatalf("%s has %q at revision %d, server %q at %d", c.name, c.doc, c.revision, s.seq.Content(), s.seq.Head())
+		if c.doc != s.seq.Content() || c.sync.Revision != s.seq.Head() {
+			s.fatalf("%s has %q at revision %d, server %q at %d", c.name, c.doc, c.sync.Revision, s.seq.Content(), s.seq.Head())
 		}
 		c.checkAckedOnce(s.t)
 	}
