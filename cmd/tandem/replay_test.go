@@ -154,29 +154,19 @@ func concurrentRecording(t *testing.T) []byte {
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	w, err := client.NewRecordingWriter(&buf, client.RecordingHeader{Room: "r1", Language: "go", Revision: 0, Content: "abc", CreatedAt: start})
 	require.NoError(t, err)
-	op := func(parts ...any) ot.Operation {
+	// op decodes an operation in ot.js's JSON form.
+	op := func(s string) ot.Operation {
 		var o ot.Operation
-		for _, p := range parts {
-			switch v := p.(type) {
-			case int:
-				if v > 0 {
-					o.Retain(v)
-				} else {
-					o.Delete(v)
-				}
-			case string:
-				o.Insert(v)
-			}
-		}
+		require.NoError(t, o.UnmarshalJSON([]byte(s)))
 		return o
 	}
 	lines := []client.RecordedOp{
-		{Client: "c1", Revision: 0, Op: op("X", 3), ID: "c1-1", T: 0},
-		{Client: "c2", Revision: 0, Op: op("Y", 3), ID: "c2-1", T: 5},   // same position: the later submission goes first
-		{Client: "c3", Revision: 0, Op: op(1, -1, 1), ID: "c3-1", T: 7}, // deletes b
-		{Client: "c2", Revision: 1, Op: op(1, "Z", 3), ID: "c2-2", T: 9},
-		{Client: "c1", Revision: 1, Op: op(4, "!"), ID: "c1-2", T: 12},
-		{Client: "c1", Revision: 1, Op: op(4, "!"), ID: "c1-2", T: 40}, // resubmitted
+		{Client: "c1", Revision: 0, Op: op(`["X",3]`), ID: "c1-1", T: 0},
+		{Client: "c2", Revision: 0, Op: op(`["Y",3]`), ID: "c2-1", T: 5},  // same position: the later submission goes first
+		{Client: "c3", Revision: 0, Op: op(`[1,-1,1]`), ID: "c3-1", T: 7}, // deletes b
+		{Client: "c2", Revision: 1, Op: op(`[1,"Z",3]`), ID: "c2-2", T: 9},
+		{Client: "c1", Revision: 1, Op: op(`[4,"!"]`), ID: "c1-2", T: 12},
+		{Client: "c1", Revision: 1, Op: op(`[4,"!"]`), ID: "c1-2", T: 40}, // resubmitted
 	}
 	for _, l := range lines {
 		require.NoError(t, w.Write(l))
