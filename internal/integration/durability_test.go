@@ -29,7 +29,7 @@ func createRoom(t *testing.T, baseURL string) string {
 func startTypists(t *testing.T, baseURL, roomID string, n int) []*typist {
 	typists := make([]*typist, n)
 	for i := range typists {
-		typists[i] = newTypist(t, baseURL, roomID, fmt.Sprint("typist", i))
+		typists[i] = newTypist(t, baseURL, roomID, fmt.Sprint("typist", i), nil)
 	}
 	return typists
 }
@@ -105,7 +105,7 @@ func TestRedisOutageMidSession(t *testing.T) {
 
 	proxy.Cut()
 	typeTogether(typists, 400*time.Millisecond, 2)
-	late := newTypist(t, p.URL, roomID, "late")
+	late := newTypist(t, p.URL, roomID, "late", nil)
 	typists = append(typists, late)
 	typeTogether(typists, 300*time.Millisecond, 3)
 	checkConverged(t, p.URL, roomID, initialText, typists)

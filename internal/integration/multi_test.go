@@ -3,8 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -46,11 +44,11 @@ func TestThreeInstancesOneRoom(t *testing.T) {
 	roomID := createRoom(t, procs[0].URL)
 	var stats clientStats
 	var typists []*typist
-	var routes []*balancer
+	var routes []*testenv.Proxy
 	for i := range 6 {
-		lb := newBalancer(t, procs[i%3].Addr)
+		lb := testenv.NewProxy(t, procs[i%3].Addr)
 		routes = append(routes, lb)
-		typists = append(typists, newCountingTypist(t, "http://"+lb.Addr(), roomID, fmt.Sprint("typist", i), &stats))
+		typists = append(typists, newTypist(t, "http://"+lb.Addr(), roomID, fmt.Sprint("typist", i), &stats))
 	}
 
 	typeTogether(typists, 1500*time.Millisecond, 1)
@@ -133,106 +131,14 @@ func (s *clientStats) errorCodes() map[string]int {
 	return s.errors
 }
 
-// newCountingTypist is newTypist that also counts reconnects, resyncs and
-// errors into stats.
-func newCountingTypist(t *testing.T, baseURL, roomID, name string, stats *clientStats) *typist {
-	t.Helper()
-	ty := &typist{acked: map[int]bool{}, ids: map[string]bool{}}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	var err error
-	ty.c, err = client.Dial(ctx, baseURL, roomID, client.Options{
-		Name: name, MinBackoff: 20 * time.Millisecond, MaxBackoff: 300 * time.Millisecond,
-		OnEvent: func(ev client.Event) {
-			ty.mu.Lock()
-			defer ty.mu.Unlock()
-			switch {
-			case ev.Kind == client.EventAck:
-				ty.acked[ev.Revision] = true
-			case ev.Kind == client.EventState && ev.State == client.Connected:
-				ty.ids[ty.c.ClientID()] = true
-			case ev.Kind == client.EventState && ev.State == client.Connecting:
-				stats.reconnects.Add(1)
-			case ev.Kind == client.EventResync:
-				stats.resyncs.Add(1)
-			case ev.Kind == client.EventError:
-				stats.error(client.ErrorCode(ev.Err))
-			}
-		},
-	})
-	require.NoError(t, err)
-	ty.mu.Lock()
-	ty.ids[ty.c.ClientID()] = true
-	ty.mu.Unlock()
-	t.Cleanup(func() { _ = ty.c.Close() })
-	return ty
-}
-
-// balancer is a TCP load balancer's view for one client: new connections go
-// to the backend of the moment, so a client whose instance died reconnects,
-// at the same address, to the one Route names.
-type balancer struct {
-	ln      net.Listener
-	backend atomic.Value // string
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	conns   map[net.Conn]bool
-}
-
-func newBalancer(t *testing.T, backend string) *balancer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	b := &balancer{ln: ln, conns: map[net.Conn]bool{}}
-	b.backend.Store(backend)
-	b.wg.Add(1)
-	go b.accept()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		b.mu.Lock()
-		for c := range b.conns {
-			_ = c.Close()
-		}
-		b.mu.Unlock()
-		b.wg.Wait()
-	})
-	return b
-}
-
-// Addr is the balancer's "host:port".
-func (b *balancer) Addr() string { return b.ln.Addr().String() }
-
-// Route sends new connections to backend ("host:port").
-func (b *balancer) Route(backend string) { b.backend.Store(backend) }
-
-func (b *balancer) accept() {
-	defer b.wg.Done()
-	for {
-		c, err := b.ln.Accept()
-		if err != nil {
-			return
-		}
-		up, err := net.Dial("tcp", b.backend.Load().(string))
-		if err != nil {
-			_ = c.Close()
-			continue
-		}
-		b.mu.Lock()
-		b.conns[c], b.conns[up] = true, true
-		b.mu.Unlock()
-		b.wg.Add(2)
-		go b.pipe(c, up)
-		go b.pipe(up, c)
+// count counts ev if it is a reconnect, a resync or an error.
+func (s *clientStats) count(ev client.Event) {
+	switch {
+	case ev.Kind == client.EventState && ev.State == client.Connecting:
+		s.reconnects.Add(1)
+	case ev.Kind == client.EventResync:
+		s.resyncs.Add(1)
+	case ev.Kind == client.EventError:
+		s.error(client.ErrorCode(ev.Err))
 	}
-}
-
-func (b *balancer) pipe(dst, src net.Conn) {
-	defer b.wg.Done()
-	_, _ = io.Copy(dst, src)
-	_ = dst.Close()
-	_ = src.Close()
-	b.mu.Lock()
-	delete(b.conns, dst)
-	delete(b.conns, src)
-	b.mu.Unlock()
 }

@@ -21,7 +21,9 @@ type typist struct {
 	ids   map[string]bool // the client ids it had, one per connection
 }
 
-func newTypist(t *testing.T, baseURL, roomID, name string) *typist {
+// newTypist dials a client into the room; with stats non-nil it also counts
+// the client's reconnects, resyncs and errors there.
+func newTypist(t *testing.T, baseURL, roomID, name string, stats *clientStats) *typist {
 	t.Helper()
 	ty := &typist{acked: map[int]bool{}, ids: map[string]bool{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -37,6 +39,9 @@ func newTypist(t *testing.T, baseURL, roomID, name string) *typist {
 			}
 			if ev.Kind == client.EventState && ev.State == client.Connected {
 				ty.ids[ty.c.ClientID()] = true
+			}
+			if stats != nil {
+				stats.count(ev)
 			}
 		},
 	})

@@ -9,11 +9,12 @@ import (
 
 // Proxy is a TCP proxy on loopback in front of a service, so a test can cut
 // the service off (as an outage or a partition would) and bring it back
-// without touching the service other tests share.
+// without touching the service other tests share, or send new connections
+// to another instance, as a load balancer would. Safe for concurrent use.
 type Proxy struct {
-	target string
 	ln     net.Listener
 	mu     sync.Mutex
+	target string
 	cut    bool
 	conns  map[net.Conn]struct{}
 	wg     sync.WaitGroup
@@ -48,6 +49,14 @@ func (p *Proxy) Cut() {
 	}
 }
 
+// Route sends new connections to target ("host:port"); those open stay
+// where they are.
+func (p *Proxy) Route(target string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.target = target
+}
+
 // Restore lets connections through again.
 func (p *Proxy) Restore() {
 	p.mu.Lock()
@@ -63,13 +72,13 @@ func (p *Proxy) accept() {
 			return
 		}
 		p.mu.Lock()
-		if p.cut {
-			p.mu.Unlock()
+		cut, target := p.cut, p.target
+		p.mu.Unlock()
+		if cut {
 			_ = c.Close()
 			continue
 		}
-		p.mu.Unlock()
-		up, err := net.Dial("tcp", p.target)
+		up, err := net.Dial("tcp", target)
 		if err != nil {
 			_ = c.Close()
 			continue
