@@ -33,6 +33,24 @@ func (s *Server) openRoom(c *fiber.Ctx) (*services.Handle, error) {
 	return s.rooms.Open(c.UserContext(), c.Params("id"))
 }
 
+// openForChange decodes the request body into v, then opens the path's room
+// for a change: through a read-only link it returns errReadOnly. The caller
+// releases the handle.
+func (s *Server) openForChange(c *fiber.Ctx, v any) (*services.Handle, error) {
+	if err := decodeBody(c, v); err != nil {
+		return nil, err
+	}
+	h, err := s.openRoom(c)
+	if err != nil {
+		return nil, err
+	}
+	if h.ReadOnly {
+		h.Release()
+		return nil, errReadOnly
+	}
+	return h, nil
+}
+
 func (s *Server) createRoom(c *fiber.Ctx) error {
 	var req struct {
 		Name     *string `json:"name"`
@@ -81,17 +99,11 @@ func (s *Server) updateRoom(c *fiber.Ctx) error {
 		Name     *string `json:"name"`
 		Language *string `json:"language"`
 	}
-	if err := decodeBody(c, &req); err != nil {
-		return writeError(c, err)
-	}
-	h, err := s.openRoom(c)
+	h, err := s.openForChange(c, &req)
 	if err != nil {
 		return writeError(c, err)
 	}
 	defer h.Release()
-	if h.ReadOnly {
-		return writeError(c, errReadOnly)
-	}
 	info, err := h.Update(c.UserContext(), "", req.Name, req.Language)
 	if err != nil {
 		return writeError(c, err)
@@ -156,17 +168,11 @@ func (s *Server) submitOp(c *fiber.Ctx) error {
 		return writeError(c, services.Errorf(services.CodeTooLarge, "body is larger than %d bytes", s.limits.MaxMessageBytes))
 	}
 	var m clientMessage
-	if err := decodeBody(c, &m); err != nil {
-		return writeError(c, err)
-	}
-	h, err := s.openRoom(c)
+	h, err := s.openForChange(c, &m)
 	if err != nil {
 		return writeError(c, err)
 	}
 	defer h.Release()
-	if h.ReadOnly {
-		return writeError(c, errReadOnly)
-	}
 	sub, err := m.submission("rest-" + services.NewRoomID()[:12])
 	if err != nil {
 		return writeError(c, err)
