@@ -248,6 +248,18 @@ func storedOps(t *testing.T, store services.Store, roomID string) []services.Com
 	return ops
 }
 
+// assertStored checks the room's head revision and content, and that the
+// store holds as many operations as the head says.
+func assertStored(t *testing.T, h *services.Handle, store services.Store, roomID string, head int, content string) {
+	t.Helper()
+	if gotHead, gotContent := state(t, h); gotHead != head || gotContent != content {
+		t.Errorf("state = %d %q, want %d %q", gotHead, gotContent, head, content)
+	}
+	if n := len(storedOps(t, store, roomID)); n != head {
+		t.Errorf("stored %d ops, want %d", n, head)
+	}
+}
+
 // roomClient runs an otClient on a fake member's events.
 type roomClient struct {
 	h    *services.Handle

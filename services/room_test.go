@@ -136,13 +136,7 @@ func TestRoomAckThenBroadcast(t *testing.T) {
 			}
 		}
 	}
-	head, content := state(t, h)
-	if head != 2 || content != "0abc" {
-		t.Errorf("state = %d %q, want 2 \"0abc\"", head, content)
-	}
-	if got := len(storedOps(t, store, info.ID)); got != 2 {
-		t.Errorf("stored %d ops, want 2", got)
-	}
+	assertStored(t, h, store, info.ID, 2, "0abc")
 }
 
 // TestRoomClientsConverge runs ot.js clients concurrently against a room:
@@ -271,13 +265,7 @@ func TestRoomResubmission(t *testing.T) {
 	if !ack.Op.Equal(build(2, "!")) {
 		t.Errorf("ack op = %v, want the original", ack.Op)
 	}
-	head, content := state(t, h)
-	if head != 5 || content != "xxxxab!" {
-		t.Errorf("state = %d %q, want 5 \"xxxxab!\"", head, content)
-	}
-	if n := len(storedOps(t, store, info.ID)); n != 5 {
-		t.Errorf("stored %d ops, want 5", n)
-	}
+	assertStored(t, h, store, info.ID, 5, "xxxxab!")
 	if n := len(other.ofType(services.EventOp)); n != 5 {
 		t.Errorf("other member got %d ops, want 5", n)
 	}
@@ -382,12 +370,7 @@ func TestRoomStoreOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	converge(t, h, a, b)
-	if head, content := state(t, h); head != 2 || content != "abc!" {
-		t.Errorf("state = %d %q, want 2 \"abc!\"", head, content)
-	}
-	if n := len(storedOps(t, store, info.ID)); n != 2 {
-		t.Errorf("stored %d ops, want 2", n)
-	}
+	assertStored(t, h, store, info.ID, 2, "abc!")
 }
 
 // TestRoomStoreUnreachable checks that a commit that certainly failed (the
@@ -462,12 +445,7 @@ func TestRoomCommitOutcomeUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	converge(t, h, a, b)
-	if head, content := state(t, h); head != 2 || content != "0abc" {
-		t.Errorf("state = %d %q, want 2 \"0abc\"", head, content)
-	}
-	if n := len(storedOps(t, store, info.ID)); n != 2 {
-		t.Errorf("stored %d ops, want 2", n)
-	}
+	assertStored(t, h, store, info.ID, 2, "0abc")
 }
 
 // TestRoomCommitOutcomeUnknownBatch checks a failed group commit whose batch
@@ -556,12 +534,7 @@ func TestRoomLostRace(t *testing.T) {
 	if want := "[op:1:elsewhere ack:2:]"; fmt.Sprint(got) != want {
 		t.Errorf("a got %v, want %s", got, want)
 	}
-	if head, content := state(t, h); head != 2 || content != "Fabc" {
-		t.Errorf("state = %d %q, want 2 \"Fabc\"", head, content)
-	}
-	if n := len(storedOps(t, store, info.ID)); n != 2 {
-		t.Errorf("stored %d ops, want 2", n)
-	}
+	assertStored(t, h, store, info.ID, 2, "Fabc")
 }
 
 // TestRoomLostRaceOldBase checks a lost race for an operation based on the
