@@ -83,7 +83,7 @@ func (s *Server) fiberErrors(c *fiber.Ctx, err error) error {
 		return c.Status(fe.Code).JSON(errorBody{errorDetail{code, fe.Message}})
 	}
 	if services.ErrorCode(err) == services.CodeInternal {
-		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+		s.log.Error("request failed", "method", c.Method(), "route", c.Route().Path, "err", err)
 	}
 	return writeError(c, err)
 }
