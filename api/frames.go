@@ -14,7 +14,18 @@ type frameBuffer struct {
 	buf []byte
 }
 
-func (f *frameBuffer) reset()        { f.buf = f.buf[:0] }
+// reset empties the buffer for the next batch, letting go of one that a
+// burst made large, so an idle connection holds little memory.
+func (f *frameBuffer) reset() {
+	if cap(f.buf) > keptFrameBuffer {
+		f.buf = nil
+	}
+	f.buf = f.buf[:0]
+}
+
+// keptFrameBuffer is the largest buffer a connection keeps between writes.
+const keptFrameBuffer = 16 << 10
+
 func (f *frameBuffer) len() int      { return len(f.buf) }
 func (f *frameBuffer) bytes() []byte { return f.buf }
 

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
@@ -141,6 +142,9 @@ func New(o Options) *Server {
 	api.Get("/rooms/:id/ws", s.checkOrigin, s.openSocket, websocket.New(s.serveSocket, websocket.Config{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
+		// Data frames go out through the connection's own batch buffer;
+		// the library writes only control frames, from a shared pool.
+		WriteBufferPool: &sync.Pool{},
 		RecoverHandler:  s.recoverSocket,
 	}))
 	api.Post("/autocomplete", s.autocomplete)
