@@ -23,6 +23,26 @@ function participant(server: FakeServer, name: string) {
   return { model, store, session, binding, type };
 }
 
+/** Ann and Bob in a room on a server holding `doc`, both started and past init. */
+function annAndBobConnected(doc: string) {
+  const server = new FakeServer(doc);
+  const a = participant(server, 'Ann');
+  const b = participant(server, 'Bob');
+  a.session.start();
+  b.session.start();
+  server.flush();
+  return { server, a, b };
+}
+
+/** Ann alone in a room on a server holding `doc`, started and past init. */
+function annConnectedAlone(doc: string) {
+  const server = new FakeServer(doc);
+  const a = participant(server, 'Ann');
+  a.session.start();
+  server.flush();
+  return { server, a };
+}
+
 async function settle(server: FakeServer) {
   for (let i = 0; i < 20; i++) {
     server.flush();
@@ -36,12 +56,7 @@ describe('RoomSession against an in-memory server', () => {
   afterEach(() => vi.useRealTimers());
 
   it('loads the document from init and converges on concurrent typing at the same spot', async () => {
-    const server = new FakeServer('hello');
-    const a = participant(server, 'Ann');
-    const b = participant(server, 'Bob');
-    a.session.start();
-    b.session.start();
-    server.flush();
+    const { server, a, b } = annAndBobConnected('hello');
     expect(a.model.getValue()).toBe('hello');
     expect(a.store.getState().connection.status).toBe('connected');
     expect(a.store.getState().participants.order).toEqual(['c2']); // joined after A
@@ -60,12 +75,7 @@ describe('RoomSession against an in-memory server', () => {
   });
 
   it('after a drop, resubmits the unacknowledged op verbatim, catches up, and applies nothing twice', async () => {
-    const server = new FakeServer('abc');
-    const a = participant(server, 'Ann');
-    const b = participant(server, 'Bob');
-    a.session.start();
-    b.session.start();
-    server.flush();
+    const { server, a, b } = annAndBobConnected('abc');
     const view = new FakeView();
     a.binding.view = view;
     view.sels = [{ anchor: { lineNumber: 1, column: 5 }, head: { lineNumber: 1, column: 5 } }];
@@ -91,12 +101,7 @@ describe('RoomSession against an in-memory server', () => {
   });
 
   it('a drop before the server received the op: the op is committed on resubmission', async () => {
-    const server = new FakeServer('');
-    const a = participant(server, 'Ann');
-    const b = participant(server, 'Bob');
-    a.session.start();
-    b.session.start();
-    server.flush();
+    const { server, a, b } = annAndBobConnected('');
     server.drop(server.conns[0]);
     await Promise.resolve();
     server.accepting = false;
@@ -115,12 +120,7 @@ describe('RoomSession against an in-memory server', () => {
   });
 
   it('dedupes a broadcast that the catch-up fetch already delivered', async () => {
-    const server = new FakeServer('');
-    const a = participant(server, 'Ann');
-    const b = participant(server, 'Bob');
-    a.session.start();
-    b.session.start();
-    server.flush();
+    const { server, a, b } = annAndBobConnected('');
     a.session.dropConnection();
     await Promise.resolve();
     b.type(0, 'one ');
@@ -134,10 +134,7 @@ describe('RoomSession against an in-memory server', () => {
   });
 
   it('resyncs when the server rejects the pending op', async () => {
-    const server = new FakeServer('abc');
-    const a = participant(server, 'Ann');
-    a.session.start();
-    server.flush();
+    const { server, a } = annConnectedAlone('abc');
     // Make the server reject the next op.
     const open = server.conns[0];
     a.type(0, 'x');
@@ -153,12 +150,7 @@ describe('RoomSession against an in-memory server', () => {
   });
 
   it('undo after a remote edit sends an operation that reverts only own text', async () => {
-    const server = new FakeServer('');
-    const a = participant(server, 'Ann');
-    const b = participant(server, 'Bob');
-    a.session.start();
-    b.session.start();
-    server.flush();
+    const { server, a, b } = annAndBobConnected('');
     a.type(0, 'mine');
     await settle(server);
     b.type(0, 'theirs ');
@@ -170,10 +162,7 @@ describe('RoomSession against an in-memory server', () => {
   });
 
   it('rate_limited: the same submission is sent again later, and lands once', async () => {
-    const server = new FakeServer('');
-    const a = participant(server, 'Ann');
-    a.session.start();
-    server.flush();
+    const { server, a } = annConnectedAlone('');
     server.rejectNext = ['rate_limited', 'unavailable'];
     a.type(0, 'hi');
     await settle(server);
@@ -187,10 +176,7 @@ describe('RoomSession against an in-memory server', () => {
   });
 
   it('forbidden: the room becomes read-only and the local edit is dropped', async () => {
-    const server = new FakeServer('abc');
-    const a = participant(server, 'Ann');
-    a.session.start();
-    server.flush();
+    const { server, a } = annConnectedAlone('abc');
     server.rejectNext = ['forbidden'];
     a.type(0, 'x');
     await settle(server);
@@ -214,13 +200,8 @@ describe('RoomSession against an in-memory server', () => {
   });
 
   it('presence: remote selections are shown, transformed, and cleared on leave', async () => {
-    const server = new FakeServer('hello world');
+    const { server, a, b } = annAndBobConnected('hello world');
     const shown = new Map<string, unknown>();
-    const a = participant(server, 'Ann');
-    const b = participant(server, 'Bob');
-    a.session.start();
-    b.session.start();
-    server.flush();
     // Give A a presence view that records carets.
     (a.session as unknown as { deps: { presence: unknown } }).deps.presence = {
       set: (id: string, _n: string, sel: unknown) => shown.set(id, sel),
@@ -244,10 +225,7 @@ describe('RoomSession against an in-memory server', () => {
   });
 
   it('an operation that does not fit the document triggers a reload, not a crash', async () => {
-    const server = new FakeServer('abc');
-    const a = participant(server, 'Ann');
-    a.session.start();
-    server.flush();
+    const { server, a } = annConnectedAlone('abc');
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     server.conns[0].inbox.push(JSON.stringify({ type: 'op', revision: 1, op: [10, 'x'], clientId: 'zz' }));
     await settle(server);
