@@ -4,89 +4,79 @@ import { UndoManager } from './undo-manager';
 
 const op = (json: (number | string)[]) => TextOperation.fromJSON(json);
 
+/**
+ * A document and its UndoManager, edited the way the editor binding does it:
+ * an own edit records its inverse (merged into the top entry when `group` is
+ * set and canCompose allows), a remote edit transforms the stacks, and undo
+ * or redo applies the popped entry as an own edit, so its inverse is recorded.
+ */
+function editedDoc(initial: string) {
+  const um = new UndoManager();
+  const ed = {
+    um,
+    doc: initial,
+    own(o: TextOperation, group = false) {
+      const inv = o.invert(ed.doc);
+      um.add(inv, group && um.canCompose(inv));
+      ed.doc = o.apply(ed.doc);
+    },
+    remote(o: TextOperation) {
+      um.transform(o);
+      ed.doc = o.apply(ed.doc);
+    },
+    undo() {
+      um.performUndo((u) => ed.own(u));
+    },
+    redo() {
+      um.performRedo((r) => ed.own(r));
+    },
+  };
+  return ed;
+}
+
 describe('UndoManager', () => {
   it('undoes own edits past interleaved remote edits, leaving remote text alone', () => {
-    const um = new UndoManager();
-    let doc = 'hello';
-    // own: append " world"
-    const own = op([5, ' world']);
-    um.add(own.invert(doc));
-    doc = own.apply(doc);
-    // remote: insert "X" at the start
-    const remote = op(['X', 11]);
-    doc = remote.apply(doc);
-    um.transform(remote);
-    expect(doc).toBe('Xhello world');
-    let undone = '';
-    um.performUndo((u) => {
-      um.add(u.invert(doc));
-      doc = u.apply(doc);
-      undone = doc;
-    });
-    expect(undone).toBe('Xhello');
+    const ed = editedDoc('hello');
+    ed.own(op([5, ' world']));
+    ed.remote(op(['X', 11]));
+    expect(ed.doc).toBe('Xhello world');
+    ed.undo();
+    expect(ed.doc).toBe('Xhello');
     // and redo brings it back, still past the remote edit
-    const remote2 = op([6, '!']);
-    doc = remote2.apply(doc);
-    um.transform(remote2);
-    um.performRedo((r) => {
-      um.add(r.invert(doc));
-      doc = r.apply(doc);
-    });
-    expect(doc).toBe('Xhello world!');
+    ed.remote(op([6, '!']));
+    ed.redo();
+    expect(ed.doc).toBe('Xhello world!');
   });
 
   it('groups composed edits into one undo step', () => {
-    const um = new UndoManager();
-    let doc = '';
+    const ed = editedDoc('');
     for (const [i, ch] of ['a', 'b', 'c'].entries()) {
-      const o = new TextOperation().retain(i).insert(ch);
-      const inv = o.invert(doc);
-      um.add(inv, um.canCompose(inv));
-      doc = o.apply(doc);
+      ed.own(new TextOperation().retain(i).insert(ch), true);
     }
-    expect(um.undoStack).toHaveLength(1);
-    um.performUndo((u) => {
-      um.add(u.invert(doc));
-      doc = u.apply(doc);
-    });
-    expect(doc).toBe('');
-    expect(um.canRedo()).toBe(true);
+    expect(ed.um.undoStack).toHaveLength(1);
+    ed.undo();
+    expect(ed.doc).toBe('');
+    expect(ed.um.canRedo()).toBe(true);
   });
 
   it('a new own edit clears the redo stack; breakGroup splits groups', () => {
-    const um = new UndoManager();
-    let doc = 'ab';
-    const e1 = op([2, 'c']);
-    um.add(e1.invert(doc));
-    doc = e1.apply(doc);
-    um.performUndo((u) => {
-      um.add(u.invert(doc));
-      doc = u.apply(doc);
-    });
-    expect(um.canRedo()).toBe(true);
-    um.breakGroup();
-    const e2 = op([2, 'd']);
-    const inv = e2.invert(doc);
-    um.add(inv, um.canCompose(inv));
-    doc = e2.apply(doc);
-    expect(um.canRedo()).toBe(false);
-    expect(um.undoStack).toHaveLength(1);
+    const ed = editedDoc('ab');
+    ed.own(op([2, 'c']));
+    ed.undo();
+    expect(ed.um.canRedo()).toBe(true);
+    ed.um.breakGroup();
+    ed.own(op([2, 'd']), true);
+    expect(ed.um.canRedo()).toBe(false);
+    expect(ed.um.undoStack).toHaveLength(1);
   });
 
   it('drops entries that a remote edit made empty', () => {
-    const um = new UndoManager();
-    let doc = 'abc';
-    const own = op([1, -1, 1]); // delete b
-    um.add(own.invert(doc));
-    doc = own.apply(doc); // "ac"
-    const remote = op([-2]); // remote deletes everything
-    um.transform(remote);
-    doc = remote.apply(doc);
+    const ed = editedDoc('abc');
+    ed.own(op([1, -1, 1])); // delete b: "ac"
+    ed.remote(op([-2])); // remote deletes everything
     // undo re-inserts "b" (the inverse is an insert) -> still meaningful
-    expect(um.undoStack).toHaveLength(1);
-    um.performUndo((u) => {
-      doc = u.apply(doc);
-    });
-    expect(doc).toBe('b');
+    expect(ed.um.undoStack).toHaveLength(1);
+    ed.undo();
+    expect(ed.doc).toBe('b');
   });
 });

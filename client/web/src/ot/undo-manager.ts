@@ -66,21 +66,19 @@ export class UndoManager {
 
   /** Pops the top undo entry and hands it to apply, which must add() its inverse. */
   performUndo(apply: (op: TextOperation) => void): void {
-    const op = this.undoStack.pop();
-    if (!op) return;
-    this.mode = 'undoing';
-    try {
-      apply(op);
-    } finally {
-      this.mode = 'normal';
-    }
+    this.perform(this.undoStack, 'undoing', apply);
   }
 
   /** Pops the top redo entry and hands it to apply, which must add() its inverse. */
   performRedo(apply: (op: TextOperation) => void): void {
-    const op = this.redoStack.pop();
+    this.perform(this.redoStack, 'redoing', apply);
+  }
+
+  // While apply runs, mode sends the add() of its inverse to the other stack.
+  private perform(stack: TextOperation[], mode: Mode, apply: (op: TextOperation) => void): void {
+    const op = stack.pop();
     if (!op) return;
-    this.mode = 'redoing';
+    this.mode = mode;
     try {
       apply(op);
     } finally {
