@@ -125,7 +125,7 @@ type Client struct {
 	dropped      int64
 
 	mu       sync.Mutex
-	doc      string
+	doc      document // the local document (chunked: see document)
 	sync     *ot.Client
 	sent     *submission // the outstanding operation as sent
 	history  []ot.Operation
@@ -182,7 +182,7 @@ func Dial(ctx context.Context, baseURL, roomID string, opts Options) (*Client, e
 		return nil, err
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.doc = init.Content
+	c.doc = newDocument(init.Content)
 	c.sync = ot.NewClient(init.Revision)
 	c.histFrom = init.Revision
 	c.attach(k, init)
@@ -196,11 +196,12 @@ func (c *Client) RoomID() string { return c.roomID }
 // REST returns the REST client the client uses for catching up.
 func (c *Client) REST() *REST { return c.rest }
 
-// Content returns the local document.
+// Content returns the local document. It is built after each change, then
+// cached: repeated calls without a change in between are cheap.
 func (c *Client) Content() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.doc
+	return c.doc.String()
 }
 
 // Revision returns the number of server operations the local document
@@ -216,7 +217,7 @@ func (c *Client) Revision() int {
 func (c *Client) Snapshot() (content string, revision int, pending bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.doc, c.sync.Revision, c.sync.State() != ot.Synchronized
+	return c.doc.String(), c.sync.Revision, c.sync.State() != ot.Synchronized
 }
 
 // SyncState returns the state of the ot.js state machine.
@@ -309,7 +310,7 @@ func (c *Client) EditFunc(make func(doc string) (ot.Operation, *ot.Selection, er
 	if err := c.editable(); err != nil {
 		return err
 	}
-	op, sel, err := make(c.doc)
+	op, sel, err := make(c.doc.String())
 	if err != nil {
 		return err
 	}
@@ -356,7 +357,7 @@ func (c *Client) editable() error {
 }
 
 func (c *Client) editLocked(op ot.Operation, sel *ot.Selection) error {
-	next, err := op.Apply(c.doc)
+	change, err := c.doc.prepare(op)
 	if err != nil {
 		return err
 	}
@@ -365,7 +366,7 @@ func (c *Client) editLocked(op ot.Operation, sel *ot.Selection) error {
 	if err != nil {
 		return err
 	}
-	c.doc = next
+	c.doc.commit(change)
 	c.movePeers(op)
 	if send != nil {
 		c.submit(base, *send, c.newID(), sel)
@@ -414,14 +415,14 @@ func (c *Client) Submit(base int, op ot.Operation, id string) error {
 		}
 		return c.editLocked(local, nil)
 	}
-	next, err := rebased.Apply(c.doc)
+	change, err := c.doc.prepare(rebased)
 	if err != nil {
 		return err
 	}
 	if _, err := c.sync.ApplyClient(rebased); err != nil {
 		return err
 	}
-	c.doc = next
+	c.doc.commit(change)
 	c.movePeers(rebased)
 	if id == "" {
 		id = c.newID()
@@ -912,11 +913,9 @@ func (c *Client) drain() error {
 		if err != nil {
 			return fmt.Errorf("revision %d: %w", c.sync.Revision+1, err)
 		}
-		next, err := apply.Apply(c.doc)
-		if err != nil {
+		if err := c.doc.apply(apply); err != nil {
 			return fmt.Errorf("revision %d: %w", c.sync.Revision, err)
 		}
-		c.doc = next
 		c.remember(q.op)
 		c.movePeers(apply)
 		var sel *ot.Selection
@@ -1051,7 +1050,7 @@ func (c *Client) resync(cause error) error {
 		return err
 	}
 	c.mu.Lock()
-	c.doc = room.Content
+	c.doc = newDocument(room.Content)
 	c.sync = ot.NewClient(at)
 	c.sent = nil
 	c.resubmitted = false
