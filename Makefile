@@ -25,13 +25,15 @@ $(WEB)/dist/index.html: $(WEB)/node_modules/.package-lock.json $(WEB_SOURCES)
 test: test-go test-web e2e
 
 # Integration tests skip when PostgreSQL or Redis is unreachable (unless
-# REQUIRE_SERVICES=1); the skip is printed once at the end.
+# REQUIRE_SERVICES=1); the skip is printed once at the end. The concurrent
+# core runs a second time under the race detector.
 SKIP_LOG := $(CURDIR)/bin/test-skips.log
 
 test-go:
 	$(GO) vet ./...
 	@mkdir -p bin && rm -f $(SKIP_LOG)
 	TANDEM_SKIP_LOG=$(SKIP_LOG) $(GO) test -count=1 ./...
+	TANDEM_SKIP_LOG=$(SKIP_LOG) $(GO) test -count=1 -race ./ot ./services/... ./api ./client
 	@if [ -s $(SKIP_LOG) ]; then sort -u $(SKIP_LOG); fi
 
 test-web: $(WEB)/node_modules/.package-lock.json
