@@ -131,3 +131,9 @@ func TestMetricsAreServed(t *testing.T) {
 		require.Contains(t, b.String(), want)
 	}
 }
+
+func TestRoomNameWithNULIsRefused(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	resp := do(t, "POST", srv.URL+"/api/rooms", `{"name":"a\u0000b"}`, nil)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -441,8 +442,8 @@ func validID(id string) bool {
 // validateRoomFields checks the fields of a room that a client may set;
 // nil fields are not checked.
 func validateRoomFields(name, language, content *string) error {
-	if name != nil && (len(*name) > 200 || !utf8.ValidString(*name)) {
-		return Errorf(CodeBadMessage, "name must be valid text of at most 200 bytes")
+	if name != nil && (len(*name) > 200 || !utf8.ValidString(*name) || strings.ContainsRune(*name, 0)) {
+		return Errorf(CodeBadMessage, "name must be valid text of at most 200 bytes, without NUL")
 	}
 	if language != nil && !validLanguage(*language) {
 		return Errorf(CodeBadMessage, "language must be 1 to 32 characters of a-z, 0-9, +, #, -, _ or .")
