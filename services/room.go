@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/tandem-editor/tandem/ot"
@@ -96,6 +97,8 @@ type roomDeps struct {
 	metrics  Metrics
 	cfg      RoomConfig
 	now      func() time.Time
+	// evict, set by Rooms, forgets a broken room (any goroutine).
+	evict func(*Room)
 }
 
 func newRoom(deps *roomDeps, info RoomInfo, seq *Sequencer, snapshotRev int) *Room {
@@ -122,12 +125,45 @@ func newRoom(deps *roomDeps, info RoomInfo, seq *Sequencer, snapshotRev int) *Ro
 
 func (r *Room) run() {
 	for f := range r.inbox {
-		f()
+		r.safely(f)
 		select {
 		case <-r.done:
 			return
 		default:
 		}
+	}
+}
+
+// safely runs f; if it panics (a bug, never client input), the room stops
+// taking work instead of taking the process down: what is pending is
+// withdrawn and answered, members are dropped (they reconnect to a fresh
+// load of the room once this one is unloaded), and the panic is logged.
+func (r *Room) safely(f func()) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		r.deps.log.Error("room goroutine panicked; closing the room", "room", LogID(r.info.ID), "panic", p, "stack", string(debug.Stack()))
+		r.closing = true
+		err := Errorf(CodeInternal, "internal error")
+		for _, pr := range r.seq.Abort() {
+			for _, w := range r.waiters[pr.Revision] {
+				w.reply(ErrorEvent(err, w.opID))
+			}
+			delete(r.waiters, pr.Revision)
+		}
+		r.kickAll(err)
+		r.broken()
+	}()
+	f()
+}
+
+// broken takes a room that cannot go on out of service: the next Open loads
+// the room afresh from storage.
+func (r *Room) broken() {
+	if r.deps.evict != nil {
+		go r.deps.evict(r)
 	}
 }
 
@@ -432,6 +468,7 @@ func (r *Room) resolved(aborted []abortedProposal, cause error, stored, older []
 		r.answerUnavailable(aborted, err)
 		r.closing = true
 		r.kickAll(Errorf(CodeInternal, "room history is inconsistent"))
+		r.broken()
 		return
 	}
 	mine := map[int]abortedProposal{}

@@ -89,9 +89,25 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 		alias: map[string]string{},
 		stop:  make(chan struct{}),
 	}
+	rs.deps.evict = rs.evict
 	rs.wg.Add(1)
 	go rs.janitor()
 	return rs
+}
+
+// evict forgets a room that broke, so the next Open loads it afresh, and
+// stops it.
+func (rs *Rooms) evict(r *Room) {
+	rs.mu.Lock()
+	if e := rs.rooms[r.info.ID]; e != nil && e.room == r {
+		delete(rs.rooms, r.info.ID)
+		delete(rs.alias, r.info.ReadOnlyID)
+	}
+	rs.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r.Stop(ctx)
+	rs.deps.metrics.RoomUnloaded()
 }
 
 // WithFanOut makes rooms exchange committed operations with other instances
