@@ -273,7 +273,7 @@ func (w *walker) delete(n int) error {
 func (w *walker) insert(s string) {
 	w.start()
 	w.buf = append(w.buf, s...)
-	w.units += utf16Len(s)
+	w.units += ot.UTF16Len(s)
 }
 
 // start opens a splice at the cursor, if none is open: its text starts with
@@ -370,31 +370,10 @@ func appendChunks(dst []chunk, s string) []chunk {
 		for cut < len(s) && !utf8.RuneStart(s[cut]) {
 			cut++
 		}
-		dst = append(dst, chunk{s: s[:cut], units: utf16Len(s[:cut])})
+		dst = append(dst, chunk{s: s[:cut], units: ot.UTF16Len(s[:cut])})
 		s = s[cut:]
 	}
 	return dst
-}
-
-// utf16Len is ot.UTF16Len, faster on ASCII.
-func utf16Len(s string) int {
-	n := 0
-	for i := 0; i < len(s); {
-		if i+8 <= len(s) && asciiWord(s[i:]) {
-			i += 8
-			n += 8
-			continue
-		}
-		if s[i] < utf8.RuneSelf {
-			i++
-			n++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		n += runeUnits(r)
-	}
-	return n
 }
 
 // runeUnits is the length of r in UTF-16 units.

@@ -8,6 +8,11 @@ import "unicode/utf8"
 func UTF16Len(s string) int {
 	n := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && asciiWord(s, i) {
+			i += 8
+			n += 8
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
