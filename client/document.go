@@ -212,8 +212,21 @@ type walker struct {
 // whole chunks are skipped without a look at their text.
 func (w *walker) retain(n int) error {
 	w.at = w.pos
+	return w.skip(n, true)
+}
+
+// delete skips n units, leaving them out of the open splice.
+func (w *walker) delete(n int) error {
+	w.start()
+	w.at = w.pos
+	return w.skip(n, false)
+}
+
+// skip walks n units; keep copies them into the open splice (and may close
+// it at a chunk border), otherwise they are dropped.
+func (w *walker) skip(n int, keep bool) error {
 	for n > 0 {
-		if w.open && w.bo == 0 && (len(w.buf) == 0 || len(w.buf) >= minChunk) {
+		if keep && w.open && w.bo == 0 && (len(w.buf) == 0 || len(w.buf) >= minChunk) {
 			w.close()
 		}
 		if w.ci >= len(w.chunks) {
@@ -222,7 +235,7 @@ func (w *walker) retain(n int) error {
 		c := w.chunks[w.ci]
 		rest := c.units - w.uo
 		if n >= rest {
-			if w.open {
+			if keep && w.open {
 				w.buf = append(w.buf, c.s[w.bo:]...)
 				w.units += rest
 			}
@@ -235,34 +248,9 @@ func (w *walker) retain(n int) error {
 		if err != nil {
 			return err
 		}
-		if w.open {
+		if keep && w.open {
 			w.buf = append(w.buf, c.s[w.bo:end]...)
 			w.units += n
-		}
-		w.bo, w.uo, w.pos = end, w.uo+n, w.pos+n
-		n = 0
-	}
-	return nil
-}
-
-// delete skips n units, leaving them out of the open splice.
-func (w *walker) delete(n int) error {
-	w.start()
-	w.at = w.pos
-	for n > 0 {
-		if w.ci >= len(w.chunks) {
-			return w.overrun()
-		}
-		rest := w.chunks[w.ci].units - w.uo
-		if n >= rest {
-			n -= rest
-			w.pos += rest
-			w.ci, w.bo, w.uo = w.ci+1, 0, 0
-			continue
-		}
-		end, err := w.advance(n)
-		if err != nil {
-			return err
 		}
 		w.bo, w.uo, w.pos = end, w.uo+n, w.pos+n
 		n = 0
