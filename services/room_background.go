@@ -79,17 +79,19 @@ func (r *Room) flushCache() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
+		// Publish first: every moment another instance does not know of
+		// these revisions is a moment it may propose one of them and lose.
+		if r.deps.fanout != nil && len(ops) > 0 {
+			if perr := r.deps.fanout.Publish(ctx, r.info.ID, ops); perr != nil {
+				r.deps.log.Warn("fan-out publish", "room", LogID(r.info.ID), "err", perr)
+			}
+		}
 		var err error
 		if len(ops) > 0 && r.deps.cache != nil {
 			err = r.deps.cache.AppendOps(ctx, r.info.ID, ops)
 		}
 		if err == nil && head != nil && r.deps.cache != nil {
 			err = r.deps.cache.SetHead(ctx, r.info.ID, *head)
-		}
-		if r.deps.fanout != nil && len(ops) > 0 {
-			if perr := r.deps.fanout.Publish(ctx, r.info.ID, ops); perr != nil {
-				r.deps.log.Warn("fan-out publish", "room", LogID(r.info.ID), "err", perr)
-			}
 		}
 		if err != nil {
 			r.deps.metrics.Cache("error")
