@@ -90,6 +90,9 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	proxy.Restore()
 	typeTogether(typists, 300*time.Millisecond, 3)
 	checkConverged(t, p.URL, roomID, initialText, typists)
+	// Room ids are capabilities: the outage's log lines name rooms by a prefix.
+	require.Contains(t, p.Log(), roomID[:8])
+	require.NotContains(t, p.Log(), roomID)
 }
 
 // Redis stopped (cut off) and back mid-session: editing and joining go on,

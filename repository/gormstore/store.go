@@ -163,7 +163,7 @@ func (s *Store) AppendOps(ctx context.Context, roomID string, ops []services.Com
 	for _, op := range ops {
 		js, err := op.Op.MarshalJSON()
 		if err != nil {
-			return fmt.Errorf("append ops room=%s rev=%d: encode: %w", roomID, op.Revision, err)
+			return fmt.Errorf("append ops room=%s rev=%d: encode: %w", services.LogID(roomID), op.Revision, err)
 		}
 		created := op.CreatedAt
 		if created.IsZero() {
@@ -172,7 +172,7 @@ func (s *Store) AppendOps(ctx context.Context, roomID string, ops []services.Com
 		args = append(args, roomID, op.Revision, string(js), op.ClientID, op.OpID, op.BaseRevision, op.Digest, created.UTC())
 	}
 
-	what := fmt.Sprintf("append ops room=%s revs=%d..%d", roomID, first, last)
+	what := fmt.Sprintf("append ops room=%s revs=%d..%d", services.LogID(roomID), first, last)
 	tx, err := s.begin(ctx, what)
 	if err != nil {
 		return err
@@ -256,7 +256,7 @@ func (s *Store) Ops(ctx context.Context, roomID string, from, limit int) ([]serv
 	err := s.r.WithContext(ctx).Where("room_id = ? AND revision > ?", roomID, from).
 		Order("revision").Limit(limit).Find(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("ops room=%s from=%d: %w", roomID, from, err)
+		return nil, fmt.Errorf("ops room=%s from=%d: %w", services.LogID(roomID), from, err)
 	}
 	ops := make([]services.CommittedOp, len(rows))
 	for i, r := range rows {
@@ -277,7 +277,7 @@ func (s *Store) OpByID(ctx context.Context, roomID, opID string) (services.Commi
 	err := s.r.WithContext(ctx).Where("room_id = ? AND op_id = ?", roomID, opID).
 		Order("revision").Limit(1).Find(&rows).Error
 	if err != nil {
-		return services.CommittedOp{}, fmt.Errorf("op room=%s id=%s: %w", roomID, opID, err)
+		return services.CommittedOp{}, fmt.Errorf("op room=%s id=%s: %w", services.LogID(roomID), opID, err)
 	}
 	if len(rows) == 0 {
 		return services.CommittedOp{}, services.ErrOpNotFound
@@ -288,7 +288,7 @@ func (s *Store) OpByID(ctx context.Context, roomID, opID string) (services.Commi
 func committedOp(r models.Revision) (services.CommittedOp, error) {
 	var op ot.Operation
 	if err := op.UnmarshalJSON([]byte(r.Operation)); err != nil {
-		return services.CommittedOp{}, fmt.Errorf("decode op room=%s rev=%d: %w", r.RoomID, r.Revision, err)
+		return services.CommittedOp{}, fmt.Errorf("decode op room=%s rev=%d: %w", services.LogID(r.RoomID), r.Revision, err)
 	}
 	return services.CommittedOp{
 		Revision: int(r.Revision), Op: op, ClientID: r.ClientID, OpID: r.OpID,
@@ -303,7 +303,7 @@ func (s *Store) Snapshot(ctx context.Context, roomID string, revision int) (serv
 	err := s.r.WithContext(ctx).Where("room_id = ? AND revision <= ?", roomID, revision).
 		Order("revision DESC").Limit(1).Find(&rows).Error
 	if err != nil {
-		return services.Snapshot{}, fmt.Errorf("snapshot room=%s rev=%d: %w", roomID, revision, err)
+		return services.Snapshot{}, fmt.Errorf("snapshot room=%s rev=%d: %w", services.LogID(roomID), revision, err)
 	}
 	if len(rows) == 0 {
 		return services.Snapshot{}, services.ErrSnapshotNotFound
@@ -325,12 +325,12 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap services.Snapshot) error 
 			"ON CONFLICT (room_id, revision) DO NOTHING",
 		snap.RoomID, snap.Revision, []byte(snap.Content), created.UTC(), snap.RoomID)
 	if res.Error != nil {
-		return fmt.Errorf("save snapshot room=%s rev=%d: %w", snap.RoomID, snap.Revision, res.Error)
+		return fmt.Errorf("save snapshot room=%s rev=%d: %w", services.LogID(snap.RoomID), snap.Revision, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		var n int64
 		if err := s.w.WithContext(ctx).Model(&models.Room{}).Where("id = ?", snap.RoomID).Count(&n).Error; err != nil {
-			return fmt.Errorf("save snapshot room=%s rev=%d: %w", snap.RoomID, snap.Revision, err)
+			return fmt.Errorf("save snapshot room=%s rev=%d: %w", services.LogID(snap.RoomID), snap.Revision, err)
 		}
 		if n == 0 {
 			return services.ErrRoomNotFound

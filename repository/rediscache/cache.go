@@ -94,7 +94,7 @@ return 1
 func (c *Cache) Head(ctx context.Context, roomID string) (services.Head, error) {
 	vals, err := c.client.HMGet(ctx, c.headKey(roomID), "rev", "content").Result()
 	if err != nil {
-		return services.Head{}, fmt.Errorf("redis head room=%s: %w", roomID, err)
+		return services.Head{}, fmt.Errorf("redis head room=%s: %w", services.LogID(roomID), err)
 	}
 	rev, ok1 := vals[0].(string)
 	content, ok2 := vals[1].(string)
@@ -103,7 +103,7 @@ func (c *Cache) Head(ctx context.Context, roomID string) (services.Head, error) 
 	}
 	n, err := strconv.Atoi(rev)
 	if err != nil {
-		return services.Head{}, fmt.Errorf("redis head room=%s: revision %q: %w", roomID, rev, err)
+		return services.Head{}, fmt.Errorf("redis head room=%s: revision %q: %w", services.LogID(roomID), rev, err)
 	}
 	return services.Head{Revision: n, Content: content}, nil
 }
@@ -112,7 +112,7 @@ func (c *Cache) Head(ctx context.Context, roomID string) (services.Head, error) 
 func (c *Cache) SetHead(ctx context.Context, roomID string, h services.Head) error {
 	err := setHead.Run(ctx, c.client, []string{c.headKey(roomID)}, h.Revision, h.Content, c.opts.TTL.Milliseconds()).Err()
 	if err != nil {
-		return fmt.Errorf("redis set head room=%s rev=%d: %w", roomID, h.Revision, err)
+		return fmt.Errorf("redis set head room=%s rev=%d: %w", services.LogID(roomID), h.Revision, err)
 	}
 	return nil
 }
@@ -140,12 +140,12 @@ func (c *Cache) AppendOps(ctx context.Context, roomID string, ops []services.Com
 	for _, op := range ops {
 		member, err := encodeOp(op)
 		if err != nil {
-			return fmt.Errorf("redis append room=%s rev=%d: %w", roomID, op.Revision, err)
+			return fmt.Errorf("redis append room=%s rev=%d: %w", services.LogID(roomID), op.Revision, err)
 		}
 		args = append(args, op.Revision, member)
 	}
 	if err := appendOps.Run(ctx, c.client, []string{c.opsKey(roomID)}, args...).Err(); err != nil {
-		return fmt.Errorf("redis append room=%s revs=%d..%d: %w", roomID, ops[0].Revision, ops[len(ops)-1].Revision, err)
+		return fmt.Errorf("redis append room=%s revs=%d..%d: %w", services.LogID(roomID), ops[0].Revision, ops[len(ops)-1].Revision, err)
 	}
 	return nil
 }
@@ -160,7 +160,7 @@ func (c *Cache) Ops(ctx context.Context, roomID string, from, to int) ([]service
 		Key: c.opsKey(roomID), Start: "(" + strconv.Itoa(from), Stop: strconv.Itoa(to), ByScore: true,
 	}).Result()
 	if err != nil {
-		return nil, fmt.Errorf("redis ops room=%s (%d,%d]: %w", roomID, from, to, err)
+		return nil, fmt.Errorf("redis ops room=%s (%d,%d]: %w", services.LogID(roomID), from, to, err)
 	}
 	if len(members) != to-from {
 		return nil, services.ErrCacheMiss
@@ -169,7 +169,7 @@ func (c *Cache) Ops(ctx context.Context, roomID string, from, to int) ([]service
 	for i, m := range members {
 		op, err := decodeOp(m)
 		if err != nil {
-			return nil, fmt.Errorf("redis ops room=%s: %w", roomID, err)
+			return nil, fmt.Errorf("redis ops room=%s: %w", services.LogID(roomID), err)
 		}
 		if op.Revision != from+1+i {
 			return nil, services.ErrCacheMiss
