@@ -11,14 +11,12 @@
 // Every wait is bounded; the server is killed at the end, even on failure.
 // The last line is "N passed, N failed"; the exit status is non-zero on failure.
 
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { sleep, tandemServer, waitFor as harnessWaitFor, withTimeout } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const ot = require('ot'); // CommonJS
@@ -47,105 +45,29 @@ function rnd(n) {
   return ((t ^ (t >>> 14)) >>> 0) % n;
 }
 const pick = (xs) => xs[rnd(xs.length)];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(what, fn, timeout = 15_000, interval = 20) {
-  const deadline = Date.now() + timeout;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(interval);
-  }
-  throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-}
-
-function withTimeout(promise, ms, what) {
-  let t;
-  return Promise.race([promise, new Promise((_, rej) => (t = setTimeout(() => rej(new Error(`${what} took longer than ${ms} ms`)), ms)))]).finally(() =>
-    clearTimeout(t),
-  );
-}
+// Polling here is quicker than the browser test's: no page to render.
+const waitFor = (what, fn, timeout = 15_000, interval = 20) => harnessWaitFor(what, fn, timeout, interval);
 
 function assert(cond, msg) {
   if (!cond) throw new Error(`assertion failed: ${typeof msg === 'function' ? msg() : msg}`);
 }
 const J = (x) => JSON.stringify(x);
 
-// --- server (as in run.mjs) ---
-const port = await freePort();
-const dataDir = mkdtempSync(path.join(tmpdir(), 'tandem-otjs-'));
-const base = `http://127.0.0.1:${port}`;
-const serverLog = [];
-let server = null;
-let serverExited = true;
-function startServer() {
-  const proc = spawn(TANDEM_BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout.on('data', (d) => serverLog.push(String(d)));
-  proc.stderr.on('data', (d) => serverLog.push(String(d)));
-  serverExited = false;
-  proc.on('exit', () => {
-    if (proc === server) serverExited = true;
-  });
-  server = proc;
-}
-async function stopServer(signal = 'SIGTERM') {
-  if (!server || serverExited) return;
-  const proc = server;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill(signal);
-  await Promise.race([exited, sleep(5000)]);
-  if (!serverExited) {
-    proc.kill('SIGKILL');
-    await Promise.race([exited, sleep(2000)]);
-  }
-}
-async function waitHealthy() {
-  await waitFor(
-    'server /healthz',
-    async () => {
-      if (serverExited) throw new Error(`server exited: ${serverLog.join('')}`);
-      const r = await fetch(`${base}/healthz`).catch(() => null);
-      return r?.status === 200;
-    },
-    20_000,
-    100,
-  );
-}
+// --- server ---
+const server = await tandemServer(TANDEM_BIN, 'tandem-otjs-');
+const base = server.base;
+const api = server.api;
 
 const clients = [];
 async function cleanup() {
   for (const c of clients) c.close();
-  await stopServer();
-  rmSync(dataDir, { recursive: true, force: true });
+  await server.dispose();
 }
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, async () => {
     await cleanup();
     process.exit(130);
   });
-}
-
-async function api(method, p, body) {
-  const res = await fetch(base + p, { method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
 }
 
 // The whole history of a room, paged.
@@ -475,8 +397,8 @@ async function openClients(roomId, labels) {
 }
 
 try {
-  startServer();
-  await waitHealthy();
+  server.start();
+  await server.waitHealthy();
 
   let fuzzRoom;
   let fuzzClients = [];
@@ -604,7 +526,7 @@ const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 if (failed) {
   console.log('--- server log (tail) ---');
-  console.log(serverLog.join('').split('\n').slice(-40).join('\n'));
+  console.log(server.logTail());
   console.log(`(replay with OTJS_SEED=${SEED})`);
 }
 console.log(`${passed} passed, ${failed} failed`);

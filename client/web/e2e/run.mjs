@@ -8,12 +8,10 @@
 // is "N passed, N failed".
 
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep, tandemServer, waitFor, withTimeout } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '..');
@@ -36,91 +34,24 @@ const shotsDir = path.join(here, 'screenshots', stamp);
 mkdirSync(shotsDir, { recursive: true });
 console.log(`screenshots: ${shotsDir}`);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, fn, timeout = 15_000, interval = 100) {
-  const deadline = Date.now() + timeout;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(interval);
-  }
-  throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-}
-
-function withTimeout(promise, ms, what) {
-  let t;
-  return Promise.race([promise, new Promise((_, rej) => (t = setTimeout(() => rej(new Error(`${what} took longer than ${ms} ms`)), ms)))]).finally(() =>
-    clearTimeout(t),
-  );
-}
-
 // --- server ---
-const port = await freePort();
-const dataDir = mkdtempSync(path.join(tmpdir(), 'tandem-e2e-'));
-const base = `http://127.0.0.1:${port}`;
-const serverLog = [];
-let server = null;
-let serverExited = true;
-function startServer() {
-  const proc = spawn(TANDEM_BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout.on('data', (d) => serverLog.push(String(d)));
-  proc.stderr.on('data', (d) => serverLog.push(String(d)));
-  serverExited = false;
-  proc.on('exit', () => {
-    if (proc === server) serverExited = true;
-  });
-  server = proc;
-}
-async function stopServer(signal = 'SIGTERM') {
-  if (!server || serverExited) return;
-  const proc = server;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill(signal);
-  await Promise.race([exited, sleep(5000)]);
-  if (!serverExited) {
-    proc.kill('SIGKILL');
-    await Promise.race([exited, sleep(2000)]);
-  }
-}
-startServer();
+const server = await tandemServer(TANDEM_BIN, 'tandem-e2e-');
+const base = server.base;
+const api = server.api;
+server.start();
 
 let browser;
 async function cleanup() {
   try {
     await browser?.close();
   } catch {}
-  await stopServer();
-  rmSync(dataDir, { recursive: true, force: true });
+  await server.dispose();
 }
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, async () => {
     await cleanup();
     process.exit(130);
   });
-}
-
-async function api(method, p, body) {
-  const res = await fetch(base + p, { method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
 }
 
 const results = [];
@@ -169,24 +100,12 @@ async function converged(pageList, roomId, timeout = 20_000) {
   );
 }
 
-async function waitHealthy() {
-  await waitFor(
-    'server /healthz',
-    async () => {
-      if (serverExited) throw new Error(`server exited: ${serverLog.join('')}`);
-      const r = await fetch(`${base}/healthz`).catch(() => null);
-      return r?.status === 200;
-    },
-    20_000,
-  );
-}
-
 function assert(cond, msg) {
   if (!cond) throw new Error(`assertion failed: ${msg}`);
 }
 
 try {
-  await waitHealthy();
+  await server.waitHealthy();
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -343,12 +262,12 @@ try {
 
   await test('a server restart: editors reconnect, keep edits typed meanwhile, and agree', async () => {
     await converged([a, b], room.id);
-    await stopServer('SIGTERM');
+    await server.stop('SIGTERM');
     await a.keyboard.press('Control+End');
     await a.keyboard.type(' during-restart');
     await waitFor('A notices', () => a.evaluate(() => document.querySelector('[data-testid=connection]')?.dataset.status !== 'connected'), 10_000);
-    startServer();
-    await waitHealthy();
+    server.start();
+    await server.waitHealthy();
     await a.evaluate(() => window.dispatchEvent(new Event('online'))); // skip the backoff wait
     await b.evaluate(() => window.dispatchEvent(new Event('online')));
     const final = await converged([a, b], room.id, 30_000);
@@ -504,7 +423,7 @@ const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 if (failed) {
   console.log('--- server log (tail) ---');
-  console.log(serverLog.join('').split('\n').slice(-40).join('\n'));
+  console.log(server.logTail());
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

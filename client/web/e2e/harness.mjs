@@ -1,0 +1,110 @@
+// What the end-to-end scripts share: bounded waiting, and the real tandem
+// server binary started on a free loopback port with a fresh data dir.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// waitFor polls fn until it returns something truthy, for at most timeout ms.
+export async function waitFor(what, fn, timeout = 15_000, interval = 100) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(interval);
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+export function withTimeout(promise, ms, what) {
+  let t;
+  return Promise.race([promise, new Promise((_, rej) => (t = setTimeout(() => rej(new Error(`${what} took longer than ${ms} ms`)), ms)))]).finally(() =>
+    clearTimeout(t),
+  );
+}
+
+// tandemServer prepares `bin serve` on a free port with a new data dir
+// (named after prefix); start, stop and restart it, then dispose of it.
+export async function tandemServer(bin, prefix) {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), prefix));
+  const base = `http://127.0.0.1:${port}`;
+  const log = [];
+  let proc = null;
+  let exited = true;
+  const server = {
+    base,
+    log,
+    get exited() {
+      return exited;
+    },
+    start() {
+      const p = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      p.stdout.on('data', (d) => log.push(String(d)));
+      p.stderr.on('data', (d) => log.push(String(d)));
+      exited = false;
+      p.on('exit', () => {
+        if (p === proc) exited = true;
+      });
+      proc = p;
+    },
+    async stop(signal = 'SIGTERM') {
+      if (!proc || exited) return;
+      const p = proc;
+      const done = new Promise((r) => p.once('exit', r));
+      p.kill(signal);
+      await Promise.race([done, sleep(5000)]);
+      if (!exited) {
+        p.kill('SIGKILL');
+        await Promise.race([done, sleep(2000)]);
+      }
+    },
+    async waitHealthy(interval = 100) {
+      await waitFor(
+        'server /healthz',
+        async () => {
+          if (exited) throw new Error(`server exited: ${log.join('')}`);
+          const r = await fetch(`${base}/healthz`).catch(() => null);
+          return r?.status === 200;
+        },
+        20_000,
+        interval,
+      );
+    },
+    async dispose() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    // api calls the REST API and returns the decoded answer, throwing on an error status.
+    async api(method, p, body) {
+      const res = await fetch(base + p, { method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+      return text ? JSON.parse(text) : null;
+    },
+    logTail(lines = 40) {
+      return log.join('').split('\n').slice(-lines).join('\n');
+    },
+  };
+  return server;
+}
