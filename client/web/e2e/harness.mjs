@@ -108,3 +108,17 @@ export async function tandemServer(bin, prefix) {
   };
   return server;
 }
+
+// finish prints the closing line ("N passed, N failed"; the server's log
+// tail and hint first when something failed) and exits accordingly.
+export function finish(results, server, hint) {
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  if (failed) {
+    console.log('--- server log (tail) ---');
+    console.log(server.logTail());
+    if (hint) console.log(hint);
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { sleep, tandemServer, waitFor as harnessWaitFor, withTimeout } from './harness.mjs';
+import { finish, sleep, tandemServer, waitFor as harnessWaitFor, withTimeout } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const ot = require('ot'); // CommonJS
@@ -522,12 +522,4 @@ try {
   await cleanup();
 }
 
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed;
-if (failed) {
-  console.log('--- server log (tail) ---');
-  console.log(server.logTail());
-  console.log(`(replay with OTJS_SEED=${SEED})`);
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish(results, server, `(replay with OTJS_SEED=${SEED})`);

@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sleep, tandemServer, waitFor, withTimeout } from './harness.mjs';
+import { finish, sleep, tandemServer, waitFor, withTimeout } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '..');
@@ -419,11 +419,4 @@ try {
   await cleanup();
 }
 
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed;
-if (failed) {
-  console.log('--- server log (tail) ---');
-  console.log(server.logTail());
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish(results, server);
