@@ -78,6 +78,10 @@ type Room struct {
 	// applied, by revision; fetching is set while a gap is being filled.
 	remote   map[int]CommittedOp
 	fetching bool
+	// fills counts the store reads fillGap started; ahead holds submissions
+	// based beyond the head until the head reaches their base.
+	fills int
+	ahead []parkedSubmission
 	// recording, when set, receives the room's submissions.
 	recording RoomRecording
 }
@@ -86,6 +90,12 @@ type queuedSubmission struct {
 	sub   Submission
 	reply func(*Event)
 	at    time.Time
+}
+
+// parkedSubmission waits for the store read numbered fill (or a later one).
+type parkedSubmission struct {
+	queuedSubmission
+	fill int
 }
 
 type roomDeps struct {
@@ -153,6 +163,7 @@ func (r *Room) safely(f func()) {
 			}
 			delete(r.waiters, pr.Revision)
 		}
+		r.refuseAhead(r.fills+1, -1, err)
 		r.kickAll(err)
 		r.broken()
 	}()
@@ -287,8 +298,8 @@ func (r *Room) submit(sub Submission, older []CommittedOp, reply func(*Event), a
 		r.reject(wrap(CodeUnavailable, r.resolveCause, "storage is unavailable; try again"), sub.OpID, reply)
 		return
 	}
-	if r.deps.fanout != nil && sub.Base > r.seq.Head() && attempt < 3 {
-		go r.fetchAhead(r.seq.Head(), sub, reply, at, attempt)
+	if r.deps.fanout != nil && sub.Base > r.seq.Head() {
+		r.park(queuedSubmission{sub, reply, at})
 		return
 	}
 	d, err := r.seq.Propose(sub, older)
@@ -467,6 +478,7 @@ func (r *Room) resolved(aborted []abortedProposal, cause error, stored, older []
 		r.deps.log.Error("stored history does not apply", "room", LogID(r.info.ID), "err", err)
 		r.answerUnavailable(aborted, err)
 		r.closing = true
+		r.refuseAhead(r.fills+1, -1, Errorf(CodeUnavailable, "room is closing"))
 		r.kickAll(Errorf(CodeInternal, "room history is inconsistent"))
 		r.broken()
 		return

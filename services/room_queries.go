@@ -132,7 +132,7 @@ func (r *Room) Update(ctx context.Context, clientID string, name, language *stri
 // idle reports, on the room's goroutine, whether nothing is going on.
 func (r *Room) idle() bool {
 	return len(r.members) == 0 && r.seq.PendingCount() == 0 && !r.committing && !r.resolving &&
-		!r.fetching && len(r.queued) == 0
+		!r.fetching && len(r.queued) == 0 && len(r.ahead) == 0
 }
 
 // Stop closes the room: it refuses new operations, waits for the commits in
@@ -153,6 +153,7 @@ func (r *Room) Stop(ctx context.Context) {
 	}
 	saved := make(chan struct{})
 	if r.call(ctx, func() {
+		r.refuseAhead(r.fills+1, -1, Errorf(CodeUnavailable, "server is shutting down"))
 		r.kickAll(Errorf(CodeUnavailable, "server is shutting down"))
 		if r.recording != nil {
 			_ = r.recording.Close()

@@ -20,8 +20,10 @@ func (r *Room) receiveRemote(ops []CommittedOp) {
 
 // catchUp applies the remote operations that continue the head, and fills a
 // gap from the store. It waits while a local commit or its resolution is
-// under way: that one's outcome decides what the head is.
+// under way: that one's outcome decides what the head is. Then it hands the
+// parked submissions the head has reached back to submit.
 func (r *Room) catchUp() {
+	defer r.releaseAhead()
 	if r.committing || r.resolving || r.fetching || r.seq.PendingCount() > 0 || len(r.remote) == 0 {
 		return
 	}
@@ -59,49 +61,102 @@ func (r *Room) applyRemote(ops []CommittedOp) {
 	r.publish(done, false)
 }
 
-// fillGap loads from the store what the fan-out did not deliver.
+// fillGap loads from the store what the fan-out did not deliver. Reads are
+// numbered (fills) so that a parked submission knows whether a read started
+// after it arrived.
 func (r *Room) fillGap() {
 	r.fetching = true
-	head := r.seq.Head()
+	r.fills++
+	fill, head := r.fills, r.seq.Head()
 	go func() {
 		ops, err := r.loadAfter(head)
 		r.do(func() {
 			r.fetching = false
 			if err != nil {
 				r.deps.log.Warn("fill remote gap", "room", LogID(r.info.ID), "err", err)
+				r.refuseAhead(fill, -1, wrap(CodeUnavailable, err, "storage is unavailable"))
 				return
 			}
+			stored := head
 			for _, op := range ops {
 				if op.Revision > r.seq.Head() {
 					r.remote[op.Revision] = op
 				}
+				stored = max(stored, op.Revision)
 			}
+			r.refuseAhead(fill, stored, nil)
 			r.catchUp()
 		})
 	}()
 }
 
-// fetchAhead loads from the store what was committed after head, for a
-// submission based on a revision this instance has not applied yet: its
-// client saw that revision on another instance, whose fan-out message has
-// not arrived. Then it proposes the submission again.
-func (r *Room) fetchAhead(head int, sub Submission, reply func(*Event), at time.Time, attempt int) {
-	ops, err := r.loadAfter(head)
-	if !r.do(func() {
-		if err != nil {
-			r.deps.log.Warn("catch up for a submission", "room", LogID(r.info.ID), "base", sub.Base, "err", err)
-			r.reject(wrap(CodeUnavailable, err, "storage is unavailable"), sub.OpID, reply)
-			return
+// maxParked bounds the submissions a room holds while it catches up.
+const maxParked = 256
+
+// park holds a submission based on a revision this instance has not applied
+// yet: its client saw that revision on another instance, whose fan-out
+// message has not arrived. A store read that starts after now tells whether
+// the revision exists; the submission is proposed once the head reaches it.
+func (r *Room) park(q queuedSubmission) {
+	if len(r.ahead) >= maxParked {
+		r.reject(Errorf(CodeUnavailable, "too many submissions are waiting for this instance to catch up"), q.sub.OpID, q.reply)
+		return
+	}
+	r.ahead = append(r.ahead, parkedSubmission{queuedSubmission: q, fill: r.fills + 1})
+	if !r.fetching {
+		r.fillGap()
+	}
+}
+
+// refuseAhead answers the parked submissions that read number fill was
+// started for: with err if the read failed, or as out of range if their base
+// is beyond stored, the store's head then.
+func (r *Room) refuseAhead(fill, stored int, err error) {
+	kept := r.ahead[:0]
+	for _, p := range r.ahead {
+		switch {
+		case p.fill > fill:
+			kept = append(kept, p)
+		case err != nil:
+			r.reject(err, p.sub.OpID, p.reply)
+		case p.sub.Base > stored:
+			r.reject(Errorf(CodeRevisionOutOfRange, "revision %d is outside 0..%d", p.sub.Base, stored), p.sub.OpID, p.reply)
+		default:
+			kept = append(kept, p)
 		}
-		for _, op := range ops {
-			if op.Revision > r.seq.Head() {
-				r.remote[op.Revision] = op
+	}
+	clear(r.ahead[len(kept):])
+	r.ahead = kept
+}
+
+// releaseAhead submits the parked submissions whose base the head reached,
+// and starts the read that the others still wait for.
+func (r *Room) releaseAhead() {
+	if len(r.ahead) == 0 {
+		return
+	}
+	head := r.seq.Head()
+	var ready []parkedSubmission
+	kept := r.ahead[:0]
+	for _, p := range r.ahead {
+		if p.sub.Base <= head {
+			ready = append(ready, p)
+		} else {
+			kept = append(kept, p)
+		}
+	}
+	clear(r.ahead[len(kept):])
+	r.ahead = kept
+	for _, p := range ready {
+		r.submit(p.sub, nil, p.reply, p.at, 0)
+	}
+	if len(r.ahead) > 0 && !r.fetching {
+		for _, p := range r.ahead {
+			if p.fill > r.fills {
+				r.fillGap()
+				break
 			}
 		}
-		r.catchUp()
-		r.submit(sub, nil, reply, at, attempt+1)
-	}) {
-		reply(ErrorEvent(Errorf(CodeUnavailable, "room is closed"), sub.OpID))
 	}
 }
 
