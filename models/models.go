@@ -17,14 +17,15 @@ type Room struct {
 
 // Revision is one committed operation of a room's history. (RoomID,
 // Revision) is the primary key, so two writers cannot commit the same
-// revision; (RoomID, OpID) is indexed to recognise resubmitted operations.
+// revision; a non-empty OpID is unique in its room, so an id names one
+// operation at any age and a resubmission is recognised.
 type Revision struct {
-	RoomID   string `gorm:"primaryKey;autoIncrement:false;type:text;index:idx_revisions_room_op,priority:1"`
+	RoomID   string `gorm:"primaryKey;autoIncrement:false;type:text;uniqueIndex:idx_revisions_room_op_id,priority:1,where:op_id <> ''"`
 	Revision int64  `gorm:"primaryKey;autoIncrement:false"`
 	// Operation is the ot.js JSON array of the operation, e.g. [3,"xy",-2].
 	Operation    string    `gorm:"not null;type:text"`
 	ClientID     string    `gorm:"not null;type:text"`
-	OpID         string    `gorm:"not null;type:text;index:idx_revisions_room_op,priority:2"`
+	OpID         string    `gorm:"not null;type:text;uniqueIndex:idx_revisions_room_op_id,priority:2"`
 	BaseRevision int64     `gorm:"not null"`
 	Digest       string    `gorm:"not null;type:text"`
 	CreatedAt    time.Time `gorm:"not null"`

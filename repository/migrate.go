@@ -23,6 +23,28 @@ var Migrations = []Migration{
 	{Version: 1, Name: "create rooms, revisions and snapshots", Up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(models.All()...)
 	}},
+	{Version: 2, Name: "make operation ids unique per room", Up: uniqueOpIDs},
+}
+
+// uniqueOpIDs replaces the plain (room, op id) index by a unique one on
+// non-empty ids. Before it, an id reused after it left the sequencer's
+// window could be committed twice; the later copies keep their revisions
+// and lose their id (a resubmission of one of them is then refused as a
+// conflict with the first). On a database that migration 1 created from
+// today's models, the new index exists already and nothing changes.
+func uniqueOpIDs(tx *gorm.DB) error {
+	for _, sql := range []string{
+		"DROP INDEX IF EXISTS idx_revisions_room_op",
+		`UPDATE revisions SET op_id = '' WHERE op_id <> '' AND EXISTS (
+			SELECT 1 FROM revisions AS first
+			WHERE first.room_id = revisions.room_id AND first.op_id = revisions.op_id AND first.revision < revisions.revision)`,
+		"CREATE UNIQUE INDEX IF NOT EXISTS idx_revisions_room_op_id ON revisions (room_id, op_id) WHERE op_id <> ''",
+	} {
+		if err := tx.Exec(sql).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // schemaMigration records one applied migration.

@@ -2,12 +2,15 @@ package repository
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/tandem-editor/tandem/internal/testenv"
 	"github.com/tandem-editor/tandem/models"
 )
 
@@ -50,5 +53,74 @@ func TestMigrate(t *testing.T) {
 		if !db.Migrator().HasTable(m) {
 			t.Errorf("no table for %T", m)
 		}
+	}
+}
+
+// A database from before migration 2 (a plain index on op ids, and an id
+// committed twice) gets the unique index; the later copy loses its id.
+func TestMigrationUniqueOpIDs(t *testing.T) {
+	testMigrationUniqueOpIDs(t, openSQLiteDB(t))
+}
+
+func TestMigrationUniqueOpIDsPostgres(t *testing.T) {
+	db, err := gorm.Open(postgres.Open(testenv.PostgresURL(t)), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if sql, err := db.DB(); err == nil {
+			sql.Close()
+		}
+	})
+	testMigrationUniqueOpIDs(t, db)
+}
+
+func openSQLiteDB(t *testing.T) *gorm.DB {
+	db, err := gorm.Open(sqlite.Open("file:"+t.TempDir()+"/m.db"), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func testMigrationUniqueOpIDs(t *testing.T, db *gorm.DB) {
+	ctx := context.Background()
+	if err := migrate(ctx, db, Migrations[:1], nil); err != nil {
+		t.Fatalf("migration 1: %v", err)
+	}
+	for _, sql := range []string{
+		"DROP INDEX idx_revisions_room_op_id",
+		"CREATE INDEX idx_revisions_room_op ON revisions (room_id, op_id)",
+	} {
+		if err := db.Exec(sql).Error; err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	rows := []models.Revision{
+		{RoomID: "r", Revision: 1, Operation: `["a"]`, OpID: "x"},
+		{RoomID: "r", Revision: 2, Operation: `[1,"b"]`, OpID: "x"},
+		{RoomID: "r", Revision: 3, Operation: `[2,"c"]`, OpID: ""},
+		{RoomID: "r", Revision: 4, Operation: `[3,"d"]`, OpID: ""},
+		{RoomID: "s", Revision: 1, Operation: `["a"]`, OpID: "x"},
+	}
+	if err := db.Create(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := Migrate(ctx, db, nil); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	var ids []string
+	if err := db.Model(&models.Revision{}).Order("room_id, revision").Pluck("op_id", &ids).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(ids, ","), "x,,,,x"; got != want {
+		t.Errorf("op ids after migration = %q, want %q", got, want)
+	}
+	dup := models.Revision{RoomID: "r", Revision: 5, Operation: `[4,"e"]`, OpID: "x"}
+	if err := db.Create(&dup).Error; err == nil {
+		t.Error("a reused op id was inserted after the migration")
+	}
+	if err := db.Create(&models.Revision{RoomID: "r", Revision: 6, Operation: `[4,"e"]`}).Error; err != nil {
+		t.Errorf("an empty op id: %v", err)
 	}
 }

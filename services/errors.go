@@ -63,6 +63,10 @@ var (
 	// ErrRevisionTaken: a revision being appended already exists (another
 	// writer committed it first); nothing of the batch was written.
 	ErrRevisionTaken = errors.New("revision already committed")
+	// ErrOpIDTaken: an operation being appended carries an id that another
+	// operation of the room's history already has; nothing of the batch was
+	// written. OpByID finds the one that has it.
+	ErrOpIDTaken = errors.New("operation id already committed")
 	// ErrSnapshotNotFound: the room has no snapshot at or before the revision.
 	ErrSnapshotNotFound = errors.New("snapshot not found")
 )

@@ -267,11 +267,7 @@ func (c *instanceClient) process() error {
 		case services.EventError:
 			// Retryable errors are answered by sending the operation again,
 			// verbatim, as the Go client does; any other is a failure.
-			// "internal" is retryable there too: with the tiny windows used
-			// here, a submission's window can move on while its history is
-			// fetched, three times over, and Room.submit then gives up with
-			// *NeedHistory, which has no code.
-			if ev.Code != services.CodeUnavailable && ev.Code != services.CodeInternal {
+			if ev.Code != services.CodeUnavailable {
 				return fmt.Errorf("%s: error %s (%s) for %q awaiting %q", c.c.name, ev.Code, ev.Message, ev.OpID, c.c.last.ID)
 			}
 			c.errors++

@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"time"
@@ -23,7 +24,20 @@ type RoomConfig struct {
 	CommitTimeout time.Duration
 	// CacheHeadEvery is the least time between two head writes to the cache.
 	CacheHeadEvery time.Duration
+	// RebaseHorizon is how far behind the head a submission may be based,
+	// in revisions (0: no limit); an older base is refused with
+	// CodeRevisionOutOfRange once its id is known not to be committed.
+	RebaseHorizon int
 }
+
+// History reads on a client's behalf hold at most historyPage operations
+// at a time; a room rebases at most maxRebasing submissions at once, and an
+// instance reads at most cap(roomDeps.rebases) such pages at once.
+const (
+	historyPage   = 64
+	maxRebasing   = 16
+	rebaseReaders = 4
+)
 
 // waiter is someone owed the answer to a submission: its sender, or a
 // client that resubmitted it while it was pending.
@@ -64,8 +78,10 @@ type Room struct {
 	waiters    map[int][]waiter
 	committing bool
 	resolving  bool
-	// resolveCause is the commit error being resolved.
+	// resolveCause is the commit error being resolved; inDoubt holds the
+	// ids of the operations whose outcome it leaves unknown.
 	resolveCause error
+	inDoubt      map[string]bool
 	closing      bool
 	queued       []queuedSubmission
 	snapshotRev  int
@@ -82,6 +98,8 @@ type Room struct {
 	// based beyond the head until the head reaches their base.
 	fills int
 	ahead []parkedSubmission
+	// rebasing counts the submissions being rebased over old history.
+	rebasing int
 	// recording, when set, receives the room's submissions.
 	recording RoomRecording
 }
@@ -92,11 +110,16 @@ type queuedSubmission struct {
 	at    time.Time
 }
 
-// parkedSubmission waits for the store read numbered fill (or a later one).
+// parkedSubmission waits for the head to reach revision until; the store
+// read numbered fill (or a later one) tells whether that revision exists.
 type parkedSubmission struct {
 	queuedSubmission
-	fill int
+	until, fill int
 }
+
+// maxQueued bounds the submissions a room holds while a commit's outcome
+// is being found out.
+const maxQueued = 1024
 
 type roomDeps struct {
 	store    Store
@@ -107,6 +130,8 @@ type roomDeps struct {
 	metrics  Metrics
 	cfg      RoomConfig
 	now      func() time.Time
+	// rebases is a semaphore: history pages read at once, for all rooms.
+	rebases chan struct{}
 	// evict, set by Rooms, forgets a broken room (any goroutine).
 	evict func(*Room)
 }
@@ -276,7 +301,7 @@ func (r *Room) SetSelection(clientID string, sel *ot.Selection) {
 // operation is sent only after it is durable.
 func (r *Room) Submit(sub Submission, reply func(*Event)) {
 	at := r.deps.now()
-	if !r.do(func() { r.submit(sub, nil, reply, at, 0) }) {
+	if !r.do(func() { r.submit(sub, nil, reply, at) }) {
 		reply(ErrorEvent(Errorf(CodeUnavailable, "room is closed"), sub.OpID))
 	}
 }
@@ -286,26 +311,29 @@ func (r *Room) reject(err error, opID string, reply func(*Event)) {
 	reply(ErrorEvent(err, opID))
 }
 
-func (r *Room) submit(sub Submission, older []CommittedOp, reply func(*Event), at time.Time, attempt int) {
+func (r *Room) submit(sub Submission, older []CommittedOp, reply func(*Event), at time.Time) {
 	switch {
 	case r.closing:
 		r.reject(Errorf(CodeUnavailable, "room is closing"), sub.OpID, reply)
 		return
-	case r.resolving && errors.Is(r.resolveCause, ErrRevisionTaken):
-		r.queued = append(r.queued, queuedSubmission{sub, reply, at})
+	case r.resolving && (len(r.queued) >= maxQueued || r.surelyNew(sub)):
+		r.reject(wrap(CodeUnavailable, r.resolveCause, "storage is unavailable; try again"), sub.OpID, reply)
 		return
 	case r.resolving:
-		r.reject(wrap(CodeUnavailable, r.resolveCause, "storage is unavailable; try again"), sub.OpID, reply)
+		// The outcome of a commit is being found out: this may be a
+		// resubmission of an operation that turns out to be committed, so
+		// it waits rather than being refused.
+		r.queued = append(r.queued, queuedSubmission{sub, reply, at})
 		return
 	}
 	if r.deps.fanout != nil && sub.Base > r.seq.Head() {
-		r.park(queuedSubmission{sub, reply, at})
+		r.park(queuedSubmission{sub, reply, at}, sub.Base)
 		return
 	}
 	d, err := r.seq.Propose(sub, older)
 	var need *NeedHistory
-	if errors.As(err, &need) && attempt < 3 {
-		go r.fetchHistory(sub, need, reply, at, attempt)
+	if errors.As(err, &need) {
+		r.rebase(queuedSubmission{sub, reply, at}, need)
 		return
 	}
 	if err != nil {
@@ -328,22 +356,107 @@ func (r *Room) submit(sub Submission, older []CommittedOp, reply func(*Event), a
 	r.maybeCommit()
 }
 
-// fetchHistory loads from storage the operations a submission based on an
-// old revision must be transformed against, then proposes it again.
-func (r *Room) fetchHistory(sub Submission, need *NeedHistory, reply func(*Event), at time.Time, attempt int) {
-	ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
-	defer cancel()
-	ops, err := r.deps.store.Ops(ctx, r.info.ID, need.From, need.To-need.From)
-	if err != nil {
-		r.deps.log.Error("load history", "room", LogID(r.info.ID), "from", need.From, "to", need.To, "err", err)
-		err = wrap(CodeUnavailable, err, "storage is unavailable")
-		if !r.do(func() { r.reject(err, sub.OpID, reply) }) {
-			reply(ErrorEvent(err, sub.OpID))
-		}
+// surelyNew reports, while a failed commit is resolved, whether sub is
+// certainly not committed, so that refusing it is the truth: no other
+// instance writes the room, and sub is based in the window (which holds
+// every revision after its base) with an id that neither the window nor the
+// commit in doubt has. Anything else waits for the resolution.
+func (r *Room) surelyNew(sub Submission) bool {
+	if r.deps.fanout != nil || sub.Base < r.seq.WindowStart() {
+		return false
+	}
+	return sub.OpID == "" || (!r.seq.Knows(sub.OpID) && !r.inDoubt[sub.OpID])
+}
+
+// rebase takes a submission based before the sequencer's window to a
+// helper goroutine that reads the history it missed page by page and
+// transforms it on the way, then proposes it again.
+func (r *Room) rebase(q queuedSubmission, need *NeedHistory) {
+	if r.rebasing >= maxRebasing {
+		r.reject(Errorf(CodeRateLimited, "too many operations based on old revisions are being caught up in this room"), q.sub.OpID, q.reply)
 		return
 	}
-	if !r.do(func() { r.submit(sub, ops, reply, at, attempt+1) }) {
-		reply(ErrorEvent(Errorf(CodeUnavailable, "room is closed"), sub.OpID))
+	r.rebasing++
+	head := r.seq.Head()
+	go func() {
+		next, orig, err := r.readHistory(q.sub, need, head)
+		if !r.do(func() {
+			r.rebasing--
+			switch {
+			case err != nil:
+				r.reject(err, q.sub.OpID, q.reply)
+			case orig != nil:
+				r.answerOriginal(q, *orig)
+			default:
+				r.submit(next, nil, q.reply, q.at)
+			}
+		}) {
+			q.reply(ErrorEvent(Errorf(CodeUnavailable, "room is closed"), q.sub.OpID))
+		}
+	}()
+}
+
+// readHistory rebases sub over the revisions (need.From, need.To], reading
+// historyPage operations at a time. First, for a submission with an id not
+// yet checked, it asks the store whether that id is committed (orig): an
+// id is answered with its original ack at any age. A base older than the
+// horizon behind head is refused only after that check.
+func (r *Room) readHistory(sub Submission, need *NeedHistory, head int) (next Submission, orig *CommittedOp, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
+	defer cancel()
+	if sub.OpID != "" && sub.rebased == nil {
+		op, err := r.deps.store.OpByID(ctx, r.info.ID, sub.OpID)
+		switch {
+		case err == nil:
+			return sub, &op, nil
+		case !errors.Is(err, ErrOpNotFound):
+			r.deps.log.Warn("look up an operation id", "room", LogID(r.info.ID), "err", err)
+			return sub, nil, wrap(CodeUnavailable, err, "storage is unavailable")
+		}
+	}
+	if h := r.deps.cfg.RebaseHorizon; h > 0 && sub.Base < head-h {
+		return sub, nil, Errorf(CodeRevisionOutOfRange, "revision %d is more than %d revisions behind the head %d", sub.Base, h, head)
+	}
+	select {
+	case r.deps.rebases <- struct{}{}:
+		defer func() { <-r.deps.rebases }()
+	case <-ctx.Done():
+		return sub, nil, wrap(CodeUnavailable, ctx.Err(), "server is busy catching up old operations")
+	}
+	for from := need.From; from < need.To; {
+		ops, err := r.deps.store.Ops(ctx, r.info.ID, from, min(historyPage, need.To-from))
+		if err == nil && len(ops) == 0 {
+			err = fmt.Errorf("history after revision %d is missing", from)
+		}
+		if err != nil {
+			r.deps.log.Error("load history", "room", LogID(r.info.ID), "from", from, "to", need.To, "err", err)
+			return sub, nil, wrap(CodeUnavailable, err, "storage is unavailable")
+		}
+		if sub, err = sub.Rebase(ops); err != nil {
+			if ErrorCode(err) != CodeInvalidOp {
+				r.deps.log.Error("rebase", "room", LogID(r.info.ID), "err", err)
+				err = wrap(CodeUnavailable, err, "storage returned a broken history page")
+			}
+			return sub, nil, err
+		}
+		from = ops[len(ops)-1].Revision
+	}
+	return sub, nil, nil
+}
+
+// answerOriginal answers a resubmission found in the store with the ack of
+// the operation its id names, or refuses a reuse of the id for a different
+// operation. An original this instance has not applied yet is waited for:
+// acking it before the revisions under it are broadcast would mislead the
+// client.
+func (r *Room) answerOriginal(q queuedSubmission, orig CommittedOp) {
+	switch {
+	case orig.BaseRevision != q.sub.Base || orig.Digest != q.sub.Digest():
+		r.reject(Errorf(CodeConflict, "operation id %q was already used for a different operation", q.sub.OpID), q.sub.OpID, q.reply)
+	case orig.Revision > r.seq.Head():
+		r.park(q, orig.Revision)
+	default:
+		q.reply(&Event{Type: EventAck, Revision: orig.Revision, OpID: q.sub.OpID, Op: orig.Op})
 	}
 }
 
@@ -392,6 +505,12 @@ func (r *Room) committed(n int, took time.Duration, err error) {
 	}
 	r.resolving = true
 	r.resolveCause = err
+	r.inDoubt = map[string]bool{}
+	for _, a := range aborted {
+		for _, w := range a.waiters {
+			r.inDoubt[w.opID] = true
+		}
+	}
 	go r.resolve(r.seq.Head(), aborted, err)
 }
 
@@ -403,22 +522,29 @@ func (r *Room) resolve(head int, aborted []abortedProposal, cause error) {
 	// other writer's operations move the window their bases may have left
 	// it, so load the history back to the oldest base as well.
 	from := head
-	if errors.Is(cause, ErrRevisionTaken) {
+	if lostRace(cause) {
 		for _, a := range aborted {
-			from = min(from, a.p.sub.Base)
+			base, _, _ := a.p.sub.current()
+			from = min(from, base)
 		}
 	}
 	backoff := 50 * time.Millisecond
 	for {
-		ops, err := r.loadAfter(from)
+		// The ids first, then the history: an original found is then at or
+		// before the head the history reaches.
+		originals, err := r.originals(aborted, cause)
+		var ops []CommittedOp
+		if err == nil {
+			ops, err = r.loadAfter(from)
+		}
 		if err == nil {
 			stored := ops[min(head-from, len(ops)):]
-			r.do(func() { r.resolved(aborted, cause, stored, ops) })
+			r.do(func() { r.resolved(aborted, cause, stored, ops, originals) })
 			return
 		}
 		// Those who wait for a commit that certainly failed need not wait for
 		// storage to come back: answer them now, once.
-		if aborted != nil && !errors.Is(cause, ErrRevisionTaken) && definitelyNotCommitted(cause) {
+		if aborted != nil && !lostRace(cause) && definitelyNotCommitted(cause) {
 			a := aborted
 			aborted = nil
 			r.do(func() { r.answerUnavailable(a, cause) })
@@ -431,6 +557,38 @@ func (r *Room) resolve(head int, aborted []abortedProposal, cause error) {
 		}
 		backoff = min(backoff*2, 2*time.Second)
 	}
+}
+
+// lostRace reports whether a commit failed because the store holds
+// something the proposals did not know of: another writer's revisions, or
+// an operation with one of their ids. Nothing was written; the proposals are
+// proposed again once the room knows what the store holds.
+func lostRace(err error) bool {
+	return errors.Is(err, ErrRevisionTaken) || errors.Is(err, ErrOpIDTaken)
+}
+
+// originals finds in the store the operations that hold the ids of aborted
+// proposals, after a commit refused for a taken id.
+func (r *Room) originals(aborted []abortedProposal, cause error) (map[string]CommittedOp, error) {
+	if !errors.Is(cause, ErrOpIDTaken) {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
+	defer cancel()
+	found := map[string]CommittedOp{}
+	for _, a := range aborted {
+		if a.p.OpID == "" {
+			continue
+		}
+		op, err := r.deps.store.OpByID(ctx, r.info.ID, a.p.OpID)
+		switch {
+		case err == nil:
+			found[a.p.OpID] = op
+		case !errors.Is(err, ErrOpNotFound):
+			return nil, err
+		}
+	}
+	return found, nil
 }
 
 // definitelyNotCommitted reports whether a commit error proves nothing was
@@ -471,9 +629,11 @@ func (r *Room) answerUnavailable(aborted []abortedProposal, cause error) {
 // resolved applies what storage holds after the head, acknowledges the
 // aborted proposals found there, and proposes again (after a lost race) or
 // refuses (storage failed) the others. older is the history from the
-// oldest aborted base, for proposing again.
-func (r *Room) resolved(aborted []abortedProposal, cause error, stored, older []CommittedOp) {
+// oldest aborted base, for proposing again; originals are the stored
+// operations that hold aborted proposals' ids (after ErrOpIDTaken).
+func (r *Room) resolved(aborted []abortedProposal, cause error, stored, older []CommittedOp, originals map[string]CommittedOp) {
 	r.resolving = false
+	r.inDoubt = nil
 	if err := r.seq.Advance(stored); err != nil {
 		r.deps.log.Error("stored history does not apply", "room", LogID(r.info.ID), "err", err)
 		r.answerUnavailable(aborted, err)
@@ -507,8 +667,14 @@ func (r *Room) resolved(aborted []abortedProposal, cause error, stored, older []
 		r.publish([]*Proposal{p}, ours)
 	}
 	sortAborted(rest)
-	if errors.Is(cause, ErrRevisionTaken) {
+	if lostRace(cause) {
 		for _, a := range rest {
+			if orig, ok := originals[a.p.OpID]; ok {
+				for _, w := range a.waiters {
+					r.answerOriginal(queuedSubmission{sub: a.p.sub, reply: w.reply, at: w.received}, orig)
+				}
+				continue
+			}
 			r.repropose(a, older)
 		}
 	} else {
@@ -517,7 +683,7 @@ func (r *Room) resolved(aborted []abortedProposal, cause error, stored, older []
 	queued := r.queued
 	r.queued = nil
 	for _, q := range queued {
-		r.submit(q.sub, nil, q.reply, q.at, 0)
+		r.submit(q.sub, nil, q.reply, q.at)
 	}
 	r.maybeCommit()
 	r.catchUp()
@@ -527,6 +693,13 @@ func (r *Room) resolved(aborted []abortedProposal, cause error, stored, older []
 // turn out to be a duplicate: a resubmission of it was committed elsewhere.
 func (r *Room) repropose(a abortedProposal, older []CommittedOp) {
 	d, err := r.seq.Propose(a.p.sub, older)
+	var need *NeedHistory
+	if errors.As(err, &need) {
+		// older reaches back to every aborted base, so this is a bug;
+		// still, the operation was not committed.
+		r.deps.log.Error("propose again after a lost race", "room", LogID(r.info.ID), "err", err)
+		err = wrap(CodeUnavailable, err, "the operation was not committed; try again")
+	}
 	switch {
 	case err != nil:
 		for _, w := range a.waiters {
@@ -540,6 +713,7 @@ func (r *Room) repropose(a abortedProposal, older []CommittedOp) {
 		r.waiters[d.Duplicate.Revision] = append(r.waiters[d.Duplicate.Revision], a.waiters...)
 	default:
 		d.Proposal.CreatedAt = r.deps.now()
+		d.Proposal.received = a.p.received
 		r.waiters[d.Proposal.Revision] = a.waiters
 	}
 }

@@ -93,16 +93,17 @@ func (r *Room) fillGap() {
 // maxParked bounds the submissions a room holds while it catches up.
 const maxParked = 256
 
-// park holds a submission based on a revision this instance has not applied
-// yet: its client saw that revision on another instance, whose fan-out
-// message has not arrived. A store read that starts after now tells whether
-// the revision exists; the submission is proposed once the head reaches it.
-func (r *Room) park(q queuedSubmission) {
+// park holds a submission until the head reaches revision until, which
+// this instance has not applied yet: the client saw that revision on
+// another instance, whose fan-out message has not arrived. A store read that
+// starts after now tells whether the revision exists; the submission is
+// submitted again once the head reaches it.
+func (r *Room) park(q queuedSubmission, until int) {
 	if len(r.ahead) >= maxParked {
 		r.reject(Errorf(CodeUnavailable, "too many submissions are waiting for this instance to catch up"), q.sub.OpID, q.reply)
 		return
 	}
-	r.ahead = append(r.ahead, parkedSubmission{queuedSubmission: q, fill: r.fills + 1})
+	r.ahead = append(r.ahead, parkedSubmission{queuedSubmission: q, until: until, fill: r.fills + 1})
 	if !r.fetching {
 		r.fillGap()
 	}
@@ -119,8 +120,8 @@ func (r *Room) refuseAhead(fill, stored int, err error) {
 			kept = append(kept, p)
 		case err != nil:
 			r.reject(err, p.sub.OpID, p.reply)
-		case p.sub.Base > stored:
-			r.reject(Errorf(CodeRevisionOutOfRange, "revision %d is outside 0..%d", p.sub.Base, stored), p.sub.OpID, p.reply)
+		case p.until > stored:
+			r.reject(Errorf(CodeRevisionOutOfRange, "revision %d is outside 0..%d", p.until, stored), p.sub.OpID, p.reply)
 		default:
 			kept = append(kept, p)
 		}
@@ -129,7 +130,7 @@ func (r *Room) refuseAhead(fill, stored int, err error) {
 	r.ahead = kept
 }
 
-// releaseAhead submits the parked submissions whose base the head reached,
+// releaseAhead submits the parked submissions the head has caught up with,
 // and starts the read that the others still wait for.
 func (r *Room) releaseAhead() {
 	if len(r.ahead) == 0 {
@@ -139,7 +140,7 @@ func (r *Room) releaseAhead() {
 	var ready []parkedSubmission
 	kept := r.ahead[:0]
 	for _, p := range r.ahead {
-		if p.sub.Base <= head {
+		if p.until <= head {
 			ready = append(ready, p)
 		} else {
 			kept = append(kept, p)
@@ -148,7 +149,7 @@ func (r *Room) releaseAhead() {
 	clear(r.ahead[len(kept):])
 	r.ahead = kept
 	for _, p := range ready {
-		r.submit(p.sub, nil, p.reply, p.at, 0)
+		r.submit(p.sub, nil, p.reply, p.at)
 	}
 	if len(r.ahead) > 0 && !r.fetching {
 		for _, p := range r.ahead {

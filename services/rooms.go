@@ -35,6 +35,7 @@ func DefaultConfig() Config {
 			SnapshotEvery:  500,
 			CommitTimeout:  5 * time.Second,
 			CacheHeadEvery: time.Second,
+			RebaseHorizon:  10000,
 		},
 		IdleTimeout:  time.Minute,
 		PollInterval: 2 * time.Second,
@@ -83,7 +84,10 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 		log = slog.Default()
 	}
 	rs := &Rooms{
-		deps:  &roomDeps{store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, now: time.Now},
+		deps: &roomDeps{
+			store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, now: time.Now,
+			rebases: make(chan struct{}, rebaseReaders),
+		},
 		cfg:   cfg,
 		rooms: map[string]*roomEntry{},
 		alias: map[string]string{},

@@ -16,6 +16,57 @@ type Submission struct {
 	Base      int
 	Op        ot.Operation
 	Selection *ot.Selection
+	// rebased, when set, is the operation transformed against the history
+	// from Base up to a later revision (Rebase). Base and Op stay as sent:
+	// they identify the submission.
+	rebased *rebased
+}
+
+type rebased struct {
+	base int
+	op   ot.Operation
+	sel  *ot.Selection
+}
+
+// current returns the revision the submission's operation applies to now,
+// with that operation and selection.
+func (s Submission) current() (int, ot.Operation, *ot.Selection) {
+	if s.rebased != nil {
+		return s.rebased.base, s.rebased.op, s.rebased.sel
+	}
+	return s.Base, s.Op, s.Selection
+}
+
+// Rebase transforms the submission against ops, the committed operations
+// that follow the revision it applies to now, contiguous. The result
+// proposes like the original but needs no history before the last of ops:
+// an owner rebases a submission based far back page by page, holding one
+// page of history at a time.
+//
+// Errors: *Error with CodeInvalidOp when the operation does not fit; a plain
+// error when ops do not continue from the submission's revision.
+func (s Submission) Rebase(ops []CommittedOp) (Submission, error) {
+	base, op, sel := s.current()
+	sel = copySelection(sel)
+	// As in Propose: a selection that does not fit is dropped.
+	if sel != nil && sel.Validate(op.TargetLen()) != nil {
+		sel = nil
+	}
+	for _, c := range ops {
+		if c.Revision != base+1 {
+			return s, fmt.Errorf("rebase: revision %d does not follow %d", c.Revision, base)
+		}
+		var err error
+		if op, _, err = ot.Transform(op, c.Op); err != nil {
+			return s, wrap(CodeInvalidOp, err, "operation does not fit revision %d: %v", s.Base, err)
+		}
+		if sel != nil {
+			*sel = sel.Transform(c.Op)
+		}
+		base = c.Revision
+	}
+	s.rebased = &rebased{base: base, op: op, sel: sel}
+	return s, nil
 }
 
 // Digest identifies the submitted operation for id-reuse checks.
@@ -143,6 +194,13 @@ func (s *Sequencer) Recent(from int) ([]CommittedOp, bool) {
 	return s.window[from-s.WindowStart():], true
 }
 
+// Knows reports whether an operation with that id is in the window or
+// pending.
+func (s *Sequencer) Knows(opID string) bool {
+	_, ok := s.ids[opID]
+	return ok
+}
+
 // Propose sequences a submission after everything committed or pending.
 // older holds committed operations fetched from storage when a previous call
 // returned *NeedHistory; it may be nil otherwise.
@@ -155,7 +213,8 @@ func (s *Sequencer) Propose(sub Submission, older []CommittedOp) (Decision, erro
 	if sub.Base < 0 || sub.Base > s.head {
 		return Decision{}, Errorf(CodeRevisionOutOfRange, "revision %d is outside 0..%d", sub.Base, s.head)
 	}
-	concurrent, err := s.since(sub.Base, older)
+	base, op, sel := sub.current()
+	concurrent, err := s.since(base, older)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -165,10 +224,10 @@ func (s *Sequencer) Propose(sub Submission, older []CommittedOp) (Decision, erro
 			return Decision{Duplicate: d}, err
 		}
 	}
-	op, sel := sub.Op, copySelection(sub.Selection)
+	sel = copySelection(sel)
 	// A selection is presence, not content: one that does not fit the
 	// document after the operation is dropped rather than costing the edit.
-	if sel != nil && sel.Validate(sub.Op.TargetLen()) != nil {
+	if sel != nil && sel.Validate(op.TargetLen()) != nil {
 		sel = nil
 	}
 	for _, c := range concurrent {

@@ -26,7 +26,9 @@ type Store interface {
 	UpdateRoom(ctx context.Context, roomID string, name, language *string) (RoomInfo, error)
 	// AppendOps commits ops, which continue the room's history contiguously
 	// from its head, in one transaction, and moves the room's head revision.
-	// Returns ErrRevisionTaken (nothing written) when a revision exists.
+	// Returns ErrRevisionTaken (nothing written) when a revision exists,
+	// and ErrOpIDTaken (nothing written) when a non-empty OpID is already in
+	// the room's history: an id names one operation at any age.
 	AppendOps(ctx context.Context, roomID string, ops []CommittedOp) error
 	// Ops returns up to limit operations with revisions after from, in order.
 	Ops(ctx context.Context, roomID string, from, limit int) ([]CommittedOp, error)

@@ -145,7 +145,8 @@ const (
 // before the first op to the last, then inserts the rows.
 //
 // Returns services.ErrRevisionTaken (nothing written) when another writer
-// committed one of the revisions, services.ErrRoomNotFound, and an error
+// committed one of the revisions, services.ErrOpIDTaken (nothing written)
+// when an op id is already in the room's history, services.ErrRoomNotFound, and an error
 // wrapping services.ErrStoreUnreachable when the transaction could not begin.
 func (s *Store) AppendOps(ctx context.Context, roomID string, ops []services.CommittedOp) error {
 	if len(ops) == 0 {
@@ -189,6 +190,9 @@ func (s *Store) AppendOps(ctx context.Context, roomID string, ops []services.Com
 		n := min(insertChunk, len(ops)-start)
 		sql := insertSQL(n)
 		if err := tx.Exec(sql, args[start*revisionParams:(start+n)*revisionParams]...).Error; err != nil {
+			if isOpIDViolation(err) {
+				return fmt.Errorf("%s: %w", what, services.ErrOpIDTaken)
+			}
 			if isUniqueViolation(err) {
 				return fmt.Errorf("%s: %w", what, services.ErrRevisionTaken)
 			}

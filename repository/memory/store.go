@@ -24,6 +24,7 @@ type Store struct {
 type room struct {
 	info      services.RoomInfo
 	ops       []services.CommittedOp
+	byOpID    map[string]int // op id -> index in ops
 	snapshots []services.Snapshot
 }
 
@@ -109,6 +110,7 @@ func (s *Store) AppendOps(_ context.Context, roomID string, ops []services.Commi
 	if err != nil {
 		return err
 	}
+	batch := make(map[string]bool, len(ops))
 	for i, op := range ops {
 		if op.Revision <= r.info.Revision {
 			return services.ErrRevisionTaken
@@ -116,8 +118,23 @@ func (s *Store) AppendOps(_ context.Context, roomID string, ops []services.Commi
 		if op.Revision != r.info.Revision+i+1 {
 			return services.Errorf(services.CodeInternal, "revision %d does not follow %d", op.Revision, r.info.Revision+i)
 		}
+		if op.OpID == "" {
+			continue
+		}
+		if _, taken := r.byOpID[op.OpID]; taken || batch[op.OpID] {
+			return services.ErrOpIDTaken
+		}
+		batch[op.OpID] = true
 	}
-	r.ops = append(r.ops, ops...)
+	if r.byOpID == nil {
+		r.byOpID = map[string]int{}
+	}
+	for _, op := range ops {
+		if op.OpID != "" {
+			r.byOpID[op.OpID] = len(r.ops)
+		}
+		r.ops = append(r.ops, op)
+	}
 	r.info.Revision += len(ops)
 	return nil
 }
@@ -146,10 +163,8 @@ func (s *Store) OpByID(_ context.Context, roomID, opID string) (services.Committ
 	if err != nil {
 		return services.CommittedOp{}, err
 	}
-	for _, op := range r.ops {
-		if opID != "" && op.OpID == opID {
-			return op, nil
-		}
+	if i, ok := r.byOpID[opID]; ok && opID != "" {
+		return r.ops[i], nil
 	}
 	return services.CommittedOp{}, services.ErrOpNotFound
 }

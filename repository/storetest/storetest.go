@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) services.Store) {
 		{"AppendConcurrent", testAppendConcurrent},
 		{"OpsPaging", testOpsPaging},
 		{"OpByID", testOpByID},
+		{"OpIDsAreUnique", testOpIDsAreUnique},
 		{"Snapshots", testSnapshots},
 		{"SaveSnapshotIdempotent", testSaveSnapshotIdempotent},
 		{"RoundTrip", testRoundTrip},
@@ -595,5 +596,39 @@ func testCreateTaken(t *testing.T, s services.Store) {
 				t.Fatalf("Room(r3) = %v, want ErrRoomNotFound", err)
 			}
 		})
+	}
+}
+
+// An operation id names one operation of a room at any age: appending
+// another operation with a used id writes nothing, whether the id is in the
+// history or twice in the batch. Empty ids repeat freely, and rooms do not
+// share ids.
+func testOpIDsAreUnique(t *testing.T, s services.Store) {
+	newRoom(t, s, "r1")
+	newRoom(t, s, "r2")
+	want := insertOps(0, 3, "c1")
+	append_(t, s, "r1", want)
+	reused := insertOps(3, 2, "c2")
+	reused[1].OpID = want[0].OpID
+	twice := insertOps(3, 2, "c2")
+	twice[1].OpID = twice[0].OpID
+	for name, batch := range map[string][]services.CommittedOp{"id in the history": reused, "id twice in the batch": twice} {
+		t.Run(name, func(t *testing.T) {
+			if err := s.AppendOps(ctx(t), "r1", batch); !errors.Is(err, services.ErrOpIDTaken) {
+				t.Fatalf("AppendOps = %v, want ErrOpIDTaken", err)
+			}
+			if got := head(t, s, "r1"); got != 3 {
+				t.Fatalf("head = %d, want 3", got)
+			}
+			requireOps(t, allOps(t, s, "r1"), want)
+		})
+	}
+	anonymous := insertOps(3, 2, "c3")
+	anonymous[0].OpID, anonymous[1].OpID = "", ""
+	append_(t, s, "r1", anonymous)
+	append_(t, s, "r2", insertOps(0, 1, "c1")) // c1-1, as in r1
+	got, err := s.OpByID(ctx(t), "r1", want[0].OpID)
+	if err != nil || got.Revision != 1 {
+		t.Fatalf("OpByID(%s) = revision %d, %v; want 1", want[0].OpID, got.Revision, err)
 	}
 }
