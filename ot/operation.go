@@ -17,9 +17,10 @@ import (
 // two operations with the same effect are Equal.
 //
 // Builders (Retain, Insert, Delete, UnmarshalJSON) mutate the receiver. An
-// Operation copied by value shares storage with the original, like a slice:
-// build on only one of the copies, or Clone first. Every other method leaves
-// the operation unchanged and is safe for concurrent use.
+// Operation copied by value shares storage with the original: building on
+// one copy may change the other (a merge extends the shared last component),
+// so Clone a copy before building on it. Every other method leaves the
+// operation unchanged and is safe for concurrent use.
 type Operation struct {
 	ops       []component
 	baseLen   int
