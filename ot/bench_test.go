@@ -1,6 +1,7 @@
 package ot_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -95,4 +96,68 @@ func BenchmarkMarshal(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// Operations of many one-character components: a paste that a client sent
+// as one string per character, or typing scattered over a whole document.
+// Each costs time and memory linear in n: from the small n to the large one,
+// 32 times larger, ns/op and B/op should grow about 32-fold, not the
+// 1024-fold that merging neighbouring inserts by concatenation costs.
+func benchTiny(b *testing.B, run func(b *testing.B, n int)) {
+	for _, n := range []int{1 << 12, 1 << 17} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			run(b, n)
+		})
+	}
+}
+
+func BenchmarkInsertTiny(b *testing.B) {
+	benchTiny(b, func(b *testing.B, n int) {
+		for b.Loop() {
+			var o ot.Operation
+			for range n {
+				o.Insert("x")
+			}
+		}
+	})
+}
+
+func BenchmarkUnmarshalTiny(b *testing.B) {
+	benchTiny(b, func(b *testing.B, n int) {
+		data := []byte(`["x"` + strings.Repeat(`,"x"`, n-1) + `]`)
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			var o ot.Operation
+			if err := o.UnmarshalJSON(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// The incoming operation inserts before every character of a document that a
+// committed operation deleted: its inserts all end up side by side.
+func BenchmarkTransformTiny(b *testing.B) {
+	benchTiny(b, func(b *testing.B, n int) {
+		scattered, deleteAll := repeatOp(n, "x", 1), build(-n)
+		for b.Loop() {
+			if _, _, err := ot.Transform(scattered, deleteAll); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// A pasted block, then a character typed after each of its characters: the
+// composition is one insert.
+func BenchmarkComposeTiny(b *testing.B) {
+	benchTiny(b, func(b *testing.B, n int) {
+		block, interleave := build(strings.Repeat("x", n)), repeatOp(n, 1, "y")
+		for b.Loop() {
+			if _, err := ot.Compose(block, interleave); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

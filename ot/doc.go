@@ -46,7 +46,7 @@
 //
 // Operation, Range and Selection values are immutable except through the
 // builders (Retain, Insert, Delete, UnmarshalJSON), which mutate their
-// receiver. An Operation copied by value shares storage with the original;
-// build on at most one copy (or Clone first). Everything else is safe for
-// concurrent use.
+// receiver. An Operation copied by value shares storage with the original,
+// and building on one copy may change the other: Clone a copy before
+// building on it. Everything else is safe for concurrent use.
 package ot

@@ -27,6 +27,15 @@ func build(parts ...any) ot.Operation {
 	return o
 }
 
+// repeatOp builds the operation whose components are parts, n times over.
+func repeatOp(n int, parts ...any) ot.Operation {
+	all := make([]any, 0, n*len(parts))
+	for range n {
+		all = append(all, parts...)
+	}
+	return build(all...)
+}
+
 // parse decodes an operation's JSON or fails the test.
 func parse(t testing.TB, s string) ot.Operation {
 	t.Helper()

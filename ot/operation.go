@@ -17,13 +17,22 @@ import (
 // two operations with the same effect are Equal.
 //
 // Builders (Retain, Insert, Delete, UnmarshalJSON) mutate the receiver. An
-// Operation copied by value shares storage with the original, like a slice:
-// build on only one of the copies, or Clone first. Every other method leaves
-// the operation unchanged and is safe for concurrent use.
+// Operation copied by value shares storage with the original: building on
+// one copy may change the other (a merge extends the shared last component),
+// so Clone a copy before building on it. Every other method leaves the
+// operation unchanged and is safe for concurrent use.
+//
+// Building costs amortised time linear in the size of what is appended,
+// however many inserts merge into one.
 type Operation struct {
 	ops       []component
 	baseLen   int
 	targetLen int
+	// text, if not nil, holds the text of the last insert component, which
+	// grew by merging: the next merge appends to it instead of copying the
+	// whole run again. A strings.Builder only ever appends, so the strings
+	// it has returned never change.
+	text *strings.Builder
 	// err is set by a builder given an invalid argument; every later use of
 	// the operation returns it.
 	err error
@@ -130,20 +139,32 @@ func (o *Operation) insert(s string, n int) {
 	k := len(o.ops) - 1
 	switch {
 	case k >= 0 && o.ops[k].isInsert():
-		o.ops[k].s += s
-		o.ops[k].n += n
+		o.merge(k, s, n)
 	case k >= 0 && o.ops[k].isDelete():
 		// An insert next to a delete goes first, so equal effects compare equal.
 		if k >= 1 && o.ops[k-1].isInsert() {
-			o.ops[k-1].s += s
-			o.ops[k-1].n += n
+			o.merge(k-1, s, n)
 			return
 		}
 		o.ops = append(o.ops, o.ops[k])
 		o.ops[k] = component{n: n, s: s}
+		o.text = nil
 	default:
 		o.ops = append(o.ops, component{n: n, s: s})
+		o.text = nil
 	}
+}
+
+// merge appends s, of n units, to the insert ops[k], the last insert.
+func (o *Operation) merge(k int, s string, n int) {
+	if o.text == nil {
+		o.text = new(strings.Builder)
+		o.text.Grow(len(o.ops[k].s) + len(s))
+		o.text.WriteString(o.ops[k].s)
+	}
+	o.text.WriteString(s)
+	o.ops[k].s = o.text.String()
+	o.ops[k].n += n
 }
 
 func (o *Operation) delete(n int) {
@@ -191,6 +212,7 @@ func (o Operation) Err() error { return o.err }
 func (o Operation) Clone() Operation {
 	c := o
 	c.ops = append([]component(nil), o.ops...)
+	c.text = nil
 	return c
 }
 

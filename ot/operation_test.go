@@ -145,6 +145,19 @@ func TestCloneSharesNothing(t *testing.T) {
 	if a.BaseLen() != 5 || a.Components()[0].Retain != 5 {
 		t.Errorf("original changed: %v", a)
 	}
+
+	// An insert that grew by merging keeps growing in place; a clone must
+	// not grow the same text.
+	a = build("a", "b")
+	c = a.Clone()
+	c.Insert("x")
+	a.Insert("y")
+	if got, want := a.String(), "insert 'aby'"; got != want {
+		t.Errorf("original = %s, want %s", got, want)
+	}
+	if got, want := c.String(), "insert 'abx'"; got != want {
+		t.Errorf("clone = %s, want %s", got, want)
+	}
 }
 
 func TestUTF16Len(t *testing.T) {
