@@ -287,3 +287,14 @@ func (o Operation) String() string {
 	}
 	return b.String()
 }
+
+// Footprint is about how many bytes of memory the operation holds: its
+// inserted text and a few words per component. It costs one pass over the
+// components.
+func (o Operation) Footprint() int {
+	n := 24 * len(o.ops)
+	for _, c := range o.ops {
+		n += len(c.s)
+	}
+	return n
+}

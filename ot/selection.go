@@ -70,3 +70,17 @@ func (s Selection) Validate(docLen int) error {
 	}
 	return nil
 }
+
+// Clamp moves every anchor and head into [0, docLen]: a selection a client
+// made on an older or newer revision still fits the document, and a wild
+// offset cannot reach anyone else.
+func (s Selection) Clamp(docLen int) Selection {
+	if s.Ranges == nil {
+		return s
+	}
+	out := make([]Range, len(s.Ranges))
+	for i, r := range s.Ranges {
+		out[i] = Range{Anchor: min(max(r.Anchor, 0), docLen), Head: min(max(r.Head, 0), docLen)}
+	}
+	return Selection{Ranges: out}
+}

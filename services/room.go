@@ -285,6 +285,7 @@ func (r *Room) removeMember(clientID string) {
 }
 
 // SetSelection records a member's selection and sends it to the others.
+// Offsets outside the document are moved to its nearest end.
 func (r *Room) SetSelection(clientID string, sel *ot.Selection) {
 	r.do(func() {
 		p, ok := r.members[clientID]
@@ -292,6 +293,9 @@ func (r *Room) SetSelection(clientID string, sel *ot.Selection) {
 			return
 		}
 		p.selection = copySelection(sel)
+		if p.selection != nil {
+			*p.selection = p.selection.Clamp(r.seq.Len())
+		}
 		r.broadcast(&Event{Type: EventSelection, ClientID: clientID, Selection: p.selection}, clientID)
 	})
 }

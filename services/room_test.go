@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand"
 	"sync"
 	"sync/atomic"
@@ -561,5 +562,26 @@ func TestRoomLostRaceOldBase(t *testing.T) {
 	assertAck(t, ev, 4, "a-1")
 	if head, content := state(t, h2); head != 4 || content != "aFbb" {
 		t.Errorf("state = %d %q, want 4 \"aFbb\" (the incoming insert goes first)", head, content)
+	}
+}
+
+// A selection is kept inside the document: a wild offset from one client
+// never reaches the others, live or in a joiner's init.
+func TestRoomSelectionClamped(t *testing.T) {
+	rs := newRooms(t, newStore(), testConfig(), nil)
+	_, h := openNewRoom(t, rs, "hello 😀") // 8 UTF-16 units
+	join(t, h, &fakeMember{name: "a"})
+	b := join(t, h, &fakeMember{name: "b"})
+	h.SetSelection("a", &ot.Selection{Ranges: []ot.Range{{Anchor: math.MaxInt64, Head: -5}, {Anchor: 2, Head: 9}}})
+	waitFor(t, "b to see a's selection", func() bool { return len(b.ofType(services.EventSelection)) == 1 }, 5*time.Second)
+	want := &ot.Selection{Ranges: []ot.Range{{Anchor: 8, Head: 0}, {Anchor: 2, Head: 8}}}
+	if got := b.ofType(services.EventSelection)[0].Selection; selString(got) != selString(want) {
+		t.Errorf("b got selection %s, want %s", selString(got), selString(want))
+	}
+	c := join(t, h, &fakeMember{name: "c"})
+	for _, p := range c.all()[0].Clients {
+		if p.ClientID == "a" && selString(p.Selection) != selString(want) {
+			t.Errorf("c's init has a's selection %s, want %s", selString(p.Selection), selString(want))
+		}
 	}
 }

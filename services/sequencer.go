@@ -138,8 +138,12 @@ func (e *NeedHistory) Error() string {
 type Sequencer struct {
 	head       int
 	content    string
+	length     int // of content, in UTF-16 units
 	window     []CommittedOp
 	maxWindow  int
+	// windowBytes is the footprint of the window's operations; maxBytes
+	// bounds it (0: no bound).
+	windowBytes, maxBytes int
 	pending    []*Proposal
 	ids        map[string]int
 	maxDocSize int
@@ -149,6 +153,10 @@ type Sequencer struct {
 type SequencerConfig struct {
 	// Window is how many committed operations stay in memory (at least 1).
 	Window int
+	// WindowBytes bounds the window's operations in bytes (ot's Footprint;
+	// 0: no bound). The window may then hold fewer than Window operations,
+	// down to none.
+	WindowBytes int
 	// MaxDocumentSize is the largest document in UTF-16 units (0: no limit).
 	MaxDocumentSize int
 }
@@ -159,12 +167,16 @@ func NewSequencer(head int, content string, recent []CommittedOp, cfg SequencerC
 	if cfg.Window < 1 {
 		cfg.Window = 1
 	}
-	s := &Sequencer{head: head, content: content, maxWindow: cfg.Window, ids: map[string]int{}, maxDocSize: cfg.MaxDocumentSize}
+	s := &Sequencer{
+		head: head, content: content, maxWindow: cfg.Window, maxBytes: cfg.WindowBytes,
+		ids: map[string]int{}, maxDocSize: cfg.MaxDocumentSize,
+	}
 	for i, op := range recent {
 		if op.Revision != head-len(recent)+i+1 {
 			return nil, fmt.Errorf("recent operations are not contiguous up to revision %d", head)
 		}
 	}
+	s.length = ot.UTF16Len(content)
 	s.remember(recent)
 	return s, nil
 }
@@ -174,6 +186,9 @@ func (s *Sequencer) Head() int { return s.head }
 
 // Content is the document at the committed head revision.
 func (s *Sequencer) Content() string { return s.content }
+
+// Len is the length of Content in UTF-16 units.
+func (s *Sequencer) Len() int { return s.length }
 
 // PendingCount is the number of proposals not yet committed or aborted.
 func (s *Sequencer) PendingCount() int { return len(s.pending) }
@@ -360,6 +375,7 @@ func (s *Sequencer) Commit(n int) []*Proposal {
 	}
 	s.head += n
 	s.content = done[n-1].content
+	s.length = done[n-1].Op.TargetLen()
 	s.remember(ops)
 	return done
 }
@@ -400,29 +416,40 @@ func (s *Sequencer) Advance(ops []CommittedOp) error {
 	}
 	s.head += len(ops)
 	s.content = content
+	if len(ops) > 0 {
+		s.length = ops[len(ops)-1].Op.TargetLen()
+	}
 	s.remember(ops)
 	return nil
 }
 
-// remember appends committed ops to the window and trims it to its size.
+// remember appends committed ops to the window and trims it to its size in
+// operations and in bytes.
 func (s *Sequencer) remember(ops []CommittedOp) {
 	s.window = append(s.window, ops...)
 	for _, op := range ops {
 		if op.OpID != "" {
 			s.ids[op.OpID] = op.Revision
 		}
+		s.windowBytes += op.Op.Footprint()
 	}
-	// Trim with slack so that eviction (a copy) happens once per quarter window.
-	if len(s.window) > s.maxWindow+s.maxWindow/4 {
-		extra := len(s.window) - s.maxWindow
-		for _, op := range s.window[:extra] {
-			if op.OpID != "" && s.ids[op.OpID] == op.Revision {
-				delete(s.ids, op.OpID)
-			}
+	extra := max(0, len(s.window)-s.maxWindow)
+	for bytes := s.windowBytes; s.maxBytes > 0 && extra < len(s.window) && bytes > s.maxBytes; extra++ {
+		bytes -= s.window[extra].Op.Footprint()
+	}
+	if extra == 0 {
+		return
+	}
+	for i, op := range s.window[:extra] {
+		if op.OpID != "" && s.ids[op.OpID] == op.Revision {
+			delete(s.ids, op.OpID)
 		}
-		// Copy so the evicted prefix can be collected.
-		s.window = append(make([]CommittedOp, 0, s.maxWindow+s.maxWindow/4), s.window[extra:]...)
+		s.windowBytes -= op.Op.Footprint()
+		// Zeroed, the evicted operations can be collected before append
+		// next moves the window to a new array.
+		s.window[i] = CommittedOp{}
 	}
+	s.window = s.window[extra:]
 }
 
 func copySelection(sel *ot.Selection) *ot.Selection {

@@ -3,6 +3,7 @@ package services_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tandem-editor/tandem/ot"
@@ -608,4 +609,30 @@ func selString(s *ot.Selection) string {
 func committedOp(rev, base int, id string, op ot.Operation) services.CommittedOp {
 	return services.CommittedOp{Revision: rev, Op: op, ClientID: "other", OpID: id, BaseRevision: base,
 		Digest: services.Submission{Op: op}.Digest()}
+}
+
+// The window is bounded in bytes as well as in operations: big operations
+// leave it sooner, and a submission based before them needs history.
+func TestSequencerWindowBytes(t *testing.T) {
+	big := strings.Repeat("x", 256<<10)
+	var ops []ot.Operation
+	for i := range 10 {
+		ops = append(ops, build(i*len(big), big))
+	}
+	s := newSequencer(t, "", services.SequencerConfig{Window: 1000, WindowBytes: 1 << 20}, ops...)
+	if got := s.Head() - s.WindowStart(); got < 1 || got > 3 {
+		t.Errorf("window holds %d operations of 256 KiB under a 1 MiB bound, want 1 to 3", got)
+	}
+	var need *services.NeedHistory
+	if _, err := s.Propose(services.Submission{ClientID: "c", Base: 2, Op: build(2*len(big), "y")}, nil); !errors.As(err, &need) {
+		t.Errorf("Propose(base 2) error = %v, want *NeedHistory", err)
+	}
+	// Small operations fill it up to its count again.
+	for range 20 {
+		propose(t, s, services.Submission{ClientID: "c", Base: s.Head(), Op: build(len(s.Content()), "z")})
+		s.Commit(1)
+	}
+	if got := s.Head() - s.WindowStart(); got < 20 {
+		t.Errorf("window holds %d operations after 20 small ones, want at least 20", got)
+	}
 }

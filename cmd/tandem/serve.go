@@ -45,6 +45,8 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "clients-per-room", Value: defRooms.Room.MaxClients, EnvVars: []string{"TANDEM_CLIENTS_PER_ROOM"}, Usage: "most connections in one room"},
 			&cli.IntFlag{Name: "outbox-size", Value: defLimits.OutboxSize, EnvVars: []string{"TANDEM_OUTBOX_SIZE"}, Usage: "messages queued for a slow connection before it is dropped"},
 			&cli.IntFlag{Name: "history-window", Value: defRooms.Room.Sequencer.Window, EnvVars: []string{"TANDEM_HISTORY_WINDOW"}, Usage: "operations per room kept in memory"},
+			&cli.IntFlag{Name: "history-window-bytes", Value: defRooms.Room.Sequencer.WindowBytes, EnvVars: []string{"TANDEM_HISTORY_WINDOW_BYTES"}, Usage: "bytes of operations per room kept in memory (0: no limit)"},
+			&cli.IntFlag{Name: "rebase-horizon", Value: defRooms.Room.RebaseHorizon, EnvVars: []string{"TANDEM_REBASE_HORIZON"}, Usage: "how many revisions behind the head an operation may be based (older: revision_out_of_range; 0: no limit)"},
 			&cli.IntFlag{Name: "snapshot-every", Value: defRooms.Room.SnapshotEvery, EnvVars: []string{"TANDEM_SNAPSHOT_EVERY"}, Usage: "revisions between snapshots"},
 			&cli.DurationFlag{Name: "room-idle-timeout", Value: defRooms.IdleTimeout, EnvVars: []string{"TANDEM_ROOM_IDLE_TIMEOUT"}, Usage: "how long an unused room stays loaded"},
 			&cli.IntFlag{Name: "max-conns-per-ip", Value: defLimits.MaxConnsPerIP, EnvVars: []string{"TANDEM_MAX_CONNS_PER_IP"}, Usage: "open WebSocket connections per client address (0: no limit)"},
@@ -87,6 +89,8 @@ func serve(c *cli.Context) error {
 	cfg := services.DefaultConfig()
 	cfg.Room.MaxClients = c.Int("clients-per-room")
 	cfg.Room.Sequencer.Window = c.Int("history-window")
+	cfg.Room.Sequencer.WindowBytes = c.Int("history-window-bytes")
+	cfg.Room.RebaseHorizon = c.Int("rebase-horizon")
 	cfg.Room.Sequencer.MaxDocumentSize = limits.MaxDocumentBytes
 	cfg.Room.SnapshotEvery = c.Int("snapshot-every")
 	cfg.IdleTimeout = c.Duration("room-idle-timeout")
