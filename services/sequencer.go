@@ -136,17 +136,17 @@ func (e *NeedHistory) Error() string {
 // committed operations (with their ids, for resubmission checks) and the
 // pending proposals.
 type Sequencer struct {
-	head       int
-	content    string
-	length     int // of content, in UTF-16 units
-	window     []CommittedOp
-	maxWindow  int
+	head      int
+	content   string
+	length    int // of content, in UTF-16 units
+	window    []CommittedOp
+	maxWindow int
 	// windowBytes is the footprint of the window's operations; maxBytes
 	// bounds it (0: no bound).
 	windowBytes, maxBytes int
-	pending    []*Proposal
-	ids        map[string]int
-	maxDocSize int
+	pending               []*Proposal
+	ids                   map[string]int
+	maxDocSize            int
 }
 
 // SequencerConfig bounds a sequencer's memory and its document.
