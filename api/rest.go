@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -160,9 +159,6 @@ func intQuery(c *fiber.Ctx, key string, def int) (int, error) {
 	return n, nil
 }
 
-// submitTimeout bounds how long a REST submission waits for its answer.
-const submitTimeout = 30 * time.Second
-
 func (s *Server) submitOp(c *fiber.Ctx) error {
 	if len(c.Body()) > s.limits.MaxMessageBytes {
 		return writeError(c, services.Errorf(services.CodeTooLarge, "body is larger than %d bytes", s.limits.MaxMessageBytes))
@@ -177,18 +173,21 @@ func (s *Server) submitOp(c *fiber.Ctx) error {
 	if err != nil {
 		return writeError(c, err)
 	}
+	// No timeout: an error must mean "not committed", and while a commit's
+	// outcome is unknown the room answers only once storage tells. A client
+	// that gives up first resubmits with the same id.
 	answer := make(chan *services.Event, 1)
 	h.Submit(sub, func(ev *services.Event) { answer <- ev })
-	timeout := time.NewTimer(submitTimeout)
-	defer timeout.Stop()
 	select {
 	case ev := <-answer:
 		if ev.Type == services.EventError {
 			return writeError(c, &services.Error{Code: ev.Code, Message: ev.Message})
 		}
 		return c.JSON(submitJSON{ev.Revision, ev.Op})
-	case <-timeout.C:
-		return writeError(c, services.Errorf(services.CodeUnavailable, "the operation was not answered in time; resubmit it with the same id"))
+	case <-h.Done():
+		// The room stopped with this operation in doubt: no answer is
+		// honest, so the connection closes without one.
+		return c.Context().Conn().Close()
 	}
 }
 

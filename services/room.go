@@ -232,6 +232,11 @@ func (r *Room) call(ctx context.Context, f func()) error {
 	}
 }
 
+// Done is closed once the room has stopped. Every submission is answered
+// before, except when a stop times out while a commit's outcome is unknown:
+// then its waiters get no answer (an answer would be a guess).
+func (r *Room) Done() <-chan struct{} { return r.done }
+
 // ID is the room's edit id.
 func (r *Room) ID() string { return r.info.ID }
 
