@@ -475,15 +475,8 @@ func (r *Room) maybeCommit() {
 	if r.committing || r.resolving || r.seq.PendingCount() == 0 {
 		return
 	}
-	pending := r.seq.Pending()
-	n := len(pending)
-	if max := r.deps.cfg.MaxBatch; max > 0 && n > max {
-		n = max
-	}
-	ops := make([]CommittedOp, n)
-	for i, p := range pending[:n] {
-		ops[i] = p.CommittedOp
-	}
+	ops := r.seq.Batch(r.deps.cfg.MaxBatch)
+	n := len(ops)
 	r.committing = true
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)

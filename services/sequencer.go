@@ -85,8 +85,12 @@ type Proposal struct {
 	CommittedOp
 	// Selection is the sender's selection transformed like the operation.
 	Selection *ot.Selection
-	// content is the document after the operation.
-	content string
+	// content is the document after the operation, kept while the
+	// proposal is the newest pending one or ends a batch (hasContent): a
+	// document per pending proposal would cost a copy of the document each.
+	content    string
+	hasContent bool
+	batchEnd   bool
 	// Depth is how many operations it was transformed against.
 	Depth int
 	// sub is the submission as received, kept to propose it again if
@@ -266,9 +270,13 @@ func (s *Sequencer) Propose(sub Submission, older []CommittedOp) (Decision, erro
 			OpID: sub.OpID, BaseRevision: sub.Base, Digest: digest,
 		},
 		Selection: sel,
-		content:   next,
+		content:    next,
+		hasContent: true,
 		Depth:     len(concurrent),
 		sub:       sub,
+	}
+	if n := len(s.pending); n > 0 && !s.pending[n-1].batchEnd {
+		s.pending[n-1].content, s.pending[n-1].hasContent = "", false
 	}
 	s.pending = append(s.pending, p)
 	if sub.OpID != "" {
@@ -358,6 +366,47 @@ func (s *Sequencer) tip() string {
 	return s.content
 }
 
+// Batch returns the operations of the first pending proposals, at most max
+// (0: all), for the owner to persist as one group commit, and keeps the
+// document after them for Commit.
+func (s *Sequencer) Batch(max int) []CommittedOp {
+	n := len(s.pending)
+	if max > 0 && n > max {
+		n = max
+	}
+	if n == 0 {
+		return nil
+	}
+	ops := make([]CommittedOp, n)
+	for i, p := range s.pending[:n] {
+		ops[i] = p.CommittedOp
+	}
+	end := s.pending[n-1]
+	if !end.hasContent {
+		end.content, end.hasContent = s.contentAfter(n), true
+	}
+	end.batchEnd = true
+	return ops
+}
+
+// contentAfter computes the document after the first n pending proposals,
+// composing their operations and applying the result once.
+func (s *Sequencer) contentAfter(n int) string {
+	all := s.pending[0].Op
+	for _, p := range s.pending[1:n] {
+		next, err := ot.Compose(all, p.Op)
+		if err != nil {
+			panic(fmt.Sprintf("pending proposals do not compose: %v", err))
+		}
+		all = next
+	}
+	content, err := all.Apply(s.content)
+	if err != nil {
+		panic(fmt.Sprintf("pending proposals do not apply: %v", err))
+	}
+	return content
+}
+
 // Commit makes the first n pending proposals committed: they are durable.
 // It returns them, oldest first.
 func (s *Sequencer) Commit(n int) []*Proposal {
@@ -366,6 +415,9 @@ func (s *Sequencer) Commit(n int) []*Proposal {
 	}
 	if n <= 0 {
 		return nil
+	}
+	if !s.pending[n-1].hasContent {
+		s.pending[n-1].content, s.pending[n-1].hasContent = s.contentAfter(n), true
 	}
 	done := s.pending[:n:n]
 	s.pending = append([]*Proposal(nil), s.pending[n:]...)
@@ -376,6 +428,9 @@ func (s *Sequencer) Commit(n int) []*Proposal {
 	s.head += n
 	s.content = done[n-1].content
 	s.length = done[n-1].Op.TargetLen()
+	for _, p := range done {
+		p.content = "" // the committed content holds it now
+	}
 	s.remember(ops)
 	return done
 }

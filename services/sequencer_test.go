@@ -3,6 +3,7 @@ package services_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -634,5 +635,32 @@ func TestSequencerWindowBytes(t *testing.T) {
 	}
 	if got := s.Head() - s.WindowStart(); got < 20 {
 		t.Errorf("window holds %d operations after 20 small ones, want at least 20", got)
+	}
+}
+
+// Pending proposals do not each keep a copy of the document: fifty of them
+// on a 1 MiB document retain a few documents' worth, not fifty.
+func TestSequencerPendingRetainsFewDocuments(t *testing.T) {
+	doc := strings.Repeat("x", 1<<20)
+	s := newSequencer(t, doc, services.SequencerConfig{Window: 10})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range 50 {
+		propose(t, s, services.Submission{ClientID: "c", Base: 0, Op: build(i, "y", len(doc)-i)})
+	}
+	ops := s.Batch(20)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 8<<20 {
+		t.Errorf("50 pending proposals on a 1 MiB document retain %d MiB, want at most 8", grown>>20)
+	}
+	if len(ops) != 20 {
+		t.Fatalf("Batch(20) = %d operations", len(ops))
+	}
+	s.Commit(20)
+	s.Commit(30)
+	if got := strings.Count(s.Content(), "y"); got != 50 || len(s.Content()) != len(doc)+50 {
+		t.Errorf("content has %d y and %d bytes, want 50 and %d", got, len(s.Content()), len(doc)+50)
 	}
 }
