@@ -269,11 +269,11 @@ func (s *Sequencer) Propose(sub Submission, older []CommittedOp) (Decision, erro
 			Revision: s.head + len(s.pending) + 1, Op: op, ClientID: sub.ClientID,
 			OpID: sub.OpID, BaseRevision: sub.Base, Digest: digest,
 		},
-		Selection: sel,
+		Selection:  sel,
 		content:    next,
 		hasContent: true,
-		Depth:     len(concurrent),
-		sub:       sub,
+		Depth:      len(concurrent),
+		sub:        sub,
 	}
 	if n := len(s.pending); n > 0 && !s.pending[n-1].batchEnd {
 		s.pending[n-1].content, s.pending[n-1].hasContent = "", false
