@@ -102,13 +102,14 @@ func TestOpIDExactlyOnceAcrossInstances(t *testing.T) {
 	rev, content := state(t, hb)
 	assertError(t, submit(t, hb, services.Submission{ClientID: "thief", OpID: "v-1", Base: rev, Op: insertAt(len(content), 0, "!")}), services.CodeConflict, "v-1")
 	assertAck(t, submit(t, hb, victim), 1, "v-1")
+	rev, _ = state(t, hb) // on b's goroutine: after every broadcast so far
 	ops := watcher.ofType(services.EventOp)
 	for i, ev := range ops {
 		if ev.Revision != i+1 {
 			t.Fatalf("b's watcher got revision %d as op %d", ev.Revision, i+1)
 		}
 	}
-	if rev, _ := state(t, hb); rev != len(ops) {
+	if rev != len(ops) {
 		t.Errorf("b is at revision %d, its watcher saw %d", rev, len(ops))
 	}
 	if got := storedOps(t, store, info.ID); len(got) != 21 {
@@ -250,4 +251,26 @@ func TestInDoubtResubmissionWaits(t *testing.T) {
 		}
 	}
 	assertStored(t, h, store, info.ID, 1, "xab")
+}
+
+// An instance far behind (its fan-out lost) catches up a page at a time
+// before taking a submission based on the newest revision.
+func TestLaggingInstanceCatchesUpInPages(t *testing.T) {
+	store := &pagingStore{Store: newStore()}
+	hub := memory.NewFanOutHub(memory.FanOutOptions{Drop: 1})
+	cfg := smallWindow()
+	cfg.PollInterval = time.Hour
+	a := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
+	b := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
+	info, ha := openNewRoom(t, a, "ab")
+	hb := openRoom(t, b, info.ID)
+	watcher := join(t, hb, &fakeMember{name: "watcher"})
+	typeAlong(t, ha, "typist", 200)
+	rev, content := state(t, ha)
+	assertAck(t, submit(t, hb, services.Submission{ClientID: "mover", OpID: "m", Base: rev, Op: insertAt(len(content), 0, "!")}), rev+1, "m")
+	// The broadcast follows the ack.
+	waitFor(t, "b's watcher to get every op", func() bool { return len(watcher.ofType(services.EventOp)) == rev+1 }, 5*time.Second)
+	if maxLimit, _ := store.stats(); maxLimit > 64 {
+		t.Errorf("a catch-up read asked for %d operations, want at most 64", maxLimit)
+	}
 }

@@ -61,7 +61,8 @@ func (r *Room) applyRemote(ops []CommittedOp) {
 	r.publish(done, false)
 }
 
-// fillGap loads from the store what the fan-out did not deliver. Reads are
+// fillGap loads from the store what the fan-out did not deliver, a page at
+// a time. Reads are
 // numbered (fills) so that a parked submission knows whether a read started
 // after it arrived.
 func (r *Room) fillGap() {
@@ -69,7 +70,9 @@ func (r *Room) fillGap() {
 	r.fills++
 	fill, head := r.fills, r.seq.Head()
 	go func() {
-		ops, err := r.loadAfter(head)
+		ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
+		ops, err := r.deps.store.Ops(ctx, r.info.ID, head, historyPage)
+		cancel()
 		r.do(func() {
 			r.fetching = false
 			if err != nil {
@@ -84,8 +87,18 @@ func (r *Room) fillGap() {
 				}
 				stored = max(stored, op.Revision)
 			}
-			r.refuseAhead(fill, stored, nil)
+			// A full page may have more behind it: parked submissions wait
+			// for the next read, which starts once this page is applied.
+			more := len(ops) == historyPage
+			if more {
+				r.deferAhead(fill)
+			} else {
+				r.refuseAhead(fill, stored, nil)
+			}
 			r.catchUp()
+			if more && !r.fetching && r.seq.Head() > head {
+				r.fillGap()
+			}
 		})
 	}()
 }
@@ -128,6 +141,16 @@ func (r *Room) refuseAhead(fill, stored int, err error) {
 	}
 	clear(r.ahead[len(kept):])
 	r.ahead = kept
+}
+
+// deferAhead makes the parked submissions that read number fill was for
+// wait for a later read.
+func (r *Room) deferAhead(fill int) {
+	for i := range r.ahead {
+		if r.ahead[i].fill <= fill {
+			r.ahead[i].fill = r.fills + 1
+		}
+	}
 }
 
 // releaseAhead submits the parked submissions the head has caught up with,
@@ -192,3 +215,4 @@ func (r *Room) pollHead(interval time.Duration) {
 		}
 	}
 }
+
