@@ -73,6 +73,7 @@ type Server struct {
 	metrics   *Metrics
 	access    access
 	perIP     *ipCounter
+	leases    *leaseSet
 }
 
 // Options wires a Server.
@@ -107,7 +108,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{
 		rooms: o.Rooms, completer: o.Completer, limits: o.Limits, log: o.Log, web: o.Web,
-		conns: newConnSet(), metrics: o.Metrics, perIP: newIPCounter(),
+		conns: newConnSet(), metrics: o.Metrics, perIP: newIPCounter(), leases: newLeaseSet(),
 		access: newAccess(o.CreateToken, o.AllowedOrigins),
 	}
 	s.app = fiber.New(fiber.Config{
@@ -120,6 +121,7 @@ func New(o Options) *Server {
 		ReadTimeout:           30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 	})
+	s.app.Server().ConnState = s.leases.connState
 	s.app.Get("/metrics", s.metrics.handler())
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", func(c *fiber.Ctx) error {
