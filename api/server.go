@@ -122,6 +122,7 @@ func New(o Options) *Server {
 		IdleTimeout:           2 * time.Minute,
 	})
 	s.app.Server().ConnState = s.leases.connState
+	s.app.Use(s.recoverPanics)
 	s.app.Get("/metrics", s.metrics.handler())
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", func(c *fiber.Ctx) error {

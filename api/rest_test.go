@@ -1,0 +1,102 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tandem-editor/tandem/api"
+	"github.com/tandem-editor/tandem/repository/memory"
+	"github.com/tandem-editor/tandem/services"
+	"github.com/tandem-editor/tandem/services/autocomplete"
+)
+
+// logBuffer collects log output; safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// newAPI builds a server (no listener) for requests through App().Test;
+// the room service is closed in t.Cleanup.
+func newAPI(t *testing.T, o api.Options) *api.Server {
+	t.Helper()
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Rooms == nil {
+		o.Rooms = services.NewRooms(memory.NewStore(), nil, services.DefaultConfig(), o.Log, nil)
+		t.Cleanup(func() { o.Rooms.Close(context.Background()) })
+	}
+	if o.Completer == nil {
+		o.Completer = autocomplete.NewRules()
+	}
+	if o.Limits == (api.Limits{}) {
+		o.Limits = api.DefaultLimits()
+	}
+	return api.New(o)
+}
+
+// call sends one request through the app and returns the status and the
+// decoded JSON body.
+func call(t *testing.T, srv *api.Server, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, bytes.NewBufferString(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := srv.App().Test(req, -1)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal(b, &v), "body %q", b)
+	return resp.StatusCode, v
+}
+
+// errorCode is the code of a REST error body.
+func errorCode(body map[string]any) string {
+	e, _ := body["error"].(map[string]any)
+	code, _ := e["code"].(string)
+	return code
+}
+
+type panickingCompleter struct{}
+
+func (panickingCompleter) Complete(context.Context, autocomplete.Request) ([]autocomplete.Suggestion, error) {
+	panic("completer bug: secret detail")
+}
+
+// A panic in a REST handler is answered with 500 and the contract's
+// internal error, logged with its detail, and the server goes on.
+func TestPanicInHandlerIsAnInternalError(t *testing.T) {
+	var logs logBuffer
+	srv := newAPI(t, api.Options{Completer: panickingCompleter{}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	status, body := call(t, srv, "POST", "/api/autocomplete", `{"language":"go","content":"x","offset":1}`)
+	require.Equal(t, http.StatusInternalServerError, status)
+	require.Equal(t, map[string]any{"error": map[string]any{"code": "internal", "message": "internal error"}}, body)
+	require.Contains(t, logs.String(), "completer bug: secret detail")
+	require.Contains(t, logs.String(), "/api/autocomplete")
+
+	status, _ = call(t, srv, "GET", "/healthz", "")
+	require.Equal(t, http.StatusOK, status)
+}
