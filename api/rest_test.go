@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -99,4 +100,25 @@ func TestPanicInHandlerIsAnInternalError(t *testing.T) {
 
 	status, _ = call(t, srv, "GET", "/healthz", "")
 	require.Equal(t, http.StatusOK, status)
+}
+
+// /readyz names the dependency that is down and nothing more; the error's
+// detail (hosts, users) goes to the log.
+func TestReadyzNamesTheFailingDependencyWithoutItsError(t *testing.T) {
+	var logs logBuffer
+	secret := `dial tcp 10.1.2.3:5432: password authentication failed for user "tandem_admin"`
+	ok := func(context.Context) error { return nil }
+	srv := newAPI(t, api.Options{Log: slog.New(slog.NewTextHandler(&logs, nil)), Ready: []api.ReadyCheck{
+		{Name: "database", Check: func(context.Context) error { return errors.New(secret) }},
+		{Name: "cache", Check: ok},
+	}})
+	status, body := call(t, srv, "GET", "/readyz", "")
+	require.Equal(t, http.StatusServiceUnavailable, status)
+	require.Equal(t, map[string]any{"status": "unavailable", "failing": []any{"database"}}, body)
+	require.Contains(t, logs.String(), "10.1.2.3")
+
+	srv = newAPI(t, api.Options{Ready: []api.ReadyCheck{{Name: "database", Check: ok}, {Name: "cache", Check: ok}}})
+	status, body = call(t, srv, "GET", "/readyz", "")
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, map[string]any{"status": "ready"}, body)
 }

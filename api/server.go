@@ -85,8 +85,8 @@ type Options struct {
 	// Web holds the built browser app (index.html and assets); nil serves
 	// the API only.
 	Web fs.FS
-	// Ready reports whether the server's dependencies answer (for /readyz).
-	Ready func(ctx context.Context) error
+	// Ready lists the dependencies /readyz asks.
+	Ready []ReadyCheck
 	// Metrics, when set, is served at /metrics; pass the same value to
 	// services.NewRooms.
 	Metrics *Metrics
@@ -125,17 +125,7 @@ func New(o Options) *Server {
 	s.app.Use(s.recoverPanics)
 	s.app.Get("/metrics", s.metrics.handler())
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
-	s.app.Get("/readyz", func(c *fiber.Ctx) error {
-		if o.Ready != nil {
-			ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-			defer cancel()
-			if err := o.Ready(ctx); err != nil {
-				s.log.Warn("not ready", "err", err)
-				return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "error": err.Error()})
-			}
-		}
-		return c.JSON(fiber.Map{"status": "ready"})
-	})
+	s.app.Get("/readyz", s.readyz(o.Ready))
 	api := s.app.Group("/api", s.cors, s.rateLimit())
 	api.Post("/rooms", s.requireCreateToken, s.createRoom)
 	api.Get("/rooms/:id", s.getRoom)

@@ -123,14 +123,9 @@ func serve(c *cli.Context) error {
 
 		CreateToken:    c.String("create-token"),
 		AllowedOrigins: c.StringSlice("allowed-origins"),
-		Ready: func(ctx context.Context) error {
-			if err := store.Ping(ctx); err != nil {
-				return fmt.Errorf("database: %w", err)
-			}
-			if err := cache.Ping(ctx); err != nil {
-				return fmt.Errorf("cache: %w", err)
-			}
-			return nil
+		Ready: []api.ReadyCheck{
+			{Name: "database", Check: store.Ping},
+			{Name: "cache", Check: cache.Ping},
 		},
 	})
 
