@@ -122,3 +122,41 @@ func TestReadyzNamesTheFailingDependencyWithoutItsError(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, map[string]any{"status": "ready"}, body)
 }
+
+// Strings in REST bodies must be valid text: encoding/json would turn a
+// lone surrogate or invalid UTF-8 into U+FFFD and store that silently.
+func TestRESTBodyStringsMustBeValidText(t *testing.T) {
+	srv := newAPI(t, api.Options{})
+	status, room := call(t, srv, "POST", "/api/rooms", `{"content":"ab"}`)
+	require.Equal(t, http.StatusCreated, status)
+	id := room["id"].(string)
+	cases := []struct {
+		name, method, path, body string
+		wantStatus               int
+		wantCode                 string
+	}{
+		{"lone high surrogate in content", "POST", "/api/rooms", `{"content":"a\ud800b"}`, 400, "bad_message"},
+		{"lone low surrogate in name", "POST", "/api/rooms", `{"name":"\udc00"}`, 400, "bad_message"},
+		{"high surrogate then not a low one", "POST", "/api/rooms", `{"content":"\ud800\u0041"}`, 400, "bad_message"},
+		{"high surrogate at the end", "POST", "/api/rooms", `{"content":"x\ud83d"}`, 400, "bad_message"},
+		{"invalid UTF-8 in content", "POST", "/api/rooms", "{\"content\":\"a\xffb\"}", 400, "bad_message"},
+		{"lone surrogate in a rename", "PATCH", "/api/rooms/" + id, `{"name":"x\ud800"}`, 400, "bad_message"},
+		{"lone surrogate in a language", "PATCH", "/api/rooms/" + id, `{"language":"\ud800"}`, 400, "bad_message"},
+		{"lone surrogate in autocomplete content", "POST", "/api/autocomplete", `{"language":"go","content":"\ud800","offset":0}`, 400, "bad_message"},
+		{"name not a string", "POST", "/api/rooms", `{"name":5}`, 400, "bad_message"},
+		{"a pair is one character", "POST", "/api/rooms", `{"name":"\ud83d\ude00","content":"\ud83d\ude00\\\"\n"}`, 201, ""},
+		{"an escaped backslash before u starts no escape", "POST", "/api/rooms", `{"name":"\\ud800"}`, 201, ""},
+		{"null fields are absent", "POST", "/api/rooms", `{"name":null,"content":null}`, 201, ""},
+		{"lone surrogate in an operation stays invalid_op", "POST", "/api/rooms/" + id + "/ops", `{"revision":0,"op":[2,"\ud800"]}`, 400, "invalid_op"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := call(t, srv, tc.method, tc.path, tc.body)
+			require.Equal(t, tc.wantStatus, status, "%v", body)
+			require.Equal(t, tc.wantCode, errorCode(body))
+		})
+	}
+	_, got := call(t, srv, "POST", "/api/rooms", `{"name":"\ud83d\ude00","content":"\ud83d\ude00\\\"\n"}`)
+	require.Equal(t, "😀", got["name"])
+	require.Equal(t, "😀\\\"\n", got["content"])
+}
