@@ -160,3 +160,25 @@ func TestRESTBodyStringsMustBeValidText(t *testing.T) {
 	require.Equal(t, "😀", got["name"])
 	require.Equal(t, "😀\\\"\n", got["content"])
 }
+
+// Room names refuse control and bidirectional formatting characters,
+// which let a name display as another; right-to-left letters are fine.
+func TestRoomNamesRefuseControlAndBidiCharacters(t *testing.T) {
+	srv := newAPI(t, api.Options{})
+	status, room := call(t, srv, "POST", "/api/rooms", `{"name":"notes"}`)
+	require.Equal(t, http.StatusCreated, status)
+	id := room["id"].(string)
+	for _, name := range []string{`gnp.\u202eexe`, `a\u2066b\u2069`, `bell\u0007`, `two\nlines`, `c1\u0085`, `mark\u200f`} {
+		t.Run(name, func(t *testing.T) {
+			status, body := call(t, srv, "POST", "/api/rooms", `{"name":"`+name+`"}`)
+			require.Equal(t, http.StatusBadRequest, status)
+			require.Equal(t, "bad_message", errorCode(body))
+			status, body = call(t, srv, "PATCH", "/api/rooms/"+id, `{"name":"`+name+`"}`)
+			require.Equal(t, http.StatusBadRequest, status)
+			require.Equal(t, "bad_message", errorCode(body))
+		})
+	}
+	status, body := call(t, srv, "PATCH", "/api/rooms/"+id, `{"name":"שלום 👩‍💻"}`)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "שלום 👩‍💻", body["name"])
+}

@@ -143,11 +143,21 @@ func asCoded(err error) *services.Error {
 	return &services.Error{Code: services.ErrorCode(err), Message: services.PublicMessage(err), Err: err}
 }
 
+// displayName cleans the name a client gave in its query: invalid UTF-8
+// and the characters services.NameRuneAllowed refuses are dropped (a
+// display name is cosmetic, so it is cleaned rather than refused), then
+// the spaces around it, and it is cut to 64 bytes.
 func displayName(q string) string {
-	q = strings.TrimSpace(q)
 	if !utf8.ValidString(q) {
 		q = strings.ToValidUTF8(q, "")
 	}
+	q = strings.Map(func(r rune) rune {
+		if !services.NameRuneAllowed(r) {
+			return -1
+		}
+		return r
+	}, q)
+	q = strings.TrimSpace(q)
 	if len(q) > 64 {
 		q = q[:64]
 		for !utf8.ValidString(q) {
