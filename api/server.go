@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -74,6 +75,7 @@ type Server struct {
 	access    access
 	perIP     *ipCounter
 	leases    *leaseSet
+	proxies   trustedProxies
 }
 
 // Options wires a Server.
@@ -96,6 +98,11 @@ type Options struct {
 	// CORS; empty allows same-origin requests and requests without an
 	// Origin header only.
 	AllowedOrigins []string
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// (for per-address limits and logs) and whose X-Forwarded-Host and
+	// X-Forwarded-Proto are believed; empty: none, the socket's address is
+	// the client's. See ParseTrustedProxies.
+	TrustedProxies []netip.Prefix
 }
 
 // New builds the HTTP application.
@@ -109,7 +116,11 @@ func New(o Options) *Server {
 	s := &Server{
 		rooms: o.Rooms, completer: o.Completer, limits: o.Limits, log: o.Log, web: o.Web,
 		conns: newConnSet(), metrics: o.Metrics, perIP: newIPCounter(), leases: newLeaseSet(),
-		access: newAccess(o.CreateToken, o.AllowedOrigins),
+		access: newAccess(o.CreateToken, o.AllowedOrigins), proxies: o.TrustedProxies,
+	}
+	proxies := make([]string, len(o.TrustedProxies))
+	for i, p := range o.TrustedProxies {
+		proxies[i] = p.String()
 	}
 	s.app = fiber.New(fiber.Config{
 		// Immutable: strings taken from a request stay valid after the
@@ -120,6 +131,10 @@ func New(o Options) *Server {
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
+		// Forwarded headers (the host, for same-origin checks) count only
+		// from trusted proxies; client addresses come from clientAddr.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          proxies,
 	})
 	s.app.Server().ConnState = s.leases.connState
 	s.app.Use(s.recoverPanics)

@@ -29,7 +29,7 @@ func (s *Server) openSocket(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {
 		return writeError(c, services.Errorf(services.CodeBadMessage, "this endpoint needs a WebSocket upgrade"))
 	}
-	addr := c.IP()
+	addr := s.clientAddr(c)
 	if !s.perIP.acquire(addr, s.limits.MaxConnsPerIP) {
 		return writeError(c, services.Errorf(services.CodeRateLimited, "too many connections from this address"))
 	}
