@@ -15,7 +15,8 @@ import (
 // the upgrade, so that a full address or an unknown room is answered over
 // HTTP. Exactly one party gives them back, whoever claims the lease first:
 //
-//  1. serveSocket, when fasthttp runs the hijacked connection;
+//  1. serveSocket, when fasthttp runs the hijacked connection (or
+//     recoverSocket, should the handler panic before serveSocket claims);
 //  2. openSocket, when the request ends without an upgrade;
 //  3. the server's connection-state hook, when fasthttp closes the
 //     connection without running the hijack handler. It does so when

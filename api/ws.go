@@ -131,6 +131,11 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 func (s *Server) recoverSocket(ws *websocket.Conn) {
 	if r := recover(); r != nil {
 		s.log.Error("panic in WebSocket handler", "panic", r)
+		if l, ok := ws.Locals(leaseLocal).(*socketLease); ok {
+			// A no-op once serveSocket claimed the lease (it frees it
+			// as it unwinds).
+			l.cancel()
+		}
 		_ = ws.Close()
 	}
 }
