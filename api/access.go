@@ -87,6 +87,7 @@ func (s *Server) rateLimit() fiber.Handler {
 		Max:               s.limits.RequestsPerMinutePerIP,
 		Expiration:        time.Minute,
 		LimiterMiddleware: limiter.SlidingWindow{},
+		KeyGenerator:      s.clientAddr,
 		LimitReached: func(c *fiber.Ctx) error {
 			s.metrics.Rejected(services.CodeRateLimited)
 			return writeError(c, services.Errorf(services.CodeRateLimited, "too many requests; slow down"))

@@ -6,9 +6,13 @@
 // Errors map to HTTP statuses, protocol error codes and WebSocket close
 // codes in one table (errors.go). Each WebSocket connection has a reader
 // (the handler goroutine) and one writer goroutine that drains a bounded
-// outbox; the room drops a connection whose outbox is full. Access rules
-// (read-only ids, creation token, allowed origins), per-address and
-// per-connection limits, and the Prometheus metrics live here too.
+// outbox; the room drops a connection whose outbox is full. A connection's
+// per-address slot and room handle are taken before the upgrade as one
+// lease, given back exactly once however the connection ends (lease.go).
+// Access rules (read-only ids, creation token, allowed origins),
+// per-address and per-connection limits, the client's address behind
+// trusted proxies (clientaddr.go), and the Prometheus metrics live here too.
+// A panic in a REST handler is answered 500 internal and logged.
 //
 // It must not hold domain logic: what an operation means is services'.
 package api

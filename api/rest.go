@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,7 +12,8 @@ import (
 	"github.com/tandem-editor/tandem/services/autocomplete"
 )
 
-// decodeBody parses a JSON object body into v.
+// decodeBody parses a JSON object body into v; give v's string fields the
+// type jsonText, so that they hold the text the client sent.
 // Errors: CodeBadMessage.
 func decodeBody(c *fiber.Ctx, v any) error {
 	body := bytes.TrimSpace(c.Body())
@@ -22,6 +24,10 @@ func decodeBody(c *fiber.Ctx, v any) error {
 		return services.Errorf(services.CodeBadMessage, "body must be a JSON object")
 	}
 	if err := json.Unmarshal(body, v); err != nil {
+		var coded *services.Error
+		if errors.As(err, &coded) {
+			return coded
+		}
 		return services.Errorf(services.CodeBadMessage, "body: %s", jsonProblem(err))
 	}
 	return nil
@@ -52,14 +58,17 @@ func (s *Server) openForChange(c *fiber.Ctx, v any) (*services.Handle, error) {
 
 func (s *Server) createRoom(c *fiber.Ctx) error {
 	var req struct {
-		Name     *string `json:"name"`
-		Language *string `json:"language"`
-		Content  *string `json:"content"`
+		Name     *jsonText `json:"name"`
+		Language *jsonText `json:"language"`
+		Content  *jsonText `json:"content"`
 	}
 	if err := decodeBody(c, &req); err != nil {
 		return writeError(c, err)
 	}
-	name, language, content := deref(req.Name), deref(req.Language), deref(req.Content)
+	name, language, content := textOr(req.Name), textOr(req.Language), textOr(req.Content)
+	if err := services.CheckRoomName(name); err != nil {
+		return writeError(c, err)
+	}
 	if len(content) > s.limits.MaxDocumentBytes {
 		return writeError(c, services.Errorf(services.CodeTooLarge, "content is larger than %d bytes", s.limits.MaxDocumentBytes))
 	}
@@ -95,15 +104,20 @@ func (s *Server) getRoom(c *fiber.Ctx) error {
 
 func (s *Server) updateRoom(c *fiber.Ctx) error {
 	var req struct {
-		Name     *string `json:"name"`
-		Language *string `json:"language"`
+		Name     *jsonText `json:"name"`
+		Language *jsonText `json:"language"`
 	}
 	h, err := s.openForChange(c, &req)
 	if err != nil {
 		return writeError(c, err)
 	}
 	defer h.Release()
-	info, err := h.Update(c.UserContext(), "", req.Name, req.Language)
+	if req.Name != nil {
+		if err := services.CheckRoomName(string(*req.Name)); err != nil {
+			return writeError(c, err)
+		}
+	}
+	info, err := h.Update(c.UserContext(), "", textPtr(req.Name), textPtr(req.Language))
 	if err != nil {
 		return writeError(c, err)
 	}
@@ -193,9 +207,9 @@ func (s *Server) submitOp(c *fiber.Ctx) error {
 
 func (s *Server) autocomplete(c *fiber.Ctx) error {
 	var req struct {
-		Language string `json:"language"`
-		Content  string `json:"content"`
-		Offset   *int   `json:"offset"`
+		Language jsonText `json:"language"`
+		Content  jsonText `json:"content"`
+		Offset   *int     `json:"offset"`
 	}
 	if err := decodeBody(c, &req); err != nil {
 		return writeError(c, err)
@@ -206,16 +220,9 @@ func (s *Server) autocomplete(c *fiber.Ctx) error {
 	if len(req.Content) > s.limits.MaxDocumentBytes {
 		return writeError(c, services.Errorf(services.CodeTooLarge, "content is larger than %d bytes", s.limits.MaxDocumentBytes))
 	}
-	sugs, err := s.completer.Complete(c.UserContext(), autocomplete.Request{Language: req.Language, Content: req.Content, Offset: *req.Offset})
+	sugs, err := s.completer.Complete(c.UserContext(), autocomplete.Request{Language: string(req.Language), Content: string(req.Content), Offset: *req.Offset})
 	if err != nil {
 		return writeError(c, &services.Error{Code: services.CodeBadMessage, Message: err.Error(), Err: err})
 	}
 	return c.JSON(fiber.Map{"suggestions": sugs})
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -73,6 +74,8 @@ type Server struct {
 	metrics   *Metrics
 	access    access
 	perIP     *ipCounter
+	leases    *leaseSet
+	proxies   trustedProxies
 }
 
 // Options wires a Server.
@@ -84,8 +87,8 @@ type Options struct {
 	// Web holds the built browser app (index.html and assets); nil serves
 	// the API only.
 	Web fs.FS
-	// Ready reports whether the server's dependencies answer (for /readyz).
-	Ready func(ctx context.Context) error
+	// Ready lists the dependencies /readyz asks.
+	Ready []ReadyCheck
 	// Metrics, when set, is served at /metrics; pass the same value to
 	// services.NewRooms.
 	Metrics *Metrics
@@ -95,6 +98,11 @@ type Options struct {
 	// CORS; empty allows same-origin requests and requests without an
 	// Origin header only.
 	AllowedOrigins []string
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// (for per-address limits and logs) and whose X-Forwarded-Host and
+	// X-Forwarded-Proto are believed; empty: none, the socket's address is
+	// the client's. See ParseTrustedProxies.
+	TrustedProxies []netip.Prefix
 }
 
 // New builds the HTTP application.
@@ -107,8 +115,12 @@ func New(o Options) *Server {
 	}
 	s := &Server{
 		rooms: o.Rooms, completer: o.Completer, limits: o.Limits, log: o.Log, web: o.Web,
-		conns: newConnSet(), metrics: o.Metrics, perIP: newIPCounter(),
-		access: newAccess(o.CreateToken, o.AllowedOrigins),
+		conns: newConnSet(), metrics: o.Metrics, perIP: newIPCounter(), leases: newLeaseSet(),
+		access: newAccess(o.CreateToken, o.AllowedOrigins), proxies: o.TrustedProxies,
+	}
+	proxies := make([]string, len(o.TrustedProxies))
+	for i, p := range o.TrustedProxies {
+		proxies[i] = p.String()
 	}
 	s.app = fiber.New(fiber.Config{
 		// Immutable: strings taken from a request stay valid after the
@@ -119,20 +131,16 @@ func New(o Options) *Server {
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
+		// Forwarded headers (the host, for same-origin checks) count only
+		// from trusted proxies; client addresses come from clientAddr.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          proxies,
 	})
+	s.app.Server().ConnState = s.leases.connState
+	s.app.Use(s.recoverPanics)
 	s.app.Get("/metrics", s.metrics.handler())
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
-	s.app.Get("/readyz", func(c *fiber.Ctx) error {
-		if o.Ready != nil {
-			ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-			defer cancel()
-			if err := o.Ready(ctx); err != nil {
-				s.log.Warn("not ready", "err", err)
-				return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "error": err.Error()})
-			}
-		}
-		return c.JSON(fiber.Map{"status": "ready"})
-	})
+	s.app.Get("/readyz", s.readyz(o.Ready))
 	api := s.app.Group("/api", s.cors, s.rateLimit())
 	api.Post("/rooms", s.requireCreateToken, s.createRoom)
 	api.Get("/rooms/:id", s.getRoom)

@@ -405,3 +405,15 @@ func TestMisbehavingConnectionIsClosedOthersContinue(t *testing.T) {
 	good.send(msg{"type": "op", "revision": 1, "op": []any{7, "?"}, "id": "g-2"})
 	require.Equal(t, 2, good.readType("ack").num("revision"))
 }
+
+// Display names lose control and bidirectional formatting characters
+// (they come from a query parameter, so they are cleaned, not refused).
+func TestDisplayNamesAreCleaned(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	id := createRoom(t, srv.URL, "").str("id")
+	a := dial(t, srv.URL, id, "ann")
+	dial(t, srv.URL, id, "b%E2%80%AEo%07b%0A")
+	require.Equal(t, "bob", a.readType("join").str("name"))
+	dial(t, srv.URL, id, "%E2%80%AE%20%E2%81%A6")
+	require.Equal(t, "Anonymous", a.readType("join").str("name"))
+}

@@ -18,29 +18,43 @@ import (
 	"github.com/tandem-editor/tandem/services"
 )
 
-const roomLocal = "tandem.room"
+const leaseLocal = "tandem.lease"
 
 // openSocket runs before the upgrade: a request for an unknown room is
-// refused with 404 and no socket is opened.
+// refused with 404 and no socket is opened, and one from an address with
+// all its slots taken with 429. It takes the address's slot and the room's
+// handle as a socketLease, which serveSocket claims; if it never runs, the
+// lease is freed here or by the connection-state hook.
 func (s *Server) openSocket(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {
 		return writeError(c, services.Errorf(services.CodeBadMessage, "this endpoint needs a WebSocket upgrade"))
 	}
-	ip := c.IP()
-	if !s.perIP.acquire(ip, s.limits.MaxConnsPerIP) {
+	addr := s.clientAddr(c)
+	if !s.perIP.acquire(addr, s.limits.MaxConnsPerIP) {
 		return writeError(c, services.Errorf(services.CodeRateLimited, "too many connections from this address"))
 	}
 	h, err := s.openRoom(c)
 	if err != nil {
-		s.perIP.release(ip)
+		s.perIP.release(addr)
 		return writeError(c, err)
 	}
-	c.Locals(roomLocal, h)
+	l := &socketLease{s: s, addr: addr, room: h, conn: c.Context().Conn()}
+	s.leases.add(l)
+	upgraded := false
+	defer func() {
+		// Also when the upgrade panics.
+		if !upgraded {
+			s.leases.remove(l.conn)
+			l.cancel()
+		}
+	}()
+	c.Locals(leaseLocal, l)
 	if err := c.Next(); err != nil {
-		h.Release()
-		s.perIP.release(ip)
 		return err
 	}
+	// From here fasthttp writes the 101, then either runs the hijack
+	// handler or closes the connection.
+	upgraded = c.Context().Hijacked()
 	return nil
 }
 
@@ -70,9 +84,15 @@ type closeFrame struct {
 }
 
 func (s *Server) serveSocket(ws *websocket.Conn) {
-	h := ws.Locals(roomLocal).(*services.Handle)
-	defer h.Release()
-	defer s.perIP.release(ws.IP())
+	lease := ws.Locals(leaseLocal).(*socketLease)
+	if !lease.claim() {
+		// Someone freed it already; fasthttp never reports a hijacked
+		// connection closed, so only a bug gets here.
+		_ = ws.Close()
+		return
+	}
+	defer lease.free()
+	h := lease.room
 	s.metrics.connectionOpened()
 	defer s.metrics.connectionClosed()
 	c := &conn{
@@ -92,7 +112,7 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 	log := s.log.With("room", services.LogID(h.ID()), "client", c.clientID)
 	c.log = log
 	name := displayName(ws.Query("name"))
-	log.Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", ws.IP())
+	log.Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", lease.addr)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	err := h.Join(ctx, c, c.clientID, name, h.ReadOnly)
@@ -111,6 +131,11 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 func (s *Server) recoverSocket(ws *websocket.Conn) {
 	if r := recover(); r != nil {
 		s.log.Error("panic in WebSocket handler", "panic", r)
+		if l, ok := ws.Locals(leaseLocal).(*socketLease); ok {
+			// A no-op once serveSocket claimed the lease (it frees it
+			// as it unwinds).
+			l.cancel()
+		}
 		_ = ws.Close()
 	}
 }
@@ -123,11 +148,21 @@ func asCoded(err error) *services.Error {
 	return &services.Error{Code: services.ErrorCode(err), Message: services.PublicMessage(err), Err: err}
 }
 
+// displayName cleans the name a client gave in its query: invalid UTF-8
+// and the characters services.NameRuneAllowed refuses are dropped (a
+// display name is cosmetic, so it is cleaned rather than refused), then
+// the spaces around it, and it is cut to 64 bytes.
 func displayName(q string) string {
-	q = strings.TrimSpace(q)
 	if !utf8.ValidString(q) {
 		q = strings.ToValidUTF8(q, "")
 	}
+	q = strings.Map(func(r rune) rune {
+		if !services.NameRuneAllowed(r) {
+			return -1
+		}
+		return r
+	}, q)
+	q = strings.TrimSpace(q)
 	if len(q) > 64 {
 		q = q[:64]
 		for !utf8.ValidString(q) {

@@ -53,6 +53,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "requests-per-minute", Value: defLimits.RequestsPerMinutePerIP, EnvVars: []string{"TANDEM_REQUESTS_PER_MINUTE"}, Usage: "REST requests per minute per client address (0: no limit)"},
 			&cli.StringFlag{Name: "create-token", EnvVars: []string{"TANDEM_CREATE_TOKEN"}, Usage: "bearer token required to create rooms (empty: anyone may)"},
 			&cli.StringSliceFlag{Name: "allowed-origins", EnvVars: []string{"TANDEM_ALLOWED_ORIGINS"}, Usage: "origins allowed for WebSocket upgrades and CORS, comma-separated (same origin is always allowed; * allows all)"},
+			&cli.StringSliceFlag{Name: "trusted-proxies", EnvVars: []string{"TANDEM_TRUSTED_PROXIES"}, Usage: "proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For names the client for per-address limits and logs (empty: the socket's address is the client's)"},
 			&cli.StringFlag{Name: "record-dir", EnvVars: []string{"TANDEM_RECORD_DIR"}, Usage: "write every room's submissions, as received, to DIR/<room>-<time>.jsonl (see docs/recording.md)"},
 			&cli.StringFlag{Name: "debug-addr", EnvVars: []string{"TANDEM_DEBUG_ADDR"}, Usage: "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (empty: off; never expose it)"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 15 * time.Second, EnvVars: []string{"TANDEM_SHUTDOWN_TIMEOUT"}, Usage: "how long a graceful shutdown may take"},
@@ -76,6 +77,10 @@ func newLogger(c *cli.Context) *slog.Logger {
 func serve(c *cli.Context) error {
 	log := newLogger(c)
 	slog.SetDefault(log)
+	proxies, err := api.ParseTrustedProxies(c.StringSlice("trusted-proxies"))
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
 
 	limits := api.DefaultLimits()
 	limits.MaxMessageBytes = c.Int("max-message-bytes")
@@ -127,14 +132,10 @@ func serve(c *cli.Context) error {
 
 		CreateToken:    c.String("create-token"),
 		AllowedOrigins: c.StringSlice("allowed-origins"),
-		Ready: func(ctx context.Context) error {
-			if err := store.Ping(ctx); err != nil {
-				return fmt.Errorf("database: %w", err)
-			}
-			if err := cache.Ping(ctx); err != nil {
-				return fmt.Errorf("cache: %w", err)
-			}
-			return nil
+		TrustedProxies: proxies,
+		Ready: []api.ReadyCheck{
+			{Name: "database", Check: store.Ping},
+			{Name: "cache", Check: cache.Ping},
 		},
 	})
 

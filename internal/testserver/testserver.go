@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -37,9 +38,10 @@ type Options struct {
 	Log *slog.Logger
 	// Listener serves on an existing listener (e.g. to restart on a port).
 	Listener net.Listener
-	// CreateToken and AllowedOrigins are passed to api.Options.
+	// CreateToken, AllowedOrigins and TrustedProxies are passed to api.Options.
 	CreateToken    string
 	AllowedOrigins []string
+	TrustedProxies []netip.Prefix
 }
 
 // Start starts a server and registers its shutdown with t.Cleanup.
@@ -70,7 +72,7 @@ func Start(t testing.TB, o Options) *Server {
 	metrics := api.NewMetrics()
 	rooms := services.NewRooms(o.Store, o.Cache, cfg, log, metrics)
 	srv := api.New(api.Options{Rooms: rooms, Completer: autocomplete.NewRules(), Limits: limits, Log: log, Metrics: metrics,
-		CreateToken: o.CreateToken, AllowedOrigins: o.AllowedOrigins})
+		CreateToken: o.CreateToken, AllowedOrigins: o.AllowedOrigins, TrustedProxies: o.TrustedProxies})
 	go func() { _ = srv.Serve(ln) }()
 	s := &Server{URL: "http://" + ln.Addr().String(), API: srv, Rooms: rooms, Store: o.Store, addr: ln.Addr().String()}
 	t.Cleanup(func() { s.Stop() })
