@@ -66,9 +66,6 @@ func (s *Server) createRoom(c *fiber.Ctx) error {
 		return writeError(c, err)
 	}
 	name, language, content := textOr(req.Name), textOr(req.Language), textOr(req.Content)
-	if err := services.CheckRoomName(name); err != nil {
-		return writeError(c, err)
-	}
 	if len(content) > s.limits.MaxDocumentBytes {
 		return writeError(c, services.Errorf(services.CodeTooLarge, "content is larger than %d bytes", s.limits.MaxDocumentBytes))
 	}
@@ -112,11 +109,6 @@ func (s *Server) updateRoom(c *fiber.Ctx) error {
 		return writeError(c, err)
 	}
 	defer h.Release()
-	if req.Name != nil {
-		if err := services.CheckRoomName(string(*req.Name)); err != nil {
-			return writeError(c, err)
-		}
-	}
 	info, err := h.Update(c.UserContext(), "", textPtr(req.Name), textPtr(req.Language))
 	if err != nil {
 		return writeError(c, err)

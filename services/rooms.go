@@ -465,6 +465,11 @@ func validateRoomFields(name, language, content *string) error {
 	if name != nil && (len(*name) > 200 || !utf8.ValidString(*name) || strings.ContainsRune(*name, 0)) {
 		return Errorf(CodeBadMessage, "name must be valid text of at most 200 bytes, without NUL")
 	}
+	if name != nil {
+		if err := CheckRoomName(*name); err != nil {
+			return err
+		}
+	}
 	if language != nil && !validLanguage(*language) {
 		return Errorf(CodeBadMessage, "language must be 1 to 32 characters of a-z, 0-9, +, #, -, _ or .")
 	}
