@@ -215,4 +215,3 @@ func (r *Room) pollHead(interval time.Duration) {
 		}
 	}
 }
-
