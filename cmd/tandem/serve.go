@@ -45,6 +45,8 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "clients-per-room", Value: defRooms.Room.MaxClients, EnvVars: []string{"TANDEM_CLIENTS_PER_ROOM"}, Usage: "most connections in one room"},
 			&cli.IntFlag{Name: "outbox-size", Value: defLimits.OutboxSize, EnvVars: []string{"TANDEM_OUTBOX_SIZE"}, Usage: "messages queued for a slow connection before it is dropped"},
 			&cli.IntFlag{Name: "history-window", Value: defRooms.Room.Sequencer.Window, EnvVars: []string{"TANDEM_HISTORY_WINDOW"}, Usage: "operations per room kept in memory"},
+			&cli.IntFlag{Name: "cache-bytes", Value: memory.DefaultCacheBytes, EnvVars: []string{"TANDEM_CACHE_BYTES"}, Usage: "bytes the in-process head cache may keep, least recently used rooms evicted first (without --redis-url only)"},
+			&cli.IntFlag{Name: "cache-window-bytes", Value: memory.DefaultWindowBytes, EnvVars: []string{"TANDEM_CACHE_WINDOW_BYTES"}, Usage: "bytes of one room's operations the head cache (in-process or Redis) keeps"},
 			&cli.IntFlag{Name: "snapshot-every", Value: defRooms.Room.SnapshotEvery, EnvVars: []string{"TANDEM_SNAPSHOT_EVERY"}, Usage: "revisions between snapshots"},
 			&cli.DurationFlag{Name: "room-idle-timeout", Value: defRooms.IdleTimeout, EnvVars: []string{"TANDEM_ROOM_IDLE_TIMEOUT"}, Usage: "how long an unused room stays loaded"},
 			&cli.IntFlag{Name: "max-conns-per-ip", Value: defLimits.MaxConnsPerIP, EnvVars: []string{"TANDEM_MAX_CONNS_PER_IP"}, Usage: "open WebSocket connections per client address (0: no limit)"},
@@ -190,10 +192,14 @@ func openStorage(c *cli.Context, log *slog.Logger) (*storage, error) {
 	st.closers = append(st.closers, store.Close)
 	redisURL := c.String("redis-url")
 	if redisURL == "" {
-		st.cache = memory.NewCache(memory.CacheOptions{Window: c.Int("history-window")})
+		st.cache = memory.NewCache(memory.CacheOptions{
+			Window: c.Int("history-window"), WindowBytes: int64(c.Int("cache-window-bytes")), MaxBytes: int64(c.Int("cache-bytes")),
+		})
 		return st, nil
 	}
-	cache, err := rediscache.Open(ctx, redisURL, rediscache.Options{Prefix: c.String("redis-prefix"), Window: c.Int("history-window")})
+	cache, err := rediscache.Open(ctx, redisURL, rediscache.Options{
+		Prefix: c.String("redis-prefix"), Window: c.Int("history-window"), WindowBytes: int64(c.Int("cache-window-bytes")),
+	})
 	if err != nil {
 		st.close()
 		return nil, fmt.Errorf("open redis: %w", err)
