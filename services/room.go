@@ -23,6 +23,9 @@ type RoomConfig struct {
 	CommitTimeout time.Duration
 	// CacheHeadEvery is the least time between two head writes to the cache.
 	CacheHeadEvery time.Duration
+	// MaxPageBytes bounds the JSON of one page of history (Room.Ops), which
+	// always holds at least one operation (0: no bound).
+	MaxPageBytes int
 }
 
 // waiter is someone owed the answer to a submission: its sender, or a

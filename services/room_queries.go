@@ -38,7 +38,7 @@ func (r *Room) ContentAt(ctx context.Context, rev int) (string, error) {
 	if err != nil {
 		return "", storeError(err)
 	}
-	ops, err := r.Ops(ctx, snap.Revision, rev-snap.Revision)
+	ops, err := r.ops(ctx, snap.Revision, rev-snap.Revision, 0)
 	if err != nil {
 		return "", err
 	}
@@ -77,10 +77,16 @@ func replay(content string, from int, ops []CommittedOp, to int) (string, error)
 	return next, nil
 }
 
-// Ops returns up to limit committed operations after revision from, from
-// memory when the window holds them and from storage otherwise.
+// Ops returns up to limit committed operations after revision from, no more
+// than fit in RoomConfig.MaxPageBytes of JSON but at least one, from memory
+// when the window holds them and from storage otherwise.
 // Errors: CodeRevisionOutOfRange, CodeUnavailable.
 func (r *Room) Ops(ctx context.Context, from, limit int) ([]CommittedOp, error) {
+	return r.ops(ctx, from, limit, r.deps.cfg.MaxPageBytes)
+}
+
+// ops is Ops with a byte bound of maxBytes (<= 0: none).
+func (r *Room) ops(ctx context.Context, from, limit, maxBytes int) ([]CommittedOp, error) {
 	// A negative limit would panic on the room's goroutine: it means none.
 	limit = max(limit, 0)
 	var head int
@@ -98,9 +104,9 @@ func (r *Room) Ops(ctx context.Context, from, limit int) ([]CommittedOp, error) 
 		return nil, Errorf(CodeRevisionOutOfRange, "revision %d is outside 0..%d", from, head)
 	}
 	if ok {
-		return recent, nil
+		return capPage(recent, maxBytes), nil
 	}
-	ops, err := r.deps.store.Ops(ctx, r.info.ID, from, min(limit, head-from))
+	ops, err := r.storedPage(ctx, from, min(limit, head-from), maxBytes)
 	if err != nil {
 		return nil, storeError(err)
 	}

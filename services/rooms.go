@@ -35,6 +35,7 @@ func DefaultConfig() Config {
 			SnapshotEvery:  500,
 			CommitTimeout:  5 * time.Second,
 			CacheHeadEvery: time.Second,
+			MaxPageBytes:   4 << 20,
 		},
 		IdleTimeout:  time.Minute,
 		PollInterval: 2 * time.Second,
