@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandem-editor/tandem/ot"
@@ -81,6 +82,12 @@ type Room struct {
 	// applied, by revision; fetching is set while a gap is being filled.
 	remote   map[int]CommittedOp
 	fetching bool
+	// dropped is set (from any goroutine) when a fan-out message found the
+	// inbox full, until the repair it schedules runs; missed, on the room's
+	// goroutine, makes catchUp fill from the store even with nothing in
+	// remote.
+	dropped atomic.Bool
+	missed  bool
 	// recording, when set, receives the room's submissions.
 	recording RoomRecording
 }
@@ -181,6 +188,22 @@ func (r *Room) do(f func()) bool {
 	case r.inbox <- f:
 		return true
 	case <-r.done:
+		return false
+	}
+}
+
+// tryDo is do without waiting: it returns false, and f does not run, when
+// the inbox is full.
+func (r *Room) tryDo(f func()) bool {
+	select {
+	case <-r.done:
+		return false
+	default:
+	}
+	select {
+	case r.inbox <- f:
+		return true
+	default:
 		return false
 	}
 }
