@@ -84,7 +84,7 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 		log = slog.Default()
 	}
 	rs := &Rooms{
-		deps:  &roomDeps{store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, now: time.Now},
+		deps:  &roomDeps{store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, now: stampNow},
 		cfg:   cfg,
 		rooms: map[string]*roomEntry{},
 		alias: map[string]string{},
@@ -94,6 +94,15 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 	rs.wg.Add(1)
 	go rs.janitor()
 	return rs
+}
+
+// stampNow is the room service's clock: time.Now at the microsecond, the
+// precision stores keep (PostgreSQL's), so that the times it stamps on rooms
+// and operations read the same from memory and after a reload. Unlike
+// Truncate it keeps the monotonic reading, which durations use.
+func stampNow() time.Time {
+	t := time.Now()
+	return t.Add(-time.Duration(t.Nanosecond() % 1000))
 }
 
 // evict forgets a room that broke, so the next Open loads it afresh, and
