@@ -90,6 +90,8 @@ type Room struct {
 	missed  bool
 	// recording, when set, receives the room's submissions.
 	recording RoomRecording
+	// updates coalesces metadata writes (Update); it has its own lock.
+	updates roomUpdates
 }
 
 type queuedSubmission struct {

@@ -113,28 +113,6 @@ func (r *Room) ops(ctx context.Context, from, limit, maxBytes int) ([]CommittedO
 	return ops, nil
 }
 
-// Update changes the room's name and/or language, stores it, and tells every
-// member (the sender included) of a new language.
-// Errors: CodeBadMessage, CodeUnavailable.
-func (r *Room) Update(ctx context.Context, clientID string, name, language *string) (RoomInfo, error) {
-	if err := validateRoomFields(name, language, nil); err != nil {
-		return RoomInfo{}, err
-	}
-	info, err := r.deps.store.UpdateRoom(ctx, r.info.ID, name, language)
-	if err != nil {
-		return RoomInfo{}, storeError(err)
-	}
-	err = r.call(ctx, func() {
-		changed := info.Language != r.info.Language
-		info.Revision = r.seq.Head()
-		r.info.Name, r.info.Language, r.info.UpdatedAt = info.Name, info.Language, info.UpdatedAt
-		if changed {
-			r.broadcast(&Event{Type: EventLanguage, Language: info.Language, ClientID: clientID}, "")
-		}
-	})
-	return info, err
-}
-
 // idle reports, on the room's goroutine, whether nothing is going on.
 func (r *Room) idle() bool {
 	return len(r.members) == 0 && r.seq.PendingCount() == 0 && !r.committing && !r.resolving &&
