@@ -72,9 +72,12 @@ func TestLanguageUpdatesCoalesce(t *testing.T) {
 		if got, _, err := h.State(context.Background()); err != nil || got.Language != last {
 			t.Errorf("room's language = %q, %v; want %q", got.Language, err, last)
 		}
-		events := watcher.ofType(services.EventLanguage)
-		if len(events) == 0 || events[len(events)-1].Language != last || events[len(events)-1].ClientID != fmt.Sprint("c", n) {
-			t.Fatalf("language broadcasts %+v, want the last to be %q by c%d", events, last, n)
+		var broadcast []string
+		for _, ev := range watcher.ofType(services.EventLanguage) {
+			broadcast = append(broadcast, ev.Language+" by "+ev.ClientID)
+		}
+		if want := fmt.Sprintf("%s by c%d", last, n); len(broadcast) == 0 || broadcast[len(broadcast)-1] != want {
+			t.Fatalf("language broadcasts %v, want the last to be %s", broadcast, want)
 		}
 	})
 }
