@@ -16,6 +16,7 @@ import (
 	"github.com/tandem-editor/tandem/internal/testserver"
 	"github.com/tandem-editor/tandem/ot"
 	"github.com/tandem-editor/tandem/repository/memory"
+	"github.com/tandem-editor/tandem/services"
 )
 
 func newRoom(t *testing.T, base, content string) string {
@@ -358,4 +359,42 @@ func TestResubmissionOfCommittedOpIsAnAckInThePast(t *testing.T) {
 	mu.Lock()
 	require.Equal(t, []int{1, 4}, acks)
 	mu.Unlock()
+}
+
+// TestCatchUpOverShortPages runs a server whose pages of history hold one
+// operation each, whatever limit asks for: REST.OpsRange, which catching up
+// and LoadHistory use, must page on to the end, and clients that reconnect
+// while editing must converge without a resync.
+func TestCatchUpOverShortPages(t *testing.T) {
+	cfg := services.DefaultConfig()
+	cfg.Room.MaxPageBytes = 1
+	srv := testserver.Start(t, testserver.Options{Config: &cfg})
+	id := newRoom(t, srv.URL, "0123456789")
+	a := dial(t, srv.URL, id, client.Options{Name: "a"})
+	b := dial(t, srv.URL, id, client.Options{Name: "b", OnEvent: func(ev client.Event) {
+		if ev.Kind == client.EventResync {
+			t.Errorf("resync: %v", ev.Err)
+		}
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range 20 {
+		require.NoError(t, a.Insert(0, string(rune('a'+i))))
+		require.NoError(t, a.WaitSynced(ctx))
+		if i%4 == 0 {
+			b.Reconnect()
+		}
+	}
+	requireConverged(t, srv.URL, id, a, b)
+
+	rest := client.NewREST(srv.URL)
+	page, err := rest.Ops(ctx, id, 0, 1000)
+	require.NoError(t, err)
+	require.Len(t, page, 1, "the server's pages hold one operation")
+	all, err := rest.OpsRange(ctx, id, 0, 20)
+	require.NoError(t, err)
+	require.Len(t, all, 20)
+	for i, op := range all {
+		require.Equal(t, i+1, op.Revision)
+	}
 }

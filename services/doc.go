@@ -26,6 +26,10 @@
 // store has committed, resolves a failed or doubtful commit by reading the
 // store before answering, re-proposes after losing a race to another
 // instance, and drops a member whose queue is full rather than wait for it.
+// It takes fan-out messages without waiting (one that finds the inbox full
+// is dropped, and the room loads it from the store), bounds pages of
+// history by bytes, and writes metadata changes one at a time, merging
+// those that arrive meanwhile.
 // Rooms loads rooms on first use (cached head or newest snapshot, then the
 // operations after it), unloads them when idle, and closes them gracefully.
 //

@@ -34,3 +34,10 @@ func (NopMetrics) Transformed(int)              {}
 func (NopMetrics) Acked(time.Duration)          {}
 func (NopMetrics) Cache(string)                 {}
 func (NopMetrics) Rejected(Code)                {}
+
+// FanOutMetrics may also be implemented by a Metrics: FanOutDropped counts
+// a fan-out message a room dropped because its inbox was full (the room
+// then loads the operations from the store).
+type FanOutMetrics interface {
+	FanOutDropped()
+}

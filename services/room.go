@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandem-editor/tandem/ot"
@@ -28,6 +29,9 @@ type RoomConfig struct {
 	// in revisions (0: no limit); an older base is refused with
 	// CodeRevisionOutOfRange once its id is known not to be committed.
 	RebaseHorizon int
+	// MaxPageBytes bounds the JSON of one page of history (Room.Ops), which
+	// always holds at least one operation (0: no bound).
+	MaxPageBytes int
 }
 
 // History reads on a client's behalf hold at most historyPage operations
@@ -100,8 +104,16 @@ type Room struct {
 	ahead []parkedSubmission
 	// rebasing counts the submissions being rebased over old history.
 	rebasing int
+	// dropped is set (from any goroutine) when a fan-out message found the
+	// inbox full, until the repair it schedules runs; missed, on the room's
+	// goroutine, makes catchUp fill from the store even with nothing in
+	// remote.
+	dropped atomic.Bool
+	missed  bool
 	// recording, when set, receives the room's submissions.
 	recording RoomRecording
+	// updates coalesces metadata writes (Update); it has its own lock.
+	updates roomUpdates
 }
 
 type queuedSubmission struct {
@@ -214,6 +226,22 @@ func (r *Room) do(f func()) bool {
 	case r.inbox <- f:
 		return true
 	case <-r.done:
+		return false
+	}
+}
+
+// tryDo is do without waiting: it returns false, and f does not run, when
+// the inbox is full.
+func (r *Room) tryDo(f func()) bool {
+	select {
+	case <-r.done:
+		return false
+	default:
+	}
+	select {
+	case r.inbox <- f:
+		return true
+	default:
 		return false
 	}
 }

@@ -38,7 +38,7 @@ func (r *Room) ContentAt(ctx context.Context, rev int) (string, error) {
 	if err != nil {
 		return "", storeError(err)
 	}
-	ops, err := r.Ops(ctx, snap.Revision, rev-snap.Revision)
+	ops, err := r.ops(ctx, snap.Revision, rev-snap.Revision, 0)
 	if err != nil {
 		return "", err
 	}
@@ -77,10 +77,16 @@ func replay(content string, from int, ops []CommittedOp, to int) (string, error)
 	return next, nil
 }
 
-// Ops returns up to limit committed operations after revision from, from
-// memory when the window holds them and from storage otherwise.
+// Ops returns up to limit committed operations after revision from, no more
+// than fit in RoomConfig.MaxPageBytes of JSON but at least one, from memory
+// when the window holds them and from storage otherwise.
 // Errors: CodeRevisionOutOfRange, CodeUnavailable.
 func (r *Room) Ops(ctx context.Context, from, limit int) ([]CommittedOp, error) {
+	return r.ops(ctx, from, limit, r.deps.cfg.MaxPageBytes)
+}
+
+// ops is Ops with a byte bound of maxBytes (<= 0: none).
+func (r *Room) ops(ctx context.Context, from, limit, maxBytes int) ([]CommittedOp, error) {
 	// A negative limit would panic on the room's goroutine: it means none.
 	limit = max(limit, 0)
 	var head int
@@ -98,35 +104,13 @@ func (r *Room) Ops(ctx context.Context, from, limit int) ([]CommittedOp, error) 
 		return nil, Errorf(CodeRevisionOutOfRange, "revision %d is outside 0..%d", from, head)
 	}
 	if ok {
-		return recent, nil
+		return capPage(recent, maxBytes), nil
 	}
-	ops, err := r.deps.store.Ops(ctx, r.info.ID, from, min(limit, head-from))
+	ops, err := r.storedPage(ctx, from, min(limit, head-from), maxBytes)
 	if err != nil {
 		return nil, storeError(err)
 	}
 	return ops, nil
-}
-
-// Update changes the room's name and/or language, stores it, and tells every
-// member (the sender included) of a new language.
-// Errors: CodeBadMessage, CodeUnavailable.
-func (r *Room) Update(ctx context.Context, clientID string, name, language *string) (RoomInfo, error) {
-	if err := validateRoomFields(name, language, nil); err != nil {
-		return RoomInfo{}, err
-	}
-	info, err := r.deps.store.UpdateRoom(ctx, r.info.ID, name, language)
-	if err != nil {
-		return RoomInfo{}, storeError(err)
-	}
-	err = r.call(ctx, func() {
-		changed := info.Language != r.info.Language
-		info.Revision = r.seq.Head()
-		r.info.Name, r.info.Language, r.info.UpdatedAt = info.Name, info.Language, info.UpdatedAt
-		if changed {
-			r.broadcast(&Event{Type: EventLanguage, Language: info.Language, ClientID: clientID}, "")
-		}
-	})
-	return info, err
 }
 
 // idle reports, on the room's goroutine, whether nothing is going on.

@@ -6,16 +6,33 @@ import (
 )
 
 // receiveRemote takes operations another instance committed (from the
-// fan-out; any goroutine) to the room's goroutine.
+// fan-out; any goroutine) to the room's goroutine. It never waits: a fan-out
+// may deliver every room's messages from one goroutine, and one busy room
+// must not hold up the others. When the inbox is full the message is
+// dropped (fan-out is at most once anyway) and one repair waits for room in
+// the inbox, then has catchUp load from the store what was missed.
 func (r *Room) receiveRemote(ops []CommittedOp) {
-	r.do(func() {
+	if r.tryDo(func() {
 		for _, op := range ops {
 			if op.Revision > r.seq.Head() {
 				r.remote[op.Revision] = op
 			}
 		}
 		r.catchUp()
-	})
+	}) {
+		return
+	}
+	if m, ok := r.deps.metrics.(FanOutMetrics); ok {
+		m.FanOutDropped()
+	}
+	if r.dropped.CompareAndSwap(false, true) {
+		go r.do(func() {
+			r.dropped.Store(false)
+			r.deps.log.Warn("fan-out messages dropped: the room's inbox was full; loading them from the store", "room", LogID(r.info.ID))
+			r.missed = true
+			r.catchUp()
+		})
+	}
 }
 
 // catchUp applies the remote operations that continue the head, and fills a
@@ -24,7 +41,7 @@ func (r *Room) receiveRemote(ops []CommittedOp) {
 // parked submissions the head has reached back to submit.
 func (r *Room) catchUp() {
 	defer r.releaseAhead()
-	if r.committing || r.resolving || r.fetching || r.seq.PendingCount() > 0 || len(r.remote) == 0 {
+	if r.committing || r.resolving || r.fetching || r.seq.PendingCount() > 0 || (len(r.remote) == 0 && !r.missed) {
 		return
 	}
 	head := r.seq.Head()
@@ -40,7 +57,7 @@ func (r *Room) catchUp() {
 	if len(next) > 0 {
 		r.applyRemote(next)
 	}
-	if len(r.remote) > 0 {
+	if len(r.remote) > 0 || r.missed {
 		r.fillGap()
 	}
 }
@@ -66,7 +83,7 @@ func (r *Room) applyRemote(ops []CommittedOp) {
 // numbered (fills) so that a parked submission knows whether a read started
 // after it arrived.
 func (r *Room) fillGap() {
-	r.fetching = true
+	r.fetching, r.missed = true, false
 	r.fills++
 	fill, head := r.fills, r.seq.Head()
 	go func() {

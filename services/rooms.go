@@ -36,6 +36,7 @@ func DefaultConfig() Config {
 			CommitTimeout:  5 * time.Second,
 			CacheHeadEvery: time.Second,
 			RebaseHorizon:  10000,
+			MaxPageBytes:   4 << 20,
 		},
 		IdleTimeout:  time.Minute,
 		PollInterval: 2 * time.Second,
@@ -85,7 +86,7 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 	}
 	rs := &Rooms{
 		deps: &roomDeps{
-			store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, now: time.Now,
+			store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, now: stampNow,
 			rebases: make(chan struct{}, rebaseReaders),
 		},
 		cfg:   cfg,
@@ -97,6 +98,15 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 	rs.wg.Add(1)
 	go rs.janitor()
 	return rs
+}
+
+// stampNow is the room service's clock: time.Now at the microsecond, the
+// precision stores keep (PostgreSQL's), so that the times it stamps on rooms
+// and operations read the same from memory and after a reload. Unlike
+// Truncate it keeps the monotonic reading, which durations use.
+func stampNow() time.Time {
+	t := time.Now()
+	return t.Add(-time.Duration(t.Nanosecond() % 1000))
 }
 
 // evict forgets a room that broke, so the next Open loads it afresh, and

@@ -182,3 +182,28 @@ func TestRoomsCloseFinishesCommits(t *testing.T) {
 		t.Errorf("b got %d ops, want a's", n)
 	}
 }
+
+// TestTimesReadTheSameFromMemoryAndStore: a room's times as Create returns
+// them, and an operation's as the window serves it, equal what the store
+// returns after a reload, at the microsecond and in UTC.
+func TestTimesReadTheSameFromMemoryAndStore(t *testing.T) {
+	store := newStore()
+	rs := newRooms(t, store, testConfig(), nil)
+	info, h := openNewRoom(t, rs, "ab")
+	stored, err := store.Room(ctxT(t), info.ID)
+	if err != nil {
+		t.Fatalf("store.Room: %v", err)
+	}
+	if info.CreatedAt != stored.CreatedAt || info.UpdatedAt != stored.UpdatedAt || info.CreatedAt.Nanosecond()%1000 != 0 {
+		t.Errorf("Create gave times %v, %v; the store has %v, %v (want equal, microseconds, UTC)", info.CreatedAt, info.UpdatedAt, stored.CreatedAt, stored.UpdatedAt)
+	}
+	assertAck(t, submit(t, h, services.Submission{ClientID: "a", OpID: "t1", Base: 0, Op: insertAt(2, 0, "x")}), 1, "t1")
+	window, err := h.Ops(ctxT(t), 0, 10)
+	if err != nil || len(window) != 1 {
+		t.Fatalf("Ops = %d ops, %v; want 1", len(window), err)
+	}
+	fromStore := storedOps(t, store, info.ID)
+	if got, want := window[0].CreatedAt, fromStore[0].CreatedAt; !got.Equal(want) || got.Nanosecond()%1000 != 0 {
+		t.Errorf("the window's CreatedAt is %v, the store's %v; want equal, at the microsecond", got, want)
+	}
+}

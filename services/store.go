@@ -71,7 +71,9 @@ type FanOut interface {
 	// Publish announces operations this instance committed.
 	Publish(ctx context.Context, roomID string, ops []CommittedOp) error
 	// Subscribe calls deliver, from any goroutine, with operations other
-	// instances publish for the room, until cancel is called.
+	// instances publish for the room, until cancel is called. deliver does
+	// not block, so an implementation may call every room's from one
+	// goroutine.
 	Subscribe(roomID string, deliver func([]CommittedOp)) (cancel func(), err error)
 }
 

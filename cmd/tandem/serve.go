@@ -47,6 +47,9 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "history-window", Value: defRooms.Room.Sequencer.Window, EnvVars: []string{"TANDEM_HISTORY_WINDOW"}, Usage: "operations per room kept in memory"},
 			&cli.IntFlag{Name: "history-window-bytes", Value: defRooms.Room.Sequencer.WindowBytes, EnvVars: []string{"TANDEM_HISTORY_WINDOW_BYTES"}, Usage: "bytes of operations per room kept in memory (0: no limit)"},
 			&cli.IntFlag{Name: "rebase-horizon", Value: defRooms.Room.RebaseHorizon, EnvVars: []string{"TANDEM_REBASE_HORIZON"}, Usage: "how many revisions behind the head an operation may be based (older: revision_out_of_range; 0: no limit)"},
+			&cli.IntFlag{Name: "cache-bytes", Value: memory.DefaultCacheBytes, EnvVars: []string{"TANDEM_CACHE_BYTES"}, Usage: "bytes the in-process head cache may keep, least recently used rooms evicted first (without --redis-url only)"},
+			&cli.IntFlag{Name: "cache-window-bytes", Value: memory.DefaultWindowBytes, EnvVars: []string{"TANDEM_CACHE_WINDOW_BYTES"}, Usage: "bytes of one room's operations the head cache (in-process or Redis) keeps"},
+			&cli.IntFlag{Name: "max-page-bytes", Value: defRooms.Room.MaxPageBytes, EnvVars: []string{"TANDEM_MAX_PAGE_BYTES"}, Usage: "JSON bytes of one page of history (GET /api/rooms/{id}/ops), which always holds one operation"},
 			&cli.IntFlag{Name: "snapshot-every", Value: defRooms.Room.SnapshotEvery, EnvVars: []string{"TANDEM_SNAPSHOT_EVERY"}, Usage: "revisions between snapshots"},
 			&cli.DurationFlag{Name: "room-idle-timeout", Value: defRooms.IdleTimeout, EnvVars: []string{"TANDEM_ROOM_IDLE_TIMEOUT"}, Usage: "how long an unused room stays loaded"},
 			&cli.IntFlag{Name: "max-conns-per-ip", Value: defLimits.MaxConnsPerIP, EnvVars: []string{"TANDEM_MAX_CONNS_PER_IP"}, Usage: "open WebSocket connections per client address (0: no limit)"},
@@ -98,6 +101,7 @@ func serve(c *cli.Context) error {
 	cfg.Room.RebaseHorizon = c.Int("rebase-horizon")
 	cfg.Room.Sequencer.MaxDocumentSize = limits.MaxDocumentBytes
 	cfg.Room.SnapshotEvery = c.Int("snapshot-every")
+	cfg.Room.MaxPageBytes = c.Int("max-page-bytes")
 	cfg.IdleTimeout = c.Duration("room-idle-timeout")
 
 	st, err := openStorage(c, log)
@@ -195,10 +199,14 @@ func openStorage(c *cli.Context, log *slog.Logger) (*storage, error) {
 	st.closers = append(st.closers, store.Close)
 	redisURL := c.String("redis-url")
 	if redisURL == "" {
-		st.cache = memory.NewCache(memory.CacheOptions{Window: c.Int("history-window")})
+		st.cache = memory.NewCache(memory.CacheOptions{
+			Window: c.Int("history-window"), WindowBytes: int64(c.Int("cache-window-bytes")), MaxBytes: int64(c.Int("cache-bytes")),
+		})
 		return st, nil
 	}
-	cache, err := rediscache.Open(ctx, redisURL, rediscache.Options{Prefix: c.String("redis-prefix"), Window: c.Int("history-window")})
+	cache, err := rediscache.Open(ctx, redisURL, rediscache.Options{
+		Prefix: c.String("redis-prefix"), Window: c.Int("history-window"), WindowBytes: int64(c.Int("cache-window-bytes")),
+	})
 	if err != nil {
 		st.close()
 		return nil, fmt.Errorf("open redis: %w", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +18,10 @@ import (
 type Config struct {
 	// Window is how many of a room's newest operations the cache keeps.
 	Window int
+	// WindowBytes bounds the bytes of a room's window (0: the cache's
+	// default). Caches count an operation's bytes their own way, but at
+	// least the bytes of its inserted text.
+	WindowBytes int64
 	// TTL is how long an unwritten room stays cached.
 	TTL time.Duration
 }
@@ -37,6 +42,8 @@ func Run(t *testing.T, newCache func(t *testing.T, cfg Config) services.HeadCach
 		{"SetHeadConcurrent", defaultConfig, testSetHeadConcurrent},
 		{"Ops", defaultConfig, testOps},
 		{"WindowTrim", Config{Window: 10, TTL: time.Hour}, testWindowTrim},
+		{"WindowBytesTrim", Config{Window: 1000, WindowBytes: 8 << 10, TTL: time.Hour}, testWindowBytesTrim},
+		{"OpLargerThanWindowBytes", Config{Window: 1000, WindowBytes: 8 << 10, TTL: time.Hour}, testOpLargerThanWindow},
 		{"GapIsMiss", defaultConfig, testGap},
 		{"AppendReplacesRevision", defaultConfig, testAppendReplaces},
 		{"RoundTrip", defaultConfig, testRoundTrip},
@@ -220,6 +227,45 @@ func testWindowTrim(t *testing.T, c services.HeadCache) {
 	}
 	requireOps(t, got, all[15:])
 	_, err = c.Ops(ctx(t), "r1", 14, 25)
+	requireMiss(t, err)
+}
+
+// bigOps returns the operations of revisions from+1..to, each inserting size
+// bytes at the start of the document.
+func bigOps(from, to, size int) []services.CommittedOp {
+	out := ops(from, to, "big")
+	for i := range out {
+		var op ot.Operation
+		op.Insert(strings.Repeat(string(rune('a'+i%26)), size)).Retain(from + i)
+		out[i].Op = op
+	}
+	return out
+}
+
+// testWindowBytesTrim fills a window of 8 KiB with operations of 1 KiB:
+// the newest few stay, the oldest go, whatever the count window says.
+func testWindowBytesTrim(t *testing.T, c services.HeadCache) {
+	all := bigOps(0, 40, 1<<10)
+	for i := 0; i < len(all); i += 3 {
+		appendOps(t, c, "r1", all[i:min(i+3, len(all))])
+	}
+	got, err := c.Ops(ctx(t), "r1", 36, 40)
+	if err != nil {
+		t.Fatalf("Ops(36, 40), 4 KiB in a window of 8 KiB: %v", err)
+	}
+	requireOps(t, got, all[36:])
+	_, err = c.Ops(ctx(t), "r1", 31, 40)
+	requireMiss(t, err)
+}
+
+// testOpLargerThanWindow appends an operation larger than the whole
+// window: it is not kept, and neither is what it pushed out.
+func testOpLargerThanWindow(t *testing.T, c services.HeadCache) {
+	appendOps(t, c, "r1", ops(0, 3, "c"))
+	appendOps(t, c, "r1", bigOps(3, 4, 16<<10))
+	_, err := c.Ops(ctx(t), "r1", 3, 4)
+	requireMiss(t, err)
+	_, err = c.Ops(ctx(t), "r1", 0, 3)
 	requireMiss(t, err)
 }
 

@@ -66,7 +66,7 @@ func (s *Store) CreateRoom(ctx context.Context, info services.RoomInfo, content 
 	defer tx.Rollback()
 	room := models.Room{
 		ID: info.ID, ReadOnlyID: info.ReadOnlyID, Name: info.Name, Language: info.Language,
-		CreatedAt: info.CreatedAt, UpdatedAt: info.UpdatedAt,
+		CreatedAt: stamp(info.CreatedAt), UpdatedAt: stamp(info.UpdatedAt),
 	}
 	if err := tx.Create(&room).Error; err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -125,7 +125,7 @@ func (s *Store) UpdateRoom(ctx context.Context, roomID string, name, language *s
 func roomInfo(r models.Room) services.RoomInfo {
 	return services.RoomInfo{
 		ID: r.ID, ReadOnlyID: r.ReadOnlyID, Name: r.Name, Language: r.Language,
-		Revision: int(r.HeadRevision), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Revision: int(r.HeadRevision), CreatedAt: stamp(r.CreatedAt), UpdatedAt: stamp(r.UpdatedAt),
 	}
 }
 
@@ -296,7 +296,7 @@ func committedOp(r models.Revision) (services.CommittedOp, error) {
 	}
 	return services.CommittedOp{
 		Revision: int(r.Revision), Op: op, ClientID: r.ClientID, OpID: r.OpID,
-		BaseRevision: int(r.BaseRevision), Digest: r.Digest, CreatedAt: r.CreatedAt.UTC(),
+		BaseRevision: int(r.BaseRevision), Digest: r.Digest, CreatedAt: stamp(r.CreatedAt),
 	}, nil
 }
 
@@ -313,7 +313,7 @@ func (s *Store) Snapshot(ctx context.Context, roomID string, revision int) (serv
 		return services.Snapshot{}, services.ErrSnapshotNotFound
 	}
 	r := rows[0]
-	return services.Snapshot{RoomID: r.RoomID, Revision: int(r.Revision), Content: string(r.Content), CreatedAt: r.CreatedAt.UTC()}, nil
+	return services.Snapshot{RoomID: r.RoomID, Revision: int(r.Revision), Content: string(r.Content), CreatedAt: stamp(r.CreatedAt)}, nil
 }
 
 // SaveSnapshot stores a snapshot unless one exists at its revision.
@@ -327,7 +327,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap services.Snapshot) error 
 		"INSERT INTO snapshots (room_id, revision, content, created_at) "+
 			"SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM rooms WHERE id = ?) "+
 			"ON CONFLICT (room_id, revision) DO NOTHING",
-		snap.RoomID, snap.Revision, []byte(snap.Content), created.UTC(), snap.RoomID)
+		snap.RoomID, snap.Revision, []byte(snap.Content), stamp(created), snap.RoomID)
 	if res.Error != nil {
 		return fmt.Errorf("save snapshot room=%s rev=%d: %w", services.LogID(snap.RoomID), snap.Revision, res.Error)
 	}

@@ -54,6 +54,7 @@ func (s *Store) CreateRoom(_ context.Context, info services.RoomInfo, content st
 		return fmt.Errorf("create room %s: read-only id taken", info.ID)
 	}
 	info.Revision = 0
+	info.CreatedAt, info.UpdatedAt = stamp(info.CreatedAt), stamp(info.UpdatedAt)
 	s.rooms[info.ID] = &room{info: info, snapshots: []services.Snapshot{{RoomID: info.ID, Content: content, CreatedAt: info.CreatedAt}}}
 	s.readOnly[info.ReadOnlyID] = info.ID
 	return nil
@@ -98,7 +99,7 @@ func (s *Store) UpdateRoom(_ context.Context, id string, name, language *string)
 	if language != nil {
 		r.info.Language = *language
 	}
-	r.info.UpdatedAt = time.Now().UTC()
+	r.info.UpdatedAt = stamp(time.Now())
 	return r.info, nil
 }
 
@@ -133,6 +134,7 @@ func (s *Store) AppendOps(_ context.Context, roomID string, ops []services.Commi
 		if op.OpID != "" {
 			r.byOpID[op.OpID] = len(r.ops)
 		}
+		op.CreatedAt = stamp(op.CreatedAt)
 		r.ops = append(r.ops, op)
 	}
 	r.info.Revision += len(ops)
@@ -196,11 +198,16 @@ func (s *Store) SaveSnapshot(_ context.Context, snap services.Snapshot) error {
 	if i < len(r.snapshots) && r.snapshots[i].Revision == snap.Revision {
 		return nil
 	}
+	snap.CreatedAt = stamp(snap.CreatedAt)
 	r.snapshots = append(r.snapshots, services.Snapshot{})
 	copy(r.snapshots[i+1:], r.snapshots[i:])
 	r.snapshots[i] = snap
 	return nil
 }
+
+// stamp is t as the store keeps it: in UTC, truncated to the microsecond
+// like PostgreSQL's timestamps, so that times read the same from every store.
+func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // Ping implements services.Store.
 func (s *Store) Ping(context.Context) error {

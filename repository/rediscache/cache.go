@@ -21,7 +21,18 @@ type Options struct {
 	TTL time.Duration
 	// Window is how many of a room's newest operations are kept (1000).
 	Window int
+	// WindowBytes bounds the encoded bytes of a room's window
+	// (DefaultWindowBytes): the oldest operations go first, and an
+	// operation larger than it is not kept.
+	WindowBytes int64
 }
+
+// DefaultWindowBytes is the default bound of one room's window: without it
+// a window of 1000 operations of 1 MiB would hold a gigabyte of Redis per
+// room. Loading reads from the window only the operations after the cached
+// head, which is written every second, so 4 MiB (four of the largest
+// messages) is plenty.
+const DefaultWindowBytes = 4 << 20
 
 // Cache is a services.HeadCache over Redis.
 type Cache struct {
@@ -41,6 +52,9 @@ func New(client redis.UniversalClient, opts Options) *Cache {
 	}
 	if opts.Window <= 0 {
 		opts.Window = 1000
+	}
+	if opts.WindowBytes <= 0 {
+		opts.WindowBytes = DefaultWindowBytes
 	}
 	return &Cache{client: client, opts: opts}
 }
@@ -76,6 +90,9 @@ func (c *Cache) Ping(ctx context.Context) error {
 
 func (c *Cache) headKey(roomID string) string { return c.opts.Prefix + "{" + roomID + "}:head" }
 func (c *Cache) opsKey(roomID string) string  { return c.opts.Prefix + "{" + roomID + "}:ops" }
+
+// opsBytesKey holds the sum of the lengths of the members of opsKey.
+func (c *Cache) opsBytesKey(roomID string) string { return c.opts.Prefix + "{" + roomID + "}:opsbytes" }
 
 // setHead stores ARGV (revision, content) unless the cached head is as new,
 // and renews the TTL (ARGV[3], milliseconds) either way.
@@ -117,26 +134,48 @@ func (c *Cache) SetHead(ctx context.Context, roomID string, h services.Head) err
 	return nil
 }
 
-// appendOps adds (revision, member) pairs from ARGV[3] on, replacing the
-// member of a revision already present, keeps the newest ARGV[1] and
-// renews the TTL (ARGV[2], milliseconds).
+// appendOps adds (revision, member) pairs from ARGV[4] on to the sorted set
+// KEYS[1], replacing the member of a revision already present; then drops
+// the oldest members while there are more than ARGV[1] or their lengths add
+// up to more than ARGV[3] bytes, and renews the TTL (ARGV[2], milliseconds).
+// KEYS[2] keeps the sum of the members' lengths, so that trimming reads only
+// what it removes. Should it drift (one key evicted without the other), it
+// is clamped at 0 and reset when the set empties; the count bound holds
+// regardless.
 var appendOps = redis.NewScript(`
-for i = 3, #ARGV, 2 do
+local bytes = tonumber(redis.call('GET', KEYS[2]) or '0')
+for i = 4, #ARGV, 2 do
+  for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[i], ARGV[i])) do
+    bytes = bytes - #old
+  end
   redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[i], ARGV[i])
   redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i+1])
+  bytes = bytes + #ARGV[i+1]
 end
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[1]) - 1)
+local n = redis.call('ZCARD', KEYS[1])
+local window, limit = tonumber(ARGV[1]), tonumber(ARGV[3])
+while n > 0 and (n > window or bytes > limit) do
+  local popped = redis.call('ZPOPMIN', KEYS[1])
+  bytes = bytes - #popped[1]
+  n = n - 1
+end
+if n == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return 0
+end
+redis.call('SET', KEYS[2], math.max(bytes, 0), 'PX', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 0
 `)
 
-// AppendOps adds ops to the room's window and trims it to the newest Window.
+// AppendOps adds ops to the room's window and trims it to the newest Window
+// operations and WindowBytes bytes.
 func (c *Cache) AppendOps(ctx context.Context, roomID string, ops []services.CommittedOp) error {
 	if len(ops) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 2+2*len(ops))
-	args = append(args, c.opts.Window, c.opts.TTL.Milliseconds())
+	args := make([]any, 0, 3+2*len(ops))
+	args = append(args, c.opts.Window, c.opts.TTL.Milliseconds(), c.opts.WindowBytes)
 	for _, op := range ops {
 		member, err := encodeOp(op)
 		if err != nil {
@@ -144,7 +183,7 @@ func (c *Cache) AppendOps(ctx context.Context, roomID string, ops []services.Com
 		}
 		args = append(args, op.Revision, member)
 	}
-	if err := appendOps.Run(ctx, c.client, []string{c.opsKey(roomID)}, args...).Err(); err != nil {
+	if err := appendOps.Run(ctx, c.client, []string{c.opsKey(roomID), c.opsBytesKey(roomID)}, args...).Err(); err != nil {
 		return fmt.Errorf("redis append room=%s revs=%d..%d: %w", services.LogID(roomID), ops[0].Revision, ops[len(ops)-1].Revision, err)
 	}
 	return nil

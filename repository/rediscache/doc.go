@@ -4,7 +4,9 @@
 // Per room it keeps two keys that share a Cluster slot through the hash tag
 // {roomID}: PREFIX{roomID}:head, a hash of the head's revision and content,
 // and PREFIX{roomID}:ops, a sorted set of the newest committed operations
-// scored by revision. Both expire after the TTL, renewed by every write.
+// scored by revision, bounded in count (Window) and in bytes (WindowBytes),
+// with PREFIX{roomID}:opsbytes, the sum of its members' lengths. They
+// expire after the TTL, renewed by every write.
 // Writes are Lua scripts, so a stale SetHead cannot overwrite a newer head
 // and the window is trimmed in the same step as it grows.
 //

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -61,6 +62,13 @@ func NewFanOut(client redis.UniversalClient, prefix string, log *slog.Logger) *F
 
 func (f *FanOut) channel(roomID string) string { return f.prefix + "{" + roomID + "}:committed" }
 
+// roomOf is the room id of a channel, for logs (through services.LogID:
+// room ids are capabilities, and so are the channel names that hold them).
+func (f *FanOut) roomOf(channel string) string {
+	id := strings.TrimPrefix(channel, f.prefix+"{")
+	return strings.TrimSuffix(id, "}:committed")
+}
+
 // Publish implements services.FanOut.
 func (f *FanOut) Publish(ctx context.Context, roomID string, ops []services.CommittedOp) error {
 	m := fanOutMessage{Origin: f.origin, Ops: make([]wireOp, len(ops))}
@@ -102,13 +110,15 @@ func (f *FanOut) Subscribe(roomID string, deliver func([]services.CommittedOp)) 
 	}, nil
 }
 
-// receive delivers other instances' messages until Close.
+// receive delivers other instances' messages until Close, every room's
+// from this one goroutine: the rooms' deliver functions do not block
+// (services.FanOut), so one busy room holds up no other.
 func (f *FanOut) receive() {
 	defer close(f.done)
 	for msg := range f.ps.Channel() {
 		var m fanOutMessage
 		if err := json.Unmarshal([]byte(msg.Payload), &m); err != nil {
-			f.log.Warn("fan-out message", "channel", msg.Channel, "err", err)
+			f.log.Warn("fan-out message", "room", services.LogID(f.roomOf(msg.Channel)), "err", err)
 			continue
 		}
 		if m.Origin == f.origin {

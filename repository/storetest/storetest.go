@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) services.Store) {
 		{"Snapshots", testSnapshots},
 		{"SaveSnapshotIdempotent", testSaveSnapshotIdempotent},
 		{"RoundTrip", testRoundTrip},
+		{"Timestamps", testTimestamps},
 		{"RoomsAreSeparate", testRoomsAreSeparate},
 		{"Ping", testPing},
 	}
@@ -538,6 +539,68 @@ func testRoundTrip(t *testing.T, s services.Store) {
 	}
 	if !snap.CreatedAt.Equal(info.CreatedAt) {
 		t.Fatalf("snapshot CreatedAt = %v, want the room's %v", snap.CreatedAt, info.CreatedAt)
+	}
+}
+
+// testTimestamps gives the store times with nanoseconds, in another zone:
+// every read returns them as the same instants truncated to the microsecond
+// (PostgreSQL's precision), in UTC, so that a time reads back the same from
+// every store and before and after a reload.
+func testTimestamps(t *testing.T, s services.Store) {
+	given := time.Date(2025, 3, 14, 16, 9, 26, 535897932, time.FixedZone("CET", 3600))
+	stored := func(d time.Duration) time.Time { return given.Add(d).UTC().Truncate(time.Microsecond) }
+	requireTime := func(what string, got, want time.Time) {
+		t.Helper()
+		if !got.Equal(want) || got.Location() != time.UTC || got.Nanosecond()%1000 != 0 {
+			t.Fatalf("%s = %v, want %v (microseconds, UTC)", what, got, want)
+		}
+	}
+	info := services.RoomInfo{ID: "r1", ReadOnlyID: "ro-r1", Name: "n", Language: "go", CreatedAt: given, UpdatedAt: given.Add(time.Second)}
+	if err := s.CreateRoom(ctx(t), info, "hello"); err != nil {
+		t.Fatalf("CreateRoom: %v", err)
+	}
+	got, err := s.Room(ctx(t), "r1")
+	if err != nil {
+		t.Fatalf("Room: %v", err)
+	}
+	requireTime("CreatedAt", got.CreatedAt, stored(0))
+	requireTime("UpdatedAt", got.UpdatedAt, stored(time.Second))
+
+	lang := "rust"
+	updated, err := s.UpdateRoom(ctx(t), "r1", nil, &lang)
+	if err != nil {
+		t.Fatalf("UpdateRoom: %v", err)
+	}
+	requireTime("CreatedAt after UpdateRoom", updated.CreatedAt, stored(0))
+	requireTime("UpdatedAt from UpdateRoom", updated.UpdatedAt, updated.UpdatedAt)
+	again, err := s.Room(ctx(t), "r1")
+	if err != nil {
+		t.Fatalf("Room: %v", err)
+	}
+	requireTime("CreatedAt read after UpdateRoom", again.CreatedAt, stored(0))
+	requireTime("UpdatedAt read after UpdateRoom", again.UpdatedAt, updated.UpdatedAt)
+
+	ops := insertOps(0, 2, "c")
+	ops[0].CreatedAt, ops[1].CreatedAt = given.Add(2*time.Second), given.Add(3*time.Second)
+	append_(t, s, "r1", ops)
+	for i, op := range allOps(t, s, "r1") {
+		requireTime(fmt.Sprintf("revision %d CreatedAt", op.Revision), op.CreatedAt, stored(time.Duration(2+i)*time.Second))
+	}
+	byID, err := s.OpByID(ctx(t), "r1", ops[1].OpID)
+	if err != nil {
+		t.Fatalf("OpByID: %v", err)
+	}
+	requireTime("OpByID CreatedAt", byID.CreatedAt, stored(3*time.Second))
+
+	if err := s.SaveSnapshot(ctx(t), services.Snapshot{RoomID: "r1", Revision: 2, Content: "hello", CreatedAt: given.Add(4 * time.Second)}); err != nil {
+		t.Fatalf("SaveSnapshot: %v", err)
+	}
+	for rev, want := range []time.Time{stored(0), stored(0), stored(4 * time.Second)} {
+		snap, err := s.Snapshot(ctx(t), "r1", rev)
+		if err != nil {
+			t.Fatalf("Snapshot(%d): %v", rev, err)
+		}
+		requireTime(fmt.Sprintf("snapshot %d CreatedAt", snap.Revision), snap.CreatedAt, want)
 	}
 }
 

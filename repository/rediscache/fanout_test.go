@@ -1,0 +1,70 @@
+package rediscache_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tandem-editor/tandem/internal/testenv"
+	"github.com/tandem-editor/tandem/repository/rediscache"
+	"github.com/tandem-editor/tandem/services"
+)
+
+// lockedBuffer is a log destination safe for concurrent use.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestFanOutLogsNoWholeRoomID sends a malformed message on a room's
+// channel: the warning names the room by its prefix only, since room ids
+// are capabilities.
+func TestFanOutLogsNoWholeRoomID(t *testing.T) {
+	prefix := testenv.RedisPrefix(t)
+	client, err := rediscache.NewClient(testenv.RedisURL(t))
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	t.Cleanup(func() { client.Close() })
+	var logs lockedBuffer
+	f := rediscache.NewFanOut(client, prefix, slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { f.Close() })
+	room := services.NewRoomID()
+	cancel, err := f.Subscribe(room, func([]services.CommittedOp) {})
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	defer cancel()
+	// The subscription becomes active asynchronously: publish until heard.
+	ctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	for !strings.Contains(logs.String(), "fan-out message") {
+		if err := client.Publish(ctx, prefix+"{"+room+"}:committed", "not json").Err(); err != nil {
+			t.Fatalf("no warning within 5s (publish: %v)", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := logs.String()
+	if strings.Contains(got, room) {
+		t.Errorf("the log holds the whole room id %s:\n%s", room, got)
+	}
+	if !strings.Contains(got, services.LogID(room)) {
+		t.Errorf("the log does not name the room by %q:\n%s", services.LogID(room), got)
+	}
+}
