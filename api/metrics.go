@@ -27,9 +27,13 @@ type Metrics struct {
 	ackLatency   prometheus.Histogram
 	cache        *prometheus.CounterVec
 	errors       *prometheus.CounterVec
+	fanOutDrops  prometheus.Counter
 }
 
-var _ services.Metrics = (*Metrics)(nil)
+var (
+	_ services.Metrics       = (*Metrics)(nil)
+	_ services.FanOutMetrics = (*Metrics)(nil)
+)
 
 // NewMetrics registers tandem's metrics and the Go runtime's.
 func NewMetrics() *Metrics {
@@ -52,9 +56,11 @@ func NewMetrics() *Metrics {
 			Help: "Cache lookups by result: hit, miss, stale, error."}, []string{"result"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tandem_errors_total",
 			Help: "Error answers by code."}, []string{"code"}),
+		fanOutDrops: prometheus.NewCounter(prometheus.CounterOpts{Name: "tandem_fanout_dropped_total",
+			Help: "Fan-out messages a room dropped because its inbox was full; it reads them from the store."}),
 	}
 	m.registry.MustRegister(m.rooms, m.connections, m.committed, m.commits, m.batchSize, m.commitErrors,
-		m.depth, m.ackLatency, m.cache, m.errors,
+		m.depth, m.ackLatency, m.cache, m.errors, m.fanOutDrops,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -71,6 +77,7 @@ func (m *Metrics) Transformed(depth int)       { m.depth.Observe(float64(depth))
 func (m *Metrics) Acked(took time.Duration)    { m.ackLatency.Observe(took.Seconds()) }
 func (m *Metrics) Cache(result string)         { m.cache.WithLabelValues(result).Inc() }
 func (m *Metrics) Rejected(code services.Code) { m.errors.WithLabelValues(string(code)).Inc() }
+func (m *Metrics) FanOutDropped()              { m.fanOutDrops.Inc() }
 func (m *Metrics) connectionOpened()           { m.connections.Inc() }
 func (m *Metrics) connectionClosed()           { m.connections.Dec() }
 func (m *Metrics) Committed(n int, took time.Duration) {

@@ -159,7 +159,7 @@ func (s *Store) AppendOps(ctx context.Context, roomID string, ops []services.Com
 		}
 	}
 	// Encode before the transaction so that it stays short.
-	stamp := now()
+	at := now()
 	args := make([]any, 0, len(ops)*revisionParams)
 	for _, op := range ops {
 		js, err := op.Op.MarshalJSON()
@@ -168,9 +168,9 @@ func (s *Store) AppendOps(ctx context.Context, roomID string, ops []services.Com
 		}
 		created := op.CreatedAt
 		if created.IsZero() {
-			created = stamp
+			created = at
 		}
-		args = append(args, roomID, op.Revision, string(js), op.ClientID, op.OpID, op.BaseRevision, op.Digest, created.UTC())
+		args = append(args, roomID, op.Revision, string(js), op.ClientID, op.OpID, op.BaseRevision, op.Digest, stamp(created))
 	}
 
 	what := fmt.Sprintf("append ops room=%s revs=%d..%d", services.LogID(roomID), first, last)
@@ -179,7 +179,7 @@ func (s *Store) AppendOps(ctx context.Context, roomID string, ops []services.Com
 		return err
 	}
 	defer tx.Rollback()
-	res := tx.Exec("UPDATE rooms SET head_revision = ?, updated_at = ? WHERE id = ? AND head_revision = ?", last, stamp, roomID, first-1)
+	res := tx.Exec("UPDATE rooms SET head_revision = ?, updated_at = ? WHERE id = ? AND head_revision = ?", last, at, roomID, first-1)
 	if res.Error != nil {
 		return fmt.Errorf("%s: move head: %w", what, res.Error)
 	}
