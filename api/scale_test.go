@@ -60,6 +60,43 @@ func TestClientThatNeverReadsIsDropped(t *testing.T) {
 	require.Equal(t, "pong", w.readType("pong").str("type"))
 }
 
+// A client that never reads is dropped once its outbox holds more bytes
+// than the bound, long before the message count or the write timeout would.
+func TestClientThatNeverReadsIsDroppedByBytes(t *testing.T) {
+	limits := api.DefaultLimits()
+	limits.OutboxSize = 4096
+	limits.OutboxBytes = 256 << 10
+	limits.WriteTimeout = time.Minute
+	limits.OpsPerSecond, limits.MessagesPerSecond = 1e6, 1e6
+	srv := testserver.Start(t, testserver.Options{Limits: &limits})
+	id := createRoom(t, srv.URL, "").str("id")
+	d := websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
+		c, err := net.Dial(network, addr)
+		if err == nil {
+			_ = c.(*net.TCPConn).SetReadBuffer(8 << 10)
+		}
+		return c, err
+	}}
+	stuck, _, err := d.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/api/rooms/"+id+"/ws?name=stuck", nil)
+	require.NoError(t, err)
+	defer stuck.Close()
+	w := dial(t, srv.URL, id, "writer")
+	chunk := strings.Repeat("x", 32<<10)
+	for i := range 300 { // 300 messages: far below the count bound
+		op := []any{chunk}
+		if i > 0 {
+			op = []any{-len(chunk), chunk}
+		}
+		w.send(msg{"type": "op", "revision": i, "op": op})
+		require.Equal(t, i+1, w.readType("ack").num("revision"))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for srv.API.Connections() > 1 {
+		require.True(t, time.Now().Before(deadline), "the stuck client was not dropped")
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // 2,000 concurrent WebSocket connections on one server process (20 rooms of
 // 100); every client gets an operation broadcast in its room. Reports the
 // server's resident memory per connection.

@@ -32,6 +32,9 @@ type Limits struct {
 	// OutboxSize is how many messages may wait for a slow connection before
 	// it is dropped.
 	OutboxSize int
+	// OutboxBytes bounds the bytes of those messages (0: no bound); one
+	// message is always admitted, however big.
+	OutboxBytes int
 	// MaxBadMessages is how many errors in a row close a connection.
 	MaxBadMessages int
 	// WriteTimeout bounds one WebSocket write; PingInterval is the keepalive.
@@ -53,6 +56,7 @@ func DefaultLimits() Limits {
 		MessagesPerSecond: 400,
 		MessagesBurst:     800,
 		OutboxSize:        2048,
+		OutboxBytes:       8 << 20,
 		MaxBadMessages:    20,
 		WriteTimeout:      10 * time.Second,
 		PingInterval:      30 * time.Second,

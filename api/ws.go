@@ -67,6 +67,8 @@ type conn struct {
 	room     *services.Handle
 	clientID string
 	outbox   chan []byte
+	// queued is the bytes in outbox, bounded by Limits.OutboxBytes.
+	queued atomic.Int64
 	kicked   chan struct{}
 	kickOnce sync.Once
 	close    atomic.Pointer[closeFrame]
@@ -186,12 +188,26 @@ func (c *conn) send(b []byte) bool {
 		return true
 	default:
 	}
+	// The bytes bound admits one message however big (an init carries the
+	// whole document), so that a connection can always catch up.
+	n := int64(len(b))
+	if q := c.queued.Add(n); q > n && q > int64(c.s.limits.OutboxBytes) && c.s.limits.OutboxBytes > 0 {
+		c.queued.Add(-n)
+		return false
+	}
 	select {
 	case c.outbox <- b:
 		return true
 	default:
+		c.queued.Add(-n)
 		return false
 	}
+}
+
+// dequeued accounts for a message taken from the outbox.
+func (c *conn) dequeued(b []byte) []byte {
+	c.queued.Add(-int64(len(b)))
+	return b
 }
 
 // Kick implements services.Member: the writer sends what is queued, then a
@@ -204,8 +220,15 @@ func (c *conn) Kick(reason *services.Error) {
 		}
 		c.close.Store(&closeFrame{code, reason.Message})
 		close(c.kicked)
+		// A write in flight to a client that stopped reading would hold the
+		// writer (and the outbox) until the write timeout: cut it to the
+		// time a close may take.
+		_ = c.ws.NetConn().SetWriteDeadline(time.Now().Add(closeWriteTime))
 	})
 }
+
+// closeWriteTime bounds the writes of a connection being closed.
+const closeWriteTime = 2 * time.Second
 
 // reply answers one of this connection's messages; it runs on the room's
 // goroutine for submissions. Errors that show misbehaviour are counted.
@@ -347,7 +370,7 @@ func (c *conn) writeLoop() {
 	for {
 		select {
 		case b := <-c.outbox:
-			if err := c.writeQueued(&frames, b); err != nil {
+			if err := c.writeQueued(&frames, c.dequeued(b)); err != nil {
 				c.Kick(services.Errorf(services.CodeUnavailable, "write failed"))
 				c.closeSocket()
 				return
@@ -374,7 +397,7 @@ func (c *conn) writeQueued(frames *frameBuffer, first []byte) error {
 	for more := true; more && frames.len() < maxBatchBytes; {
 		select {
 		case b := <-c.outbox:
-			frames.add(b)
+			frames.add(c.dequeued(b))
 		default:
 			more = false
 		}
@@ -391,12 +414,12 @@ const maxBatchBytes = 256 << 10
 // flushAndClose writes what is queued (bounded in time), then the close frame.
 func (c *conn) flushAndClose() {
 	ws := c.ws
-	end := time.Now().Add(2 * time.Second)
+	end := time.Now().Add(closeWriteTime)
 	_ = ws.SetWriteDeadline(end)
 	for done := false; !done; {
 		select {
 		case b := <-c.outbox:
-			if ws.WriteMessage(websocket.TextMessage, b) != nil {
+			if ws.WriteMessage(websocket.TextMessage, c.dequeued(b)) != nil {
 				done = true
 			}
 		default:

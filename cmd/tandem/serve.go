@@ -44,6 +44,7 @@ func serveCommand() *cli.Command {
 			&cli.Float64Flag{Name: "ops-per-second", Value: defLimits.OpsPerSecond, EnvVars: []string{"TANDEM_OPS_PER_SECOND"}, Usage: "operations per second per connection (burst: twice that)"},
 			&cli.IntFlag{Name: "clients-per-room", Value: defRooms.Room.MaxClients, EnvVars: []string{"TANDEM_CLIENTS_PER_ROOM"}, Usage: "most connections in one room"},
 			&cli.IntFlag{Name: "outbox-size", Value: defLimits.OutboxSize, EnvVars: []string{"TANDEM_OUTBOX_SIZE"}, Usage: "messages queued for a slow connection before it is dropped"},
+			&cli.IntFlag{Name: "outbox-bytes", Value: defLimits.OutboxBytes, EnvVars: []string{"TANDEM_OUTBOX_BYTES"}, Usage: "bytes queued for a slow connection before it is dropped (one message always fits; 0: no limit)"},
 			&cli.IntFlag{Name: "history-window", Value: defRooms.Room.Sequencer.Window, EnvVars: []string{"TANDEM_HISTORY_WINDOW"}, Usage: "operations per room kept in memory"},
 			&cli.IntFlag{Name: "history-window-bytes", Value: defRooms.Room.Sequencer.WindowBytes, EnvVars: []string{"TANDEM_HISTORY_WINDOW_BYTES"}, Usage: "bytes of operations per room kept in memory (0: no limit)"},
 			&cli.IntFlag{Name: "rebase-horizon", Value: defRooms.Room.RebaseHorizon, EnvVars: []string{"TANDEM_REBASE_HORIZON"}, Usage: "how many revisions behind the head an operation may be based (older: revision_out_of_range; 0: no limit)"},
@@ -91,6 +92,7 @@ func serve(c *cli.Context) error {
 	limits.OpsPerSecond = c.Float64("ops-per-second")
 	limits.OpsBurst = max(1, int(2*limits.OpsPerSecond))
 	limits.OutboxSize = c.Int("outbox-size")
+	limits.OutboxBytes = c.Int("outbox-bytes")
 	limits.MaxConnsPerIP = c.Int("max-conns-per-ip")
 	limits.RequestsPerMinutePerIP = c.Int("requests-per-minute")
 
