@@ -68,7 +68,7 @@ type conn struct {
 	clientID string
 	outbox   chan []byte
 	// queued is the bytes in outbox, bounded by Limits.OutboxBytes.
-	queued atomic.Int64
+	queued   atomic.Int64
 	kicked   chan struct{}
 	kickOnce sync.Once
 	close    atomic.Pointer[closeFrame]
@@ -223,7 +223,9 @@ func (c *conn) Kick(reason *services.Error) {
 		// A write in flight to a client that stopped reading would hold the
 		// writer (and the outbox) until the write timeout: cut it to the
 		// time a close may take.
-		_ = c.ws.NetConn().SetWriteDeadline(time.Now().Add(closeWriteTime))
+		if c.ws != nil {
+			_ = c.ws.NetConn().SetWriteDeadline(time.Now().Add(closeWriteTime))
+		}
 	})
 }
 
