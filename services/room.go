@@ -2,8 +2,6 @@ package services
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"sync/atomic"
@@ -59,13 +57,6 @@ type participant struct {
 	readOnly  bool
 }
 
-// abortedProposal is a proposal withdrawn after a failed commit, with the
-// clients waiting for its answer.
-type abortedProposal struct {
-	p       *Proposal
-	waiters []waiter
-}
-
 // Room runs one room: it owns a Sequencer and the room's members, and all its
 // state is touched by its own goroutine only (the loop in run). Other
 // goroutines reach it through its methods, which post closures to the inbox.
@@ -78,22 +69,24 @@ type Room struct {
 	inbox chan func()
 	done  chan struct{}
 
-	members    map[string]*participant
-	waiters    map[int][]waiter
-	committing bool
-	resolving  bool
-	// resolveCause is the commit error being resolved; inDoubt holds the
-	// ids of the operations whose outcome it leaves unknown.
+	members map[string]*participant
+	waiters map[int][]waiter
+	// phase is the commit protocol's state; resolveCause is the commit
+	// error being resolved, and inDoubt holds the ids of the operations
+	// whose outcome it leaves unknown. queued holds the submissions that
+	// arrive meanwhile.
+	phase        phase
 	resolveCause error
 	inDoubt      map[string]bool
-	closing      bool
 	queued       []queuedSubmission
-	snapshotRev  int
-	snapshotRun  bool
-	cacheRun     bool
-	cacheDirty   bool
-	cacheHeadAt  time.Time
-	cacheOps     []CommittedOp
+	// closing: the room takes no new work; it is being stopped or broke.
+	closing     bool
+	snapshotRev int
+	snapshotRun bool
+	cacheRun    bool
+	cacheDirty  bool
+	cacheHeadAt time.Time
+	cacheOps    []CommittedOp
 	// remote holds operations other instances committed that are not yet
 	// applied, by revision; fetching is set while a gap is being filled.
 	remote   map[int]CommittedOp
@@ -141,7 +134,7 @@ type roomDeps struct {
 	log      *slog.Logger
 	metrics  Metrics
 	cfg      RoomConfig
-	now      func() time.Time
+	clock    Clock
 	// rebases is a semaphore: history pages read at once, for all rooms.
 	rebases chan struct{}
 	// evict, set by Rooms, forgets a broken room (any goroutine).
@@ -192,24 +185,23 @@ func (r *Room) safely(f func()) {
 			return
 		}
 		r.deps.log.Error("room goroutine panicked; closing the room", "room", LogID(r.info.ID), "panic", p, "stack", string(debug.Stack()))
-		r.closing = true
 		err := Errorf(CodeInternal, "internal error")
 		for _, pr := range r.seq.Abort() {
-			for _, w := range r.waiters[pr.Revision] {
-				w.reply(ErrorEvent(err, w.opID))
-			}
+			r.refuseAll(r.waiters[pr.Revision], err)
 			delete(r.waiters, pr.Revision)
 		}
-		r.refuseAhead(r.fills+1, -1, err)
-		r.kickAll(err)
-		r.broken()
+		r.close(err)
 	}()
 	f()
 }
 
-// broken takes a room that cannot go on out of service: the next Open loads
-// the room afresh from storage.
-func (r *Room) broken() {
+// close takes a room that cannot go on out of service: it refuses what
+// waits to catch up, drops the members (they reconnect to a fresh load of
+// the room) and has Rooms forget it, so the next Open loads it afresh.
+func (r *Room) close(reason *Error) {
+	r.closing = true
+	r.refuseAhead(r.fills+1, -1, Errorf(CodeUnavailable, "room is closing"))
+	r.kickAll(reason)
 	if r.deps.evict != nil {
 		go r.deps.evict(r)
 	}
@@ -331,482 +323,6 @@ func (r *Room) SetSelection(clientID string, sel *ot.Selection) {
 		}
 		r.broadcast(&Event{Type: EventSelection, ClientID: clientID, Selection: p.selection}, clientID)
 	})
-}
-
-// Submit sequences an operation; reply receives, on the room's goroutine,
-// exactly one ack or error event (it must not block). The ack of a new
-// operation is sent only after it is durable.
-func (r *Room) Submit(sub Submission, reply func(*Event)) {
-	at := r.deps.now()
-	if !r.do(func() { r.submit(sub, nil, reply, at) }) {
-		reply(ErrorEvent(Errorf(CodeUnavailable, "room is closed"), sub.OpID))
-	}
-}
-
-func (r *Room) reject(err error, opID string, reply func(*Event)) {
-	r.deps.metrics.Rejected(ErrorCode(err))
-	reply(ErrorEvent(err, opID))
-}
-
-func (r *Room) submit(sub Submission, older []CommittedOp, reply func(*Event), at time.Time) {
-	switch {
-	case r.closing:
-		r.reject(Errorf(CodeUnavailable, "room is closing"), sub.OpID, reply)
-		return
-	case r.resolving && (len(r.queued) >= maxQueued || r.surelyNew(sub)):
-		r.reject(wrap(CodeUnavailable, r.resolveCause, "storage is unavailable; try again"), sub.OpID, reply)
-		return
-	case r.resolving:
-		// The outcome of a commit is being found out: this may be a
-		// resubmission of an operation that turns out to be committed, so
-		// it waits rather than being refused.
-		r.queued = append(r.queued, queuedSubmission{sub, reply, at})
-		return
-	}
-	if r.deps.fanout != nil && sub.Base > r.seq.Head() {
-		r.park(queuedSubmission{sub, reply, at}, sub.Base)
-		return
-	}
-	d, err := r.seq.Propose(sub, older)
-	var need *NeedHistory
-	if errors.As(err, &need) {
-		r.rebase(queuedSubmission{sub, reply, at}, need)
-		return
-	}
-	if err != nil {
-		r.reject(err, sub.OpID, reply)
-		return
-	}
-	w := waiter{clientID: sub.ClientID, opID: sub.OpID, reply: reply, received: at}
-	if dup := d.Duplicate; dup != nil {
-		if dup.Pending {
-			r.waiters[dup.Revision] = append(r.waiters[dup.Revision], w)
-		} else {
-			reply(&Event{Type: EventAck, Revision: dup.Revision, OpID: sub.OpID, Op: dup.Op})
-		}
-		return
-	}
-	d.Proposal.CreatedAt = r.deps.now()
-	d.Proposal.received = at
-	r.deps.metrics.Transformed(d.Proposal.Depth)
-	r.waiters[d.Proposal.Revision] = append(r.waiters[d.Proposal.Revision], w)
-	r.maybeCommit()
-}
-
-// surelyNew reports, while a failed commit is resolved, whether sub is
-// certainly not committed, so that refusing it is the truth: no other
-// instance writes the room, and sub is based in the window (which holds
-// every revision after its base) with an id that neither the window nor the
-// commit in doubt has. Anything else waits for the resolution.
-func (r *Room) surelyNew(sub Submission) bool {
-	if r.deps.fanout != nil || sub.Base < r.seq.WindowStart() {
-		return false
-	}
-	return sub.OpID == "" || (!r.seq.Knows(sub.OpID) && !r.inDoubt[sub.OpID])
-}
-
-// rebase takes a submission based before the sequencer's window to a
-// helper goroutine that reads the history it missed page by page and
-// transforms it on the way, then proposes it again.
-func (r *Room) rebase(q queuedSubmission, need *NeedHistory) {
-	if r.rebasing >= maxRebasing {
-		r.reject(Errorf(CodeRateLimited, "too many operations based on old revisions are being caught up in this room"), q.sub.OpID, q.reply)
-		return
-	}
-	r.rebasing++
-	head := r.seq.Head()
-	go func() {
-		next, orig, err := r.readHistory(q.sub, need, head)
-		if !r.do(func() {
-			r.rebasing--
-			switch {
-			case err != nil:
-				r.reject(err, q.sub.OpID, q.reply)
-			case orig != nil:
-				r.answerOriginal(q, *orig)
-			default:
-				r.submit(next, nil, q.reply, q.at)
-			}
-		}) {
-			q.reply(ErrorEvent(Errorf(CodeUnavailable, "room is closed"), q.sub.OpID))
-		}
-	}()
-}
-
-// readHistory rebases sub over the revisions (need.From, need.To], reading
-// historyPage operations at a time. First, for a submission with an id not
-// yet checked, it asks the store whether that id is committed (orig): an
-// id is answered with its original ack at any age. A base older than the
-// horizon behind head is refused only after that check.
-func (r *Room) readHistory(sub Submission, need *NeedHistory, head int) (next Submission, orig *CommittedOp, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
-	defer cancel()
-	if sub.OpID != "" && sub.rebased == nil {
-		op, err := r.deps.store.OpByID(ctx, r.info.ID, sub.OpID)
-		switch {
-		case err == nil:
-			return sub, &op, nil
-		case !errors.Is(err, ErrOpNotFound):
-			r.deps.log.Warn("look up an operation id", "room", LogID(r.info.ID), "err", err)
-			return sub, nil, wrap(CodeUnavailable, err, "storage is unavailable")
-		}
-	}
-	if h := r.deps.cfg.RebaseHorizon; h > 0 && sub.Base < head-h {
-		return sub, nil, Errorf(CodeRevisionOutOfRange, "revision %d is more than %d revisions behind the head %d", sub.Base, h, head)
-	}
-	select {
-	case r.deps.rebases <- struct{}{}:
-		defer func() { <-r.deps.rebases }()
-	case <-ctx.Done():
-		return sub, nil, wrap(CodeUnavailable, ctx.Err(), "server is busy catching up old operations")
-	}
-	for from := need.From; from < need.To; {
-		ops, err := r.deps.store.Ops(ctx, r.info.ID, from, min(historyPage, need.To-from))
-		if err == nil && len(ops) == 0 {
-			err = fmt.Errorf("history after revision %d is missing", from)
-		}
-		if err != nil {
-			r.deps.log.Error("load history", "room", LogID(r.info.ID), "from", from, "to", need.To, "err", err)
-			return sub, nil, wrap(CodeUnavailable, err, "storage is unavailable")
-		}
-		if sub, err = sub.Rebase(ops); err != nil {
-			if ErrorCode(err) != CodeInvalidOp {
-				r.deps.log.Error("rebase", "room", LogID(r.info.ID), "err", err)
-				err = wrap(CodeUnavailable, err, "storage returned a broken history page")
-			}
-			return sub, nil, err
-		}
-		from = ops[len(ops)-1].Revision
-	}
-	return sub, nil, nil
-}
-
-// answerOriginal answers a resubmission found in the store with the ack of
-// the operation its id names, or refuses a reuse of the id for a different
-// operation. An original this instance has not applied yet is waited for:
-// acking it before the revisions under it are broadcast would mislead the
-// client.
-func (r *Room) answerOriginal(q queuedSubmission, orig CommittedOp) {
-	switch {
-	case orig.BaseRevision != q.sub.Base || orig.Digest != q.sub.Digest():
-		r.reject(Errorf(CodeConflict, "operation id %q was already used for a different operation", q.sub.OpID), q.sub.OpID, q.reply)
-	case orig.Revision > r.seq.Head():
-		r.park(q, orig.Revision)
-	default:
-		q.reply(&Event{Type: EventAck, Revision: orig.Revision, OpID: q.sub.OpID, Op: orig.Op})
-	}
-}
-
-// maybeCommit starts a group commit of the pending proposals unless one is
-// running: what arrives meanwhile waits for the next one.
-func (r *Room) maybeCommit() {
-	if r.committing || r.resolving || r.seq.PendingCount() == 0 {
-		return
-	}
-	ops := r.seq.Batch(r.deps.cfg.MaxBatch)
-	n := len(ops)
-	r.committing = true
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
-		defer cancel()
-		start := r.deps.now()
-		err := r.deps.store.AppendOps(ctx, r.info.ID, ops)
-		took := r.deps.now().Sub(start)
-		r.do(func() { r.committed(n, took, err) })
-	}()
-}
-
-// committed handles the outcome of a group commit of n proposals.
-func (r *Room) committed(n int, took time.Duration, err error) {
-	r.committing = false
-	if err == nil {
-		r.deps.metrics.Committed(n, took)
-		r.publish(r.seq.Commit(n), true)
-		r.maybeCommit()
-		r.catchUp()
-		return
-	}
-	r.deps.metrics.CommitFailed()
-	r.deps.log.Warn("group commit failed", "room", LogID(r.info.ID), "ops", n, "head", r.seq.Head(), "err", err)
-	aborted := make([]abortedProposal, 0, r.seq.PendingCount())
-	for _, p := range r.seq.Abort() {
-		aborted = append(aborted, abortedProposal{p: p, waiters: r.waiters[p.Revision]})
-		delete(r.waiters, p.Revision)
-	}
-	r.resolving = true
-	r.resolveCause = err
-	r.inDoubt = map[string]bool{}
-	for _, a := range aborted {
-		for _, w := range a.waiters {
-			r.inDoubt[w.opID] = true
-		}
-	}
-	go r.resolve(r.seq.Head(), aborted, err)
-}
-
-// resolve finds out what storage holds after head: the failed commit may
-// have been written after all (its outcome was unknown), or another writer
-// may have taken the revisions. It retries until storage answers.
-func (r *Room) resolve(head int, aborted []abortedProposal, cause error) {
-	// After a lost race the aborted proposals are proposed again; once the
-	// other writer's operations move the window their bases may have left
-	// it, so load the history back to the oldest base as well.
-	from := head
-	if lostRace(cause) {
-		for _, a := range aborted {
-			base, _, _ := a.p.sub.current()
-			from = min(from, base)
-		}
-	}
-	backoff := 50 * time.Millisecond
-	for {
-		// The ids first, then the history: an original found is then at or
-		// before the head the history reaches.
-		originals, err := r.originals(aborted, cause)
-		var ops []CommittedOp
-		if err == nil {
-			ops, err = r.loadAfter(from)
-		}
-		if err == nil {
-			stored := ops[min(head-from, len(ops)):]
-			r.do(func() { r.resolved(aborted, cause, stored, ops, originals) })
-			return
-		}
-		// Those who wait for a commit that certainly failed need not wait for
-		// storage to come back: answer them now, once.
-		if aborted != nil && !lostRace(cause) && definitelyNotCommitted(cause) {
-			a := aborted
-			aborted = nil
-			r.do(func() { r.answerUnavailable(a, cause) })
-		}
-		r.deps.log.Warn("storage unavailable; retrying", "room", LogID(r.info.ID), "err", err, "in", backoff)
-		select {
-		case <-time.After(backoff):
-		case <-r.done:
-			return
-		}
-		backoff = min(backoff*2, 2*time.Second)
-	}
-}
-
-// lostRace reports whether a commit failed because the store holds
-// something the proposals did not know of: another writer's revisions, or
-// an operation with one of their ids. Nothing was written; the proposals are
-// proposed again once the room knows what the store holds.
-func lostRace(err error) bool {
-	return errors.Is(err, ErrRevisionTaken) || errors.Is(err, ErrOpIDTaken)
-}
-
-// originals finds in the store the operations that hold the ids of aborted
-// proposals, after a commit refused for a taken id.
-func (r *Room) originals(aborted []abortedProposal, cause error) (map[string]CommittedOp, error) {
-	if !errors.Is(cause, ErrOpIDTaken) {
-		return nil, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
-	defer cancel()
-	found := map[string]CommittedOp{}
-	for _, a := range aborted {
-		if a.p.OpID == "" {
-			continue
-		}
-		op, err := r.deps.store.OpByID(ctx, r.info.ID, a.p.OpID)
-		switch {
-		case err == nil:
-			found[a.p.OpID] = op
-		case !errors.Is(err, ErrOpNotFound):
-			return nil, err
-		}
-	}
-	return found, nil
-}
-
-// definitelyNotCommitted reports whether a commit error proves nothing was
-// written: the transaction never reached the database.
-func definitelyNotCommitted(err error) bool {
-	return errors.Is(err, ErrStoreUnreachable)
-}
-
-// ErrStoreUnreachable marks an error where the store could not be reached
-// at all, so nothing was written. Stores wrap connection errors with it.
-var ErrStoreUnreachable = errors.New("store unreachable")
-
-func (r *Room) loadAfter(head int) ([]CommittedOp, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
-	defer cancel()
-	var all []CommittedOp
-	for {
-		ops, err := r.deps.store.Ops(ctx, r.info.ID, head+len(all), 1000)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, ops...)
-		if len(ops) < 1000 {
-			return all, nil
-		}
-	}
-}
-
-func (r *Room) answerUnavailable(aborted []abortedProposal, cause error) {
-	err := wrap(CodeUnavailable, cause, "storage is unavailable; the operation was not committed")
-	for _, a := range aborted {
-		for _, w := range a.waiters {
-			r.reject(err, w.opID, w.reply)
-		}
-	}
-}
-
-// resolved applies what storage holds after the head, acknowledges the
-// aborted proposals found there, and proposes again (after a lost race) or
-// refuses (storage failed) the others. older is the history from the
-// oldest aborted base, for proposing again; originals are the stored
-// operations that hold aborted proposals' ids (after ErrOpIDTaken).
-func (r *Room) resolved(aborted []abortedProposal, cause error, stored, older []CommittedOp, originals map[string]CommittedOp) {
-	r.resolving = false
-	r.inDoubt = nil
-	if err := r.seq.Advance(stored); err != nil {
-		r.deps.log.Error("stored history does not apply", "room", LogID(r.info.ID), "err", err)
-		r.answerUnavailable(aborted, err)
-		r.closing = true
-		r.refuseAhead(r.fills+1, -1, Errorf(CodeUnavailable, "room is closing"))
-		r.kickAll(Errorf(CodeInternal, "room history is inconsistent"))
-		r.broken()
-		return
-	}
-	mine := map[int]abortedProposal{}
-	for _, a := range aborted {
-		mine[a.p.Revision] = a
-	}
-	var rest []abortedProposal
-	for _, a := range aborted {
-		if a.p.Revision > r.seq.Head() {
-			rest = append(rest, a)
-		}
-	}
-	for _, op := range stored {
-		p := &Proposal{CommittedOp: op}
-		a, ok := mine[op.Revision]
-		ours := ok && sameSubmission(a.p.CommittedOp, op)
-		if ours {
-			p = a.p
-			p.CommittedOp = op
-			r.waiters[op.Revision] = a.waiters
-		} else if ok {
-			rest = append(rest, a)
-		}
-		r.publish([]*Proposal{p}, ours)
-	}
-	sortAborted(rest)
-	if lostRace(cause) {
-		for _, a := range rest {
-			if orig, ok := originals[a.p.OpID]; ok {
-				for _, w := range a.waiters {
-					r.answerOriginal(queuedSubmission{sub: a.p.sub, reply: w.reply, at: w.received}, orig)
-				}
-				continue
-			}
-			r.repropose(a, older)
-		}
-	} else {
-		r.answerUnavailable(rest, cause)
-	}
-	queued := r.queued
-	r.queued = nil
-	for _, q := range queued {
-		r.submit(q.sub, nil, q.reply, q.at)
-	}
-	r.maybeCommit()
-	r.catchUp()
-}
-
-// repropose sequences an aborted proposal again, after a lost race. It may
-// turn out to be a duplicate: a resubmission of it was committed elsewhere.
-func (r *Room) repropose(a abortedProposal, older []CommittedOp) {
-	d, err := r.seq.Propose(a.p.sub, older)
-	var need *NeedHistory
-	if errors.As(err, &need) {
-		// older reaches back to every aborted base, so this is a bug;
-		// still, the operation was not committed.
-		r.deps.log.Error("propose again after a lost race", "room", LogID(r.info.ID), "err", err)
-		err = wrap(CodeUnavailable, err, "the operation was not committed; try again")
-	}
-	switch {
-	case err != nil:
-		for _, w := range a.waiters {
-			r.reject(err, w.opID, w.reply)
-		}
-	case d.Duplicate != nil && !d.Duplicate.Pending:
-		for _, w := range a.waiters {
-			w.reply(&Event{Type: EventAck, Revision: d.Duplicate.Revision, OpID: w.opID, Op: d.Duplicate.Op})
-		}
-	case d.Duplicate != nil:
-		r.waiters[d.Duplicate.Revision] = append(r.waiters[d.Duplicate.Revision], a.waiters...)
-	default:
-		d.Proposal.CreatedAt = r.deps.now()
-		d.Proposal.received = a.p.received
-		r.waiters[d.Proposal.Revision] = a.waiters
-	}
-}
-
-func sameSubmission(a, b CommittedOp) bool {
-	return a.ClientID == b.ClientID && a.OpID == b.OpID && a.Digest == b.Digest && a.BaseRevision == b.BaseRevision
-}
-
-// publish acknowledges committed proposals to their waiters and broadcasts
-// them to the other members, in revision order. local is false for
-// operations another instance committed: that instance feeds the cache and
-// the fan-out with them.
-func (r *Room) publish(done []*Proposal, local bool) {
-	if len(done) == 0 {
-		return
-	}
-	now := r.deps.now()
-	for _, p := range done {
-		ws := r.waiters[p.Revision]
-		delete(r.waiters, p.Revision)
-		skip := make(map[string]bool, len(ws)+1)
-		for _, w := range ws {
-			skip[w.clientID] = true
-			w.reply(&Event{Type: EventAck, Revision: p.Revision, OpID: w.opID, Op: p.Op})
-			r.deps.metrics.Acked(now.Sub(w.received))
-		}
-		for id, m := range r.members {
-			switch {
-			case id == p.ClientID && p.Selection != nil:
-				m.selection = copySelection(p.Selection)
-			case m.selection != nil:
-				*m.selection = m.selection.Transform(p.Op)
-			}
-		}
-		ev := &Event{Type: EventOp, Revision: p.Revision, Op: p.Op, ClientID: p.ClientID, Selection: p.Selection}
-		r.broadcastExcept(ev, skip, p.ClientID)
-	}
-	ops := make([]CommittedOp, len(done))
-	for i, p := range done {
-		ops[i] = p.CommittedOp
-	}
-	if local {
-		r.record(done)
-	}
-	r.afterCommit(ops, local)
-}
-
-// record writes committed submissions to the room's recording, if any.
-func (r *Room) record(done []*Proposal) {
-	if r.recording == nil {
-		return
-	}
-	for _, p := range done {
-		if p.received.IsZero() {
-			continue
-		}
-		if err := r.recording.Record(p.sub.ClientID, p.sub.Base, p.sub.Op, p.sub.OpID, p.received); err != nil {
-			r.deps.log.Warn("recording stopped", "room", LogID(r.info.ID), "err", err)
-			_ = r.recording.Close()
-			r.recording = nil
-			return
-		}
-	}
 }
 
 // broadcast sends ev to every member but one.

@@ -30,7 +30,7 @@ func (r *Room) saveSnapshot(then func()) {
 		return
 	}
 	r.snapshotRun = true
-	snap := Snapshot{RoomID: r.info.ID, Revision: r.seq.Head(), Content: r.seq.Content(), CreatedAt: r.deps.now()}
+	snap := Snapshot{RoomID: r.info.ID, Revision: r.seq.Head(), Content: r.seq.Content(), CreatedAt: r.deps.clock.Now()}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -67,7 +67,7 @@ func (r *Room) flushCache() {
 	ops := r.cacheOps
 	r.cacheOps = nil
 	var head *Head
-	now := r.deps.now()
+	now := r.deps.clock.Now()
 	if now.Sub(r.cacheHeadAt) >= r.deps.cfg.CacheHeadEvery || r.closing {
 		head = &Head{Revision: r.seq.Head(), Content: r.seq.Content()}
 		r.cacheHeadAt = now
@@ -116,8 +116,4 @@ func sortPeers(peers []Peer) {
 		}
 		return 0
 	})
-}
-
-func sortAborted(a []abortedProposal) {
-	slices.SortFunc(a, func(x, y abortedProposal) int { return x.p.Revision - y.p.Revision })
 }

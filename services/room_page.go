@@ -86,14 +86,14 @@ func capPage(ops []CommittedOp, maxBytes int) []CommittedOp {
 // from, stopping before the first one that would take the page past
 // maxBytes (maxBytes <= 0: no bound), in chunks (see maxPageChunk).
 func (r *Room) storedPage(ctx context.Context, from, limit, maxBytes int) ([]CommittedOp, error) {
+	pages := r.history(ctx, from, -1)
 	if maxBytes <= 0 {
-		return r.deps.store.Ops(ctx, r.info.ID, from, limit)
+		return pages.next(limit)
 	}
 	var page []CommittedOp
 	total, largest := 0, 1
-	after, chunk := from, min(limit, 1)
-	for chunk > 0 {
-		ops, err := r.deps.store.Ops(ctx, r.info.ID, after, chunk)
+	for chunk := min(limit, 1); chunk > 0; {
+		ops, err := pages.next(chunk)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +109,6 @@ func (r *Room) storedPage(ctx context.Context, from, limit, maxBytes int) ([]Com
 		if len(ops) < chunk {
 			return page, nil
 		}
-		after = ops[len(ops)-1].Revision
 		chunk = min(limit-len(page), maxPageChunk, max(1, (maxBytes-total)/largest))
 	}
 	return page, nil

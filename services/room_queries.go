@@ -115,8 +115,8 @@ func (r *Room) ops(ctx context.Context, from, limit, maxBytes int) ([]CommittedO
 
 // idle reports, on the room's goroutine, whether nothing is going on.
 func (r *Room) idle() bool {
-	return len(r.members) == 0 && r.seq.PendingCount() == 0 && !r.committing && !r.resolving &&
-		!r.fetching && len(r.queued) == 0 && len(r.ahead) == 0
+	return len(r.members) == 0 && r.settled() && !r.fetching && r.rebasing == 0 &&
+		len(r.queued) == 0 && len(r.ahead) == 0
 }
 
 // Stop closes the room: it refuses new operations, waits for the commits in
@@ -126,13 +126,13 @@ func (r *Room) Stop(ctx context.Context) {
 	_ = r.call(ctx, func() { r.closing = true })
 	for waiting := true; waiting; {
 		var busy bool
-		if err := r.call(ctx, func() { busy = r.committing || r.resolving || r.seq.PendingCount() > 0 }); err != nil || !busy {
+		if err := r.call(ctx, func() { busy = !r.settled() }); err != nil || !busy {
 			break
 		}
 		select {
 		case <-ctx.Done():
 			waiting = false
-		case <-time.After(10 * time.Millisecond):
+		case <-r.deps.clock.After(10 * time.Millisecond):
 		}
 	}
 	saved := make(chan struct{})

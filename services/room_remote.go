@@ -41,7 +41,7 @@ func (r *Room) receiveRemote(ops []CommittedOp) {
 // parked submissions the head has reached back to submit.
 func (r *Room) catchUp() {
 	defer r.releaseAhead()
-	if r.committing || r.resolving || r.fetching || r.seq.PendingCount() > 0 || (len(r.remote) == 0 && !r.missed) {
+	if !r.settled() || r.fetching || (len(r.remote) == 0 && !r.missed) {
 		return
 	}
 	head := r.seq.Head()
@@ -88,7 +88,7 @@ func (r *Room) fillGap() {
 	fill, head := r.fills, r.seq.Head()
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
-		ops, err := r.deps.store.Ops(ctx, r.info.ID, head, historyPage)
+		ops, err := r.history(ctx, head, -1).next(historyPage)
 		cancel()
 		r.do(func() {
 			r.fetching = false
@@ -189,7 +189,7 @@ func (r *Room) releaseAhead() {
 	clear(r.ahead[len(kept):])
 	r.ahead = kept
 	for _, p := range ready {
-		r.submit(p.sub, nil, p.reply, p.at)
+		r.submit(p.sub, p.reply, p.at)
 	}
 	if len(r.ahead) > 0 && !r.fetching {
 		for _, p := range r.ahead {
@@ -225,7 +225,7 @@ func (r *Room) pollHead(interval time.Duration) {
 		cancel()
 		if err == nil && info.Revision > head {
 			r.do(func() {
-				if !r.fetching && !r.committing && !r.resolving && r.seq.PendingCount() == 0 && info.Revision > r.seq.Head() {
+				if r.settled() && !r.fetching && info.Revision > r.seq.Head() {
 					r.fillGap()
 				}
 			})

@@ -23,6 +23,8 @@ type Config struct {
 	// PollInterval is how often a room with members checks the store's head
 	// when other instances may commit to it (with a FanOut only).
 	PollInterval time.Duration
+	// Clock is the service's time (nil: the wall clock).
+	Clock Clock
 }
 
 // DefaultConfig returns the settings documented in the README.
@@ -84,9 +86,12 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 	if log == nil {
 		log = slog.Default()
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = wallClock{}
+	}
 	rs := &Rooms{
 		deps: &roomDeps{
-			store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, now: stampNow,
+			store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, clock: cfg.Clock,
 			rebases: make(chan struct{}, rebaseReaders),
 		},
 		cfg:   cfg,
@@ -98,15 +103,6 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 	rs.wg.Add(1)
 	go rs.janitor()
 	return rs
-}
-
-// stampNow is the room service's clock: time.Now at the microsecond, the
-// precision stores keep (PostgreSQL's), so that the times it stamps on rooms
-// and operations read the same from memory and after a reload. Unlike
-// Truncate it keeps the monotonic reading, which durations use.
-func stampNow() time.Time {
-	t := time.Now()
-	return t.Add(-time.Duration(t.Nanosecond() % 1000))
 }
 
 // evict forgets a room that broke, so the next Open loads it afresh, and
@@ -160,7 +156,7 @@ func (rs *Rooms) Create(ctx context.Context, name, language, content string) (Ro
 	if max := rs.cfg.Room.Sequencer.MaxDocumentSize; max > 0 && ot.UTF16Len(content) > max {
 		return RoomInfo{}, Errorf(CodeTooLarge, "content is longer than %d units", max)
 	}
-	now := rs.deps.now().UTC()
+	now := rs.deps.clock.Now().UTC()
 	info := RoomInfo{ID: NewRoomID(), ReadOnlyID: NewRoomID(), Name: name, Language: language, CreatedAt: now, UpdatedAt: now}
 	if err := rs.deps.store.CreateRoom(ctx, info, content); err != nil {
 		return RoomInfo{}, storeError(err)
@@ -345,18 +341,7 @@ func (rs *Rooms) cachedOps(ctx context.Context, roomID string, from, to int) ([]
 
 // loadOps reads the operations in (from, to] from the store, page by page.
 func (rs *Rooms) loadOps(ctx context.Context, roomID string, from, to int) ([]CommittedOp, error) {
-	ops := make([]CommittedOp, 0, to-from)
-	for len(ops) < to-from {
-		page, err := rs.deps.store.Ops(ctx, roomID, from+len(ops), min(5000, to-from-len(ops)))
-		if err != nil {
-			return nil, err
-		}
-		if len(page) == 0 {
-			return nil, Errorf(CodeInternal, "history of room ends at %d, before its head %d", from+len(ops), to)
-		}
-		ops = append(ops, page...)
-	}
-	return ops, nil
+	return newPager(ctx, rs.deps.store, roomID, from, to).all()
 }
 
 func (rs *Rooms) release(editID string) {
@@ -364,7 +349,7 @@ func (rs *Rooms) release(editID string) {
 	defer rs.mu.Unlock()
 	if e := rs.rooms[editID]; e != nil {
 		e.refs--
-		e.lastUsed = rs.deps.now()
+		e.lastUsed = rs.deps.clock.Now()
 	}
 }
 
@@ -372,7 +357,7 @@ func (rs *Rooms) releaseEntry(e *roomEntry) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	e.refs--
-	e.lastUsed = rs.deps.now()
+	e.lastUsed = rs.deps.clock.Now()
 }
 
 // janitor unloads rooms nobody has used for the idle timeout.
@@ -391,7 +376,7 @@ func (rs *Rooms) janitor() {
 }
 
 func (rs *Rooms) unloadIdle() {
-	now := rs.deps.now()
+	now := rs.deps.clock.Now()
 	var idle []*Room
 	rs.mu.Lock()
 	for id, e := range rs.rooms {

@@ -74,10 +74,8 @@ type sim struct {
 	joined  []bool
 	up      [][]sentOp
 	down    [][]*services.Event
-	// owner maps a pending revision to the client awaiting its ack, and
-	// subs to the submission as received.
+	// owner maps a pending revision to the client awaiting its ack.
 	owner map[int]int
-	subs  map[int]services.Submission
 	// sentByID is every submission the server received, by id.
 	sentByID map[string]services.Submission
 	foreign  int
@@ -99,7 +97,7 @@ func runSimulation(t *testing.T, seed int64) simStats {
 	}
 	s := &sim{
 		t: t, seed: seed, rng: rng, seq: seq, initial: initial,
-		owner: map[int]int{}, subs: map[int]services.Submission{}, sentByID: map[string]services.Submission{},
+		owner: map[int]int{}, sentByID: map[string]services.Submission{},
 	}
 	n := 2 + rng.Intn(7)
 	for i := range n {
@@ -205,7 +203,6 @@ func (s *sim) receive(i int) {
 		s.stats.Transformed++
 	}
 	s.owner[p.Revision] = i
-	s.subs[p.Revision] = sub
 	s.sentByID[m.ID] = sub
 
 	// A resubmission from another connection while pending is recognised.
@@ -242,7 +239,6 @@ func (s *sim) publish(ops []services.CommittedOp) {
 			owner = -1
 		}
 		delete(s.owner, op.Revision)
-		delete(s.subs, op.Revision)
 		for i := range s.clients {
 			switch {
 			case !s.joined[i]:
@@ -286,62 +282,75 @@ func (s *sim) commit(n int) {
 func (s *sim) refuse(p *services.Proposal) {
 	i := s.owner[p.Revision]
 	delete(s.owner, p.Revision)
-	delete(s.subs, p.Revision)
 	s.down[i] = append(s.down[i], &services.Event{Type: services.EventError, Code: services.CodeUnavailable, OpID: p.OpID})
 }
 
-// fail simulates a group commit that did not succeed, in one of three ways.
+// fail simulates a group commit that did not succeed, in one of three ways,
+// and ends it as a room does: Abort, then Sequencer.Resolve with what the
+// store holds, then acting on the Resolution.
 func (s *sim) fail() {
 	head := s.seq.Head()
 	pending := s.seq.Pending()
+	var stored []services.CommittedOp
+	var cause error
 	switch s.rng.Intn(3) {
 	case 0: // Nothing written.
 		s.stats.Aborted++
-		for _, p := range s.seq.Abort() {
-			s.refuse(p)
-		}
+		cause = errors.New("connection refused")
 	case 1: // Written, but the store reported an error: found when resolving.
 		s.stats.WrittenFailed++
-		k := 1 + s.rng.Intn(len(pending))
-		written := make([]services.CommittedOp, k)
-		for i, p := range pending[:k] {
-			written[i] = p.CommittedOp
-		}
-		aborted := s.seq.Abort()
-		if err := s.seq.Advance(written); err != nil {
-			s.fatalf("Advance(written): %v", err)
-		}
-		s.publish(written)
-		for _, p := range aborted[k:] {
-			s.refuse(p)
+		cause = errors.New("connection reset after commit")
+		for _, p := range pending[:1+s.rng.Intn(len(pending))] {
+			stored = append(stored, p.CommittedOp)
 		}
 	case 2: // Another writer took the next revision: sequence ours again.
 		s.stats.LostRaces++
-		aborted := s.seq.Abort()
-		subs := make([]services.Submission, len(aborted))
-		owners := make([]int, len(aborted))
-		for i, p := range aborted {
-			subs[i], owners[i] = s.subs[p.Revision], s.owner[p.Revision]
-			delete(s.subs, p.Revision)
-			delete(s.owner, p.Revision)
-		}
+		cause = services.ErrRevisionTaken
 		s.foreign++
 		op := randomEdit(s.rng, s.seq.Content())
-		foreign := services.CommittedOp{Revision: head + 1, Op: op, ClientID: "foreign", OpID: fmt.Sprintf("f%d", s.foreign),
-			BaseRevision: head, Digest: services.Submission{Op: op}.Digest()}
-		if err := s.seq.Advance([]services.CommittedOp{foreign}); err != nil {
-			s.fatalf("Advance(foreign): %v", err)
-		}
-		s.publish([]services.CommittedOp{foreign})
-		for i, sub := range subs {
-			d := s.propose(sub)
-			if d.Proposal == nil {
-				s.fatalf("re-proposing %s: %+v, want a proposal", sub.OpID, d)
-			}
-			s.owner[d.Proposal.Revision] = owners[i]
-			s.subs[d.Proposal.Revision] = sub
+		stored = []services.CommittedOp{{Revision: head + 1, Op: op, ClientID: "foreign", OpID: fmt.Sprintf("f%d", s.foreign),
+			BaseRevision: head, Digest: services.Submission{Op: op}.Digest()}}
+	}
+	aborted := s.seq.Abort()
+	owners := make(map[*services.Proposal]int, len(aborted))
+	for _, p := range aborted {
+		owners[p] = s.owner[p.Revision]
+		delete(s.owner, p.Revision)
+	}
+	// The store's history from the oldest aborted base, as the room reads
+	// it after a lost race.
+	older := append(append([]services.CommittedOp(nil), s.stored[services.RebaseFrom(aborted, head):]...), stored...)
+	res, err := s.seq.Resolve(aborted, stored, cause, older, nil)
+	if err != nil {
+		s.fatalf("Resolve: %v", err)
+	}
+	for i, p := range res.Applied {
+		if res.Ours[i] {
+			s.owner[p.Revision] = owners[p]
 		}
 	}
+	if len(res.Applied) > 0 {
+		s.publish(applied(res))
+	}
+	for _, o := range res.Outcomes {
+		switch {
+		case o.Err != nil:
+			s.owner[o.Aborted.Revision] = owners[o.Aborted]
+			s.refuse(o.Aborted)
+		case o.Decision != nil && o.Decision.Proposal != nil:
+			s.owner[o.Decision.Proposal.Revision] = owners[o.Aborted]
+		default:
+			s.fatalf("aborted %s: outcome %+v, want a refusal or a new proposal", o.Aborted.OpID, o)
+		}
+	}
+}
+
+func applied(res services.Resolution) []services.CommittedOp {
+	ops := make([]services.CommittedOp, len(res.Applied))
+	for i, p := range res.Applied {
+		ops[i] = p.CommittedOp
+	}
+	return ops
 }
 
 // check verifies the end state: converged, acked once, contiguous.
