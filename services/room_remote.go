@@ -204,13 +204,11 @@ func (r *Room) releaseAhead() {
 // pollHead checks the store's head every interval while the room runs, so
 // that operations whose fan-out message was lost still arrive.
 func (r *Room) pollHead(interval time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
 	for {
 		select {
 		case <-r.done:
 			return
-		case <-tick.C:
+		case <-r.deps.clock.After(interval):
 		}
 		var head int
 		var watched bool

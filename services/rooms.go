@@ -363,13 +363,12 @@ func (rs *Rooms) releaseEntry(e *roomEntry) {
 // janitor unloads rooms nobody has used for the idle timeout.
 func (rs *Rooms) janitor() {
 	defer rs.wg.Done()
-	tick := time.NewTicker(max(rs.cfg.IdleTimeout/4, 10*time.Millisecond))
-	defer tick.Stop()
+	every := max(rs.cfg.IdleTimeout/4, 10*time.Millisecond)
 	for {
 		select {
 		case <-rs.stop:
 			return
-		case <-tick.C:
+		case <-rs.deps.clock.After(every):
 			rs.unloadIdle()
 		}
 	}
