@@ -137,6 +137,8 @@ type roomDeps struct {
 	clock    Clock
 	// rebases is a semaphore: history pages read at once, for all rooms.
 	rebases chan struct{}
+	// commits is the service's one writer: group commits across rooms.
+	commits *committer
 	// evict, set by Rooms, forgets a broken room (any goroutine).
 	evict func(*Room)
 }

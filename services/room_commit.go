@@ -105,8 +105,9 @@ func (r *Room) surelyNew(sub Submission) bool {
 	return sub.OpID == "" || (!r.seq.Knows(sub.OpID) && !r.inDoubt[sub.OpID])
 }
 
-// maybeCommit starts a group commit of the pending proposals unless one is
-// under way: what arrives meanwhile waits for the next one.
+// maybeCommit hands the pending proposals to the service's writer as one
+// batch unless one is under way: what arrives meanwhile waits for the next.
+// The writer commits the batches of many rooms in one transaction.
 func (r *Room) maybeCommit() {
 	if r.phase != phaseIdle || r.seq.PendingCount() == 0 {
 		return
@@ -114,14 +115,13 @@ func (r *Room) maybeCommit() {
 	ops := r.seq.Batch(r.deps.cfg.MaxBatch)
 	n := len(ops)
 	r.phase = phaseCommitting
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
-		defer cancel()
-		start := r.deps.clock.Now()
-		err := r.deps.store.AppendOps(ctx, r.info.ID, ops)
-		took := r.deps.clock.Now().Sub(start)
-		r.do(func() { r.committed(n, took, err) })
-	}()
+	r.deps.commits.commit(Batch{RoomID: r.info.ID, Ops: ops}, func(took time.Duration, err error) {
+		// The writer serves every room: it never waits for this one.
+		f := func() { r.committed(n, took, err) }
+		if !r.tryDo(f) {
+			go r.do(f)
+		}
+	})
 }
 
 // committed handles the outcome of a group commit of n proposals.

@@ -93,6 +93,7 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 		deps: &roomDeps{
 			store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, clock: cfg.Clock,
 			rebases: make(chan struct{}, rebaseReaders),
+			commits: newCommitter(store, cfg.Room.CommitTimeout, cfg.Clock, maxCommitOps),
 		},
 		cfg:   cfg,
 		rooms: map[string]*roomEntry{},
@@ -438,7 +439,12 @@ func (rs *Rooms) Close(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+	rs.deps.commits.close()
 }
+
+// maxCommitOps bounds the operations of one transaction of the committer,
+// over all rooms.
+const maxCommitOps = 5000
 
 func validID(id string) bool {
 	if len(id) == 0 || len(id) > 64 {

@@ -30,6 +30,11 @@ type Store interface {
 	// and ErrOpIDTaken (nothing written) when a non-empty OpID is already in
 	// the room's history: an id names one operation at any age.
 	AppendOps(ctx context.Context, roomID string, ops []CommittedOp) error
+	// AppendBatches commits the batches of several rooms at once (one
+	// transaction, one fsync where the store can), each as AppendOps would:
+	// a batch that fails takes nothing from the others. It returns one
+	// error per batch (nil: committed).
+	AppendBatches(ctx context.Context, batches []Batch) []error
 	// Ops returns up to limit operations with revisions after from, in order.
 	Ops(ctx context.Context, roomID string, from, limit int) ([]CommittedOp, error)
 	// OpByID finds the committed operation the client gave opID.
@@ -42,6 +47,12 @@ type Store interface {
 	SaveSnapshot(ctx context.Context, s Snapshot) error
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
+}
+
+// Batch is one room's operations for a group commit.
+type Batch struct {
+	RoomID string
+	Ops    []CommittedOp
 }
 
 // HeadCache keeps each active room's head document and a window of recent

@@ -146,63 +146,61 @@ const (
 //
 // Returns services.ErrRevisionTaken (nothing written) when another writer
 // committed one of the revisions, services.ErrOpIDTaken (nothing written)
-// when an op id is already in the room's history, services.ErrRoomNotFound, and an error
-// wrapping services.ErrStoreUnreachable when the transaction could not begin.
+// when an op id is already in the room's history, services.ErrRoomNotFound,
+// and an error wrapping services.ErrStoreUnreachable when the transaction
+// could not begin.
 func (s *Store) AppendOps(ctx context.Context, roomID string, ops []services.CommittedOp) error {
-	if len(ops) == 0 {
-		return nil
+	b, err := prepare(services.Batch{RoomID: roomID, Ops: ops}, now())
+	if err != nil || len(ops) == 0 {
+		return err
 	}
-	first, last := ops[0].Revision, ops[len(ops)-1].Revision
-	for i, op := range ops {
-		if op.Revision != first+i {
-			return services.Errorf(services.CodeInternal, "append ops: revision %d does not follow %d", op.Revision, first+i-1)
-		}
-	}
-	// Encode before the transaction so that it stays short.
-	at := now()
-	args := make([]any, 0, len(ops)*revisionParams)
-	for _, op := range ops {
-		js, err := op.Op.MarshalJSON()
-		if err != nil {
-			return fmt.Errorf("append ops room=%s rev=%d: encode: %w", services.LogID(roomID), op.Revision, err)
-		}
-		created := op.CreatedAt
-		if created.IsZero() {
-			created = at
-		}
-		args = append(args, roomID, op.Revision, string(js), op.ClientID, op.OpID, op.BaseRevision, op.Digest, stamp(created))
-	}
+	return s.appendOne(ctx, b)
+}
 
-	what := fmt.Sprintf("append ops room=%s revs=%d..%d", services.LogID(roomID), first, last)
-	tx, err := s.begin(ctx, what)
+// appendOne commits one room's batch in its own transaction, telling its
+// errors apart exactly.
+func (s *Store) appendOne(ctx context.Context, b prepared) error {
+	tx, err := s.begin(ctx, b.what)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	res := tx.Exec("UPDATE rooms SET head_revision = ?, updated_at = ? WHERE id = ? AND head_revision = ?", last, at, roomID, first-1)
+	res := tx.Exec("UPDATE rooms SET head_revision = ?, updated_at = ? WHERE id = ? AND head_revision = ?", b.last, b.at, b.room, b.first-1)
 	if res.Error != nil {
-		return fmt.Errorf("%s: move head: %w", what, res.Error)
+		return fmt.Errorf("%s: move head: %w", b.what, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return headMismatch(tx, what, roomID, first)
+		return headMismatch(tx, b.what, b.room, b.first)
 	}
-	for start := 0; start < len(ops); start += insertChunk {
-		n := min(insertChunk, len(ops)-start)
-		sql := insertSQL(n)
-		if err := tx.Exec(sql, args[start*revisionParams:(start+n)*revisionParams]...).Error; err != nil {
-			if isOpIDViolation(err) {
-				return fmt.Errorf("%s: %w", what, services.ErrOpIDTaken)
-			}
-			if isUniqueViolation(err) {
-				return fmt.Errorf("%s: %w", what, services.ErrRevisionTaken)
-			}
-			return fmt.Errorf("%s: insert: %w", what, err)
+	if _, err := insertRows(tx, b.args, ""); err != nil {
+		if isOpIDViolation(err) {
+			return fmt.Errorf("%s: %w", b.what, services.ErrOpIDTaken)
 		}
+		if isUniqueViolation(err) {
+			return fmt.Errorf("%s: %w", b.what, services.ErrRevisionTaken)
+		}
+		return fmt.Errorf("%s: insert: %w", b.what, err)
 	}
 	if err := tx.Commit().Error; err != nil {
-		return fmt.Errorf("%s: commit: %w", what, err)
+		return fmt.Errorf("%s: commit: %w", b.what, err)
 	}
 	return nil
+}
+
+// insertRows inserts the rows of args (revisionParams per row) in chunks,
+// each statement ending with suffix, and returns how many it inserted.
+func insertRows(tx *gorm.DB, args []any, suffix string) (int64, error) {
+	var inserted int64
+	rows := len(args) / revisionParams
+	for start := 0; start < rows; start += insertChunk {
+		n := min(insertChunk, rows-start)
+		res := tx.Exec(insertSQL(n)+suffix, args[start*revisionParams:(start+n)*revisionParams]...)
+		if res.Error != nil {
+			return inserted, res.Error
+		}
+		inserted += res.RowsAffected
+	}
+	return inserted, nil
 }
 
 // headMismatch explains why the head did not move: no such room, a taken

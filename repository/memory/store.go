@@ -141,6 +141,15 @@ func (s *Store) AppendOps(_ context.Context, roomID string, ops []services.Commi
 	return nil
 }
 
+// AppendBatches implements services.Store: each batch as AppendOps.
+func (s *Store) AppendBatches(ctx context.Context, batches []services.Batch) []error {
+	errs := make([]error, len(batches))
+	for i, b := range batches {
+		errs[i] = s.AppendOps(ctx, b.RoomID, b.Ops)
+	}
+	return errs
+}
+
 // Ops implements services.Store.
 func (s *Store) Ops(_ context.Context, roomID string, from, limit int) ([]services.CommittedOp, error) {
 	s.mu.Lock()

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) services.Store) {
 		{"OpsPaging", testOpsPaging},
 		{"OpByID", testOpByID},
 		{"OpIDsAreUnique", testOpIDsAreUnique},
+		{"AppendBatchesMixed", testAppendBatchesMixed},
 		{"Snapshots", testSnapshots},
 		{"SaveSnapshotIdempotent", testSaveSnapshotIdempotent},
 		{"RoundTrip", testRoundTrip},
@@ -693,5 +694,53 @@ func testOpIDsAreUnique(t *testing.T, s services.Store) {
 	got, err := s.OpByID(ctx(t), "r1", want[0].OpID)
 	if err != nil || got.Revision != 1 {
 		t.Fatalf("OpByID(%s) = revision %d, %v; want 1", want[0].OpID, got.Revision, err)
+	}
+}
+
+// One group commit over several rooms: the rooms that continue their heads
+// commit; a room whose head moved (lost race), one with a reused op id and
+// an unknown room each get their own error and write nothing, and take
+// nothing from the others.
+func testAppendBatchesMixed(t *testing.T, s services.Store) {
+	for _, id := range []string{"win1", "win2", "lost", "reused"} {
+		newRoom(t, s, id)
+	}
+	append_(t, s, "lost", insertOps(0, 2, "other"))
+	append_(t, s, "reused", insertOps(0, 1, "c"))
+	win1, win2 := insertOps(0, 3, "a"), insertOps(0, 1, "b")
+	reused := insertOps(1, 2, "d")
+	reused[1].OpID = "c-1"
+	errs := s.AppendBatches(ctx(t), []services.Batch{
+		{RoomID: "win1", Ops: win1},
+		{RoomID: "lost", Ops: insertOps(1, 2, "late")},
+		{RoomID: "reused", Ops: reused},
+		{RoomID: "nope", Ops: insertOps(0, 1, "x")},
+		{RoomID: "win2", Ops: win2},
+	})
+	if len(errs) != 5 {
+		t.Fatalf("AppendBatches returned %d errors for 5 batches", len(errs))
+	}
+	for i, want := range []error{nil, services.ErrRevisionTaken, services.ErrOpIDTaken, services.ErrRoomNotFound, nil} {
+		if want == nil && errs[i] != nil || want != nil && !errors.Is(errs[i], want) {
+			t.Errorf("batch %d: error %v, want %v", i, errs[i], want)
+		}
+	}
+	requireOps(t, allOps(t, s, "win1"), win1)
+	requireOps(t, allOps(t, s, "win2"), win2)
+	requireOps(t, allOps(t, s, "lost"), insertOps(0, 2, "other"))
+	requireOps(t, allOps(t, s, "reused"), insertOps(0, 1, "c"))
+	// And a clean one: every room commits.
+	more1, more2 := insertOps(3, 2, "a"), insertOps(1, 1, "b")
+	for i, err := range s.AppendBatches(ctx(t), []services.Batch{{RoomID: "win1", Ops: more1}, {RoomID: "win2", Ops: more2}}) {
+		if err != nil {
+			t.Errorf("clean batch %d: %v", i, err)
+		}
+	}
+	requireOps(t, allOps(t, s, "win1"), append(win1, more1...))
+	requireOps(t, allOps(t, s, "win2"), append(win2, more2...))
+	for id, want := range map[string]int{"win1": 5, "win2": 2, "lost": 2, "reused": 1} {
+		if got := head(t, s, id); got != want {
+			t.Errorf("head of %s = %d, want %d", id, got, want)
+		}
 	}
 }

@@ -1,0 +1,152 @@
+package gormstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/tandem-editor/tandem/services"
+)
+
+// prepared is one room's batch, checked and encoded before the
+// transaction so that the transaction stays short.
+type prepared struct {
+	room        string
+	first, last int
+	at          time.Time
+	args        []any // revisionParams per row
+	what        string
+}
+
+// prepare checks that b's operations are contiguous and encodes its rows.
+func prepare(b services.Batch, at time.Time) (prepared, error) {
+	p := prepared{room: b.RoomID, at: at}
+	if len(b.Ops) == 0 {
+		return p, nil
+	}
+	p.first, p.last = b.Ops[0].Revision, b.Ops[len(b.Ops)-1].Revision
+	p.what = fmt.Sprintf("append ops room=%s revs=%d..%d", services.LogID(b.RoomID), p.first, p.last)
+	p.args = make([]any, 0, len(b.Ops)*revisionParams)
+	for i, op := range b.Ops {
+		if op.Revision != p.first+i {
+			return p, services.Errorf(services.CodeInternal, "append ops: revision %d does not follow %d", op.Revision, p.first+i-1)
+		}
+		js, err := op.Op.MarshalJSON()
+		if err != nil {
+			return p, fmt.Errorf("%s: encode revision %d: %w", p.what, op.Revision, err)
+		}
+		created := op.CreatedAt
+		if created.IsZero() {
+			created = at
+		}
+		p.args = append(p.args, b.RoomID, op.Revision, string(js), op.ClientID, op.OpID, op.BaseRevision, op.Digest, stamp(created))
+	}
+	return p, nil
+}
+
+// AppendBatches commits the batches of several rooms in one transaction,
+// so that one fsync covers them all: one statement moves every room's
+// head by compare-and-set, one inserts every winner's rows. A room whose
+// head another writer moved gets its own error and takes nothing from the
+// others. Should a row clash with the history (an operation id in use),
+// the transaction is rolled back and each room is committed on its own,
+// which tells the errors apart; that is rare, and it is as correct.
+//
+// Errors, per batch: as AppendOps.
+func (s *Store) AppendBatches(ctx context.Context, batches []services.Batch) []error {
+	errs := make([]error, len(batches))
+	at := now()
+	var live []int
+	preps := make([]prepared, len(batches))
+	for i, b := range batches {
+		p, err := prepare(b, at)
+		if err != nil {
+			errs[i] = err
+		} else if len(b.Ops) > 0 {
+			preps[i] = p
+			live = append(live, i)
+		}
+	}
+	switch len(live) {
+	case 0:
+		return errs
+	case 1:
+		errs[live[0]] = s.appendOne(ctx, preps[live[0]])
+		return errs
+	}
+	what := fmt.Sprintf("append ops of %d rooms", len(live))
+	tx, err := s.begin(ctx, what)
+	if err != nil {
+		for _, i := range live {
+			errs[i] = err
+		}
+		return errs
+	}
+	defer tx.Rollback()
+	fail := func(idx []int, err error) []error {
+		for _, i := range idx {
+			errs[i] = err
+		}
+		return errs
+	}
+	moved, err := moveHeads(tx, preps, live, at)
+	if err != nil {
+		return fail(live, fmt.Errorf("%s: move heads: %w", what, err))
+	}
+	var won []int
+	var args []any
+	for _, i := range live {
+		if !moved[preps[i].room] {
+			errs[i] = headMismatch(tx, preps[i].what, preps[i].room, preps[i].first)
+			continue
+		}
+		won = append(won, i)
+		args = append(args, preps[i].args...)
+	}
+	inserted, err := insertRows(tx, args, " ON CONFLICT DO NOTHING")
+	if err != nil {
+		return fail(won, fmt.Errorf("%s: insert: %w", what, err))
+	}
+	if inserted != int64(len(args)/revisionParams) {
+		_ = tx.Rollback()
+		for _, i := range won {
+			errs[i] = s.appendOne(ctx, preps[i])
+		}
+		return errs
+	}
+	if err := tx.Commit().Error; err != nil {
+		return fail(won, fmt.Errorf("%s: commit: %w", what, err))
+	}
+	return errs
+}
+
+// moveHeads moves the head of every live room from the revision before its
+// first operation to its last, in one statement (UPDATE … FROM VALUES, which
+// PostgreSQL and SQLite both take), and returns the rooms whose head it
+// moved.
+func moveHeads(tx *gorm.DB, preps []prepared, live []int, at time.Time) (map[string]bool, error) {
+	var b strings.Builder
+	b.WriteString("UPDATE rooms SET head_revision = v.column3, updated_at = ? FROM (VALUES ")
+	args := make([]any, 0, 1+3*len(live))
+	args = append(args, at)
+	for k, i := range live {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))")
+		args = append(args, preps[i].room, preps[i].first-1, preps[i].last)
+	}
+	b.WriteString(") AS v WHERE rooms.id = v.column1 AND rooms.head_revision = v.column2 RETURNING id")
+	var ids []string
+	if err := tx.Raw(b.String(), args...).Scan(&ids).Error; err != nil {
+		return nil, err
+	}
+	moved := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		moved[id] = true
+	}
+	return moved, nil
+}
