@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"go/ast"
-	"go/parser"
 	"go/token"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tandem-editor/tandem/api/protocol"
+	"github.com/tandem-editor/tandem/internal/gosource"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/frames/index.json from the package")
@@ -219,19 +219,7 @@ func TestEveryStructHasAFrame(t *testing.T) {
 // constants of type Type and Code as "Type:value" / "Code:value".
 func declarations(t *testing.T) (structs, consts []string) {
 	t.Helper()
-	fset := token.NewFileSet()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range gosource.Files(t, ".", 0) {
 		for _, d := range f.Decls {
 			g, ok := d.(*ast.GenDecl)
 			if !ok {

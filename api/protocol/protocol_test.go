@@ -1,14 +1,11 @@
 package protocol_test
 
 import (
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tandem-editor/tandem/api/protocol"
+	"github.com/tandem-editor/tandem/internal/gosource"
 )
 
 func TestRecoveryFor(t *testing.T) {
@@ -62,24 +59,7 @@ func TestValidOpID(t *testing.T) {
 // TestImports keeps the package usable by client/ and outside tools: it
 // imports the standard library and ot, nothing else.
 func TestImports(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range f.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			std := !strings.Contains(strings.Split(path, "/")[0], ".")
-			if !std && path != "github.com/tandem-editor/tandem/ot" {
-				t.Errorf("%s imports %s: the package may import only the standard library and ot", name, path)
-			}
-		}
-	}
+	gosource.CheckImports(t, ".", func(path string) bool {
+		return gosource.Standard(path) || path == "github.com/tandem-editor/tandem/ot"
+	}, "the package may import only the standard library and ot")
 }
