@@ -1,14 +1,15 @@
 // Package api adapts HTTP and WebSocket (Fiber) to the room service: thin
 // handlers that decode and validate a request, call services, and encode the
-// answer. It implements ../shared/protocol.md and the extensions listed in
-// the README.
+// answer. It implements the wire contract of docs/protocol.md, whose
+// messages and codes are package api/protocol.
 //
-// Errors map to HTTP statuses, protocol error codes and WebSocket close
-// codes in one table (errors.go). Each WebSocket connection has a reader
-// (the handler goroutine) and one writer goroutine that drains a bounded
-// outbox; the room drops a connection whose outbox is full. A connection's
-// per-address slot and room handle are taken before the upgrade as one
-// lease, given back exactly once however the connection ends (lease.go).
+// The domain's error codes map to protocol codes, HTTP statuses and
+// WebSocket close codes in one table (errors.go). Each WebSocket
+// connection has a reader (the handler goroutine) and one writer goroutine
+// that drains a bounded outbox; the room drops a connection whose outbox
+// is full. A connection's per-address slot and room handle are taken
+// before the upgrade as one lease, given back exactly once however the
+// connection ends (lease.go).
 // Access rules (read-only ids, creation token, allowed origins),
 // per-address and per-connection limits, the client's address behind
 // trusted proxies (clientaddr.go), and the Prometheus metrics live here too.

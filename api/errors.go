@@ -5,41 +5,34 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/tandem-editor/tandem/api/protocol"
 	"github.com/tandem-editor/tandem/services"
 )
 
-// errorMapping says how one error code reaches the client: the HTTP status
-// of a REST answer, and the WebSocket close code used when the code ends a
-// connection.
+// errorMapping says how one error code reaches the client: the protocol's
+// code, the HTTP status of a REST answer, and the WebSocket close code used
+// when the code ends a connection.
 type errorMapping struct {
+	code      protocol.Code
 	status    int
 	closeCode int
 }
 
-// errorTable is the one place codes map to statuses and close codes.
+// errorTable is the one place the domain's codes map to protocol codes,
+// statuses and close codes.
 var errorTable = map[services.Code]errorMapping{
-	services.CodeBadMessage:         {fiber.StatusBadRequest, closePolicyViolation},
-	services.CodeInvalidOp:          {fiber.StatusBadRequest, closePolicyViolation},
-	services.CodeRevisionOutOfRange: {fiber.StatusBadRequest, closePolicyViolation},
-	services.CodeTooLarge:           {fiber.StatusRequestEntityTooLarge, closeMessageTooBig},
-	services.CodeRateLimited:        {fiber.StatusTooManyRequests, closeTryAgainLater},
-	services.CodeUnavailable:        {fiber.StatusServiceUnavailable, closeGoingAway},
-	services.CodeNotFound:           {fiber.StatusNotFound, closePolicyViolation},
-	services.CodeForbidden:          {fiber.StatusForbidden, closePolicyViolation},
-	services.CodeUnauthorized:       {fiber.StatusUnauthorized, closePolicyViolation},
-	services.CodeConflict:           {fiber.StatusConflict, closePolicyViolation},
-	services.CodeInternal:           {fiber.StatusInternalServerError, closeInternalError},
+	services.CodeBadMessage:         {protocol.CodeBadMessage, fiber.StatusBadRequest, protocol.ClosePolicyViolation},
+	services.CodeInvalidOp:          {protocol.CodeInvalidOp, fiber.StatusBadRequest, protocol.ClosePolicyViolation},
+	services.CodeRevisionOutOfRange: {protocol.CodeRevisionOutOfRange, fiber.StatusBadRequest, protocol.ClosePolicyViolation},
+	services.CodeTooLarge:           {protocol.CodeTooLarge, fiber.StatusRequestEntityTooLarge, protocol.CloseMessageTooBig},
+	services.CodeRateLimited:        {protocol.CodeRateLimited, fiber.StatusTooManyRequests, protocol.CloseTryAgainLater},
+	services.CodeUnavailable:        {protocol.CodeUnavailable, fiber.StatusServiceUnavailable, protocol.CloseGoingAway},
+	services.CodeNotFound:           {protocol.CodeNotFound, fiber.StatusNotFound, protocol.ClosePolicyViolation},
+	services.CodeForbidden:          {protocol.CodeForbidden, fiber.StatusForbidden, protocol.ClosePolicyViolation},
+	services.CodeUnauthorized:       {protocol.CodeUnauthorized, fiber.StatusUnauthorized, protocol.ClosePolicyViolation},
+	services.CodeConflict:           {protocol.CodeConflict, fiber.StatusConflict, protocol.ClosePolicyViolation},
+	services.CodeInternal:           {protocol.CodeInternal, fiber.StatusInternalServerError, protocol.CloseInternalError},
 }
-
-// WebSocket close codes (RFC 6455, section 7.4.1).
-const (
-	closeNormal          = 1000
-	closeGoingAway       = 1001
-	closePolicyViolation = 1008
-	closeMessageTooBig   = 1009
-	closeInternalError   = 1011
-	closeTryAgainLater   = 1013
-)
 
 func mapping(code services.Code) errorMapping {
 	if m, ok := errorTable[code]; ok {
@@ -48,20 +41,10 @@ func mapping(code services.Code) errorMapping {
 	return errorTable[services.CodeInternal]
 }
 
-// errorBody is the REST error answer: {"error":{"code","message"}}.
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code    services.Code `json:"code"`
-	Message string        `json:"message"`
-}
-
 // writeError answers a REST request with err's code, status and message.
 func writeError(c *fiber.Ctx, err error) error {
-	code := services.ErrorCode(err)
-	return c.Status(mapping(code).status).JSON(errorBody{errorDetail{code, services.PublicMessage(err)}})
+	m := mapping(services.ErrorCode(err))
+	return c.Status(m.status).JSON(protocol.ErrorResponse{Error: protocol.ErrorDetail{Code: m.code, Message: services.PublicMessage(err)}})
 }
 
 // fiberErrors turns Fiber's own errors (unknown route, body too large, ...)
@@ -80,7 +63,7 @@ func (s *Server) fiberErrors(c *fiber.Ctx, err error) error {
 		case fiber.StatusMethodNotAllowed, fiber.StatusBadRequest, fiber.StatusUpgradeRequired:
 			code = services.CodeBadMessage
 		}
-		return c.Status(fe.Code).JSON(errorBody{errorDetail{code, fe.Message}})
+		return c.Status(fe.Code).JSON(protocol.ErrorResponse{Error: protocol.ErrorDetail{Code: mapping(code).code, Message: fe.Message}})
 	}
 	if services.ErrorCode(err) == services.CodeInternal {
 		s.log.Error("request failed", "method", c.Method(), "route", c.Route().Path, "err", err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/tandem-editor/tandem/api/protocol"
 	"github.com/tandem-editor/tandem/services"
 	"github.com/tandem-editor/tandem/services/autocomplete"
 )
@@ -146,9 +147,9 @@ func (s *Server) listOps(c *fiber.Ctx) error {
 	if err != nil {
 		return writeError(c, err)
 	}
-	out := opsJSON{Ops: make([]opJSON, len(ops))}
+	out := protocol.OpsResponse{Ops: make([]protocol.CommittedOp, len(ops))}
 	for i, op := range ops {
-		out.Ops[i] = opJSON{op.Revision, op.Op, op.ClientID, op.CreatedAt.UTC()}
+		out.Ops[i] = protocol.CommittedOp{Revision: op.Revision, Op: op.Op, ClientID: op.ClientID, CreatedAt: op.CreatedAt.UTC()}
 	}
 	return c.JSON(out)
 }
@@ -169,13 +170,13 @@ func (s *Server) submitOp(c *fiber.Ctx) error {
 	if len(c.Body()) > s.limits.MaxMessageBytes {
 		return writeError(c, services.Errorf(services.CodeTooLarge, "body is larger than %d bytes", s.limits.MaxMessageBytes))
 	}
-	var m clientMessage
+	var m protocol.ClientFrame
 	h, err := s.openForChange(c, &m)
 	if err != nil {
 		return writeError(c, err)
 	}
 	defer h.Release()
-	sub, err := m.submission("rest-" + services.NewRoomID()[:12])
+	sub, err := submission(m, "rest-"+services.NewRoomID()[:12])
 	if err != nil {
 		return writeError(c, err)
 	}
@@ -189,7 +190,7 @@ func (s *Server) submitOp(c *fiber.Ctx) error {
 		if ev.Type == services.EventError {
 			return writeError(c, &services.Error{Code: ev.Code, Message: ev.Message})
 		}
-		return c.JSON(submitJSON{ev.Revision, ev.Op})
+		return c.JSON(protocol.SubmitOpResponse{Revision: ev.Revision, Op: ev.Op})
 	case <-h.Done():
 		// The room stopped with this operation in doubt: no answer is
 		// honest, so the connection closes without one.
@@ -216,5 +217,12 @@ func (s *Server) autocomplete(c *fiber.Ctx) error {
 	if err != nil {
 		return writeError(c, &services.Error{Code: services.CodeBadMessage, Message: err.Error(), Err: err})
 	}
-	return c.JSON(fiber.Map{"suggestions": sugs})
+	var out protocol.AutocompleteResponse
+	if sugs != nil {
+		out.Suggestions = make([]protocol.Suggestion, len(sugs))
+		for i, sg := range sugs {
+			out.Suggestions[i] = protocol.Suggestion(sg)
+		}
+	}
+	return c.JSON(out)
 }

@@ -4,30 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
-	"time"
 
+	"github.com/tandem-editor/tandem/api/protocol"
 	"github.com/tandem-editor/tandem/ot"
 	"github.com/tandem-editor/tandem/services"
 )
 
-// clientMessage is any message a client sends over the WebSocket. Which
-// fields matter depends on Type; unknown fields are ignored.
-type clientMessage struct {
-	Type      string          `json:"type"`
-	Revision  *int            `json:"revision"`
-	Op        json.RawMessage `json:"op"`
-	ID        *string         `json:"id"`
-	Selection json.RawMessage `json:"selection"`
-	Language  *string         `json:"language"`
-}
-
-// maxSelectionRanges bounds the ranges of one selection.
-const maxSelectionRanges = 100
-
 // decodeClientMessage parses one WebSocket text frame strictly.
 // Errors: *services.Error with CodeBadMessage or CodeInvalidOp.
-func decodeClientMessage(data []byte) (clientMessage, error) {
-	var m clientMessage
+func decodeClientMessage(data []byte) (protocol.ClientFrame, error) {
+	var m protocol.ClientFrame
 	if err := json.Unmarshal(data, &m); err != nil {
 		return m, services.Errorf(services.CodeBadMessage, "message is not a valid JSON object: %s", jsonProblem(err))
 	}
@@ -50,10 +36,10 @@ func jsonProblem(err error) string {
 }
 
 // submission validates an op message's fields.
-func (m clientMessage) submission(clientID string) (services.Submission, error) {
+func submission(m protocol.ClientFrame, clientID string) (services.Submission, error) {
 	sub := services.Submission{ClientID: clientID}
 	if m.ID != nil {
-		if !validOpID(*m.ID) {
+		if !protocol.ValidOpID(*m.ID) {
 			return sub, services.Errorf(services.CodeBadMessage, "id must be 1 to 64 printable ASCII characters")
 		}
 		sub.OpID = *m.ID
@@ -99,8 +85,8 @@ func decodeSelection(raw json.RawMessage) (sel *ot.Selection, present bool, err 
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return nil, true, services.Errorf(services.CodeBadMessage, "selection: %s", jsonProblem(err))
 	}
-	if len(s.Ranges) > maxSelectionRanges {
-		return nil, true, services.Errorf(services.CodeBadMessage, "selection has more than %d ranges", maxSelectionRanges)
+	if len(s.Ranges) > protocol.MaxSelectionRanges {
+		return nil, true, services.Errorf(services.CodeBadMessage, "selection has more than %d ranges", protocol.MaxSelectionRanges)
 	}
 	for _, r := range s.Ranges {
 		if r.Anchor < 0 || r.Head < 0 {
@@ -110,142 +96,46 @@ func decodeSelection(raw json.RawMessage) (sel *ot.Selection, present bool, err 
 	return &s, true, nil
 }
 
-func validOpID(id string) bool {
-	if len(id) == 0 || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < 0x21 || id[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-// Wire forms of the server's messages.
-type (
-	wirePeer struct {
-		ClientID  string        `json:"clientId"`
-		Name      string        `json:"name"`
-		Selection *ot.Selection `json:"selection"`
-		ReadOnly  bool          `json:"readOnly,omitempty"`
-	}
-	wireInit struct {
-		Type     string     `json:"type"`
-		ClientID string     `json:"clientId"`
-		Revision int        `json:"revision"`
-		Content  string     `json:"content"`
-		Language string     `json:"language"`
-		Name     string     `json:"name"`
-		Clients  []wirePeer `json:"clients"`
-		ReadOnly bool       `json:"readOnly"`
-	}
-	wireAck struct {
-		Type     string `json:"type"`
-		Revision int    `json:"revision"`
-		ID       string `json:"id,omitempty"`
-	}
-	wireOp struct {
-		Type      string        `json:"type"`
-		Revision  int           `json:"revision"`
-		Op        ot.Operation  `json:"op"`
-		ClientID  string        `json:"clientId"`
-		Selection *ot.Selection `json:"selection,omitempty"`
-	}
-	wireSelection struct {
-		Type      string        `json:"type"`
-		ClientID  string        `json:"clientId"`
-		Selection *ot.Selection `json:"selection"`
-	}
-	wireJoin struct {
-		Type     string `json:"type"`
-		ClientID string `json:"clientId"`
-		Name     string `json:"name"`
-	}
-	wireLeave struct {
-		Type     string `json:"type"`
-		ClientID string `json:"clientId"`
-	}
-	wireLanguage struct {
-		Type     string `json:"type"`
-		Language string `json:"language"`
-		ClientID string `json:"clientId,omitempty"`
-	}
-	wireError struct {
-		Type    string        `json:"type"`
-		Code    services.Code `json:"code"`
-		Message string        `json:"message"`
-		ID      string        `json:"id,omitempty"`
-	}
-)
-
-var pongMessage = []byte(`{"type":"pong"}`)
+// pongMessage is encoded once: every ping gets the same answer.
+var pongMessage, _ = json.Marshal(protocol.ServerPong{Type: protocol.TypePong})
 
 // encodeEvent is the wire form of a room event.
 func encodeEvent(e *services.Event) []byte {
 	var v any
-	t := string(e.Type)
 	switch e.Type {
 	case services.EventInit:
-		peers := make([]wirePeer, len(e.Clients))
+		peers := make([]protocol.Peer, len(e.Clients))
 		for i, p := range e.Clients {
-			peers[i] = wirePeer{p.ClientID, p.Name, p.Selection, p.ReadOnly}
+			peers[i] = protocol.Peer{ClientID: p.ClientID, Name: p.Name, Selection: p.Selection, ReadOnly: p.ReadOnly}
 		}
-		v = wireInit{t, e.ClientID, e.Revision, e.Content, e.Language, e.Name, peers, e.ReadOnly}
+		v = protocol.ServerInit{Type: protocol.TypeInit, ClientID: e.ClientID, Revision: e.Revision, Content: e.Content,
+			Language: e.Language, Name: e.Name, Clients: peers, ReadOnly: e.ReadOnly}
 	case services.EventAck:
-		v = wireAck{t, e.Revision, e.OpID}
+		v = protocol.ServerAck{Type: protocol.TypeAck, Revision: e.Revision, ID: e.OpID}
 	case services.EventOp:
-		v = wireOp{t, e.Revision, e.Op, e.ClientID, e.Selection}
+		v = protocol.ServerOp{Type: protocol.TypeOp, Revision: e.Revision, Op: e.Op, ClientID: e.ClientID, Selection: e.Selection}
 	case services.EventSelection:
-		v = wireSelection{t, e.ClientID, e.Selection}
+		v = protocol.ServerSelection{Type: protocol.TypeSelection, ClientID: e.ClientID, Selection: e.Selection}
 	case services.EventJoin:
-		v = wireJoin{t, e.ClientID, e.Name}
+		v = protocol.ServerJoin{Type: protocol.TypeJoin, ClientID: e.ClientID, Name: e.Name}
 	case services.EventLeave:
-		v = wireLeave{t, e.ClientID}
+		v = protocol.ServerLeave{Type: protocol.TypeLeave, ClientID: e.ClientID}
 	case services.EventLanguage:
-		v = wireLanguage{t, e.Language, e.ClientID}
+		v = protocol.ServerLanguage{Type: protocol.TypeLanguage, Language: e.Language, ClientID: e.ClientID}
 	default:
-		v = wireError{string(services.EventError), e.Code, e.Message, e.OpID}
+		v = protocol.ServerError{Type: protocol.TypeError, Code: mapping(e.Code).code, Message: e.Message, ID: e.OpID}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		b, _ = json.Marshal(wireError{string(services.EventError), services.CodeInternal, "internal error", e.OpID})
+		b, _ = json.Marshal(protocol.ServerError{Type: protocol.TypeError, Code: protocol.CodeInternal, Message: "internal error", ID: e.OpID})
 	}
 	return b
 }
 
-// Wire forms of REST answers.
-type (
-	roomJSON struct {
-		ID         string    `json:"id"`
-		Name       string    `json:"name"`
-		Language   string    `json:"language"`
-		Revision   int       `json:"revision"`
-		Content    string    `json:"content"`
-		CreatedAt  time.Time `json:"createdAt"`
-		UpdatedAt  time.Time `json:"updatedAt"`
-		ReadOnlyID string    `json:"readOnlyId,omitempty"`
-		ReadOnly   bool      `json:"readOnly"`
-	}
-	opJSON struct {
-		Revision  int          `json:"revision"`
-		Op        ot.Operation `json:"op"`
-		ClientID  string       `json:"clientId"`
-		CreatedAt time.Time    `json:"createdAt"`
-	}
-	opsJSON struct {
-		Ops []opJSON `json:"ops"`
-	}
-	submitJSON struct {
-		Revision int          `json:"revision"`
-		Op       ot.Operation `json:"op"`
-	}
-)
-
 // roomView is a room as a client with that access may see it: read-only
 // access gets the read-only id as the room's id and never the edit id.
-func roomView(info services.RoomInfo, content string, readOnly bool) roomJSON {
-	v := roomJSON{
+func roomView(info services.RoomInfo, content string, readOnly bool) protocol.Room {
+	v := protocol.Room{
 		ID: info.ID, Name: info.Name, Language: info.Language, Revision: info.Revision, Content: content,
 		CreatedAt: info.CreatedAt.UTC(), UpdatedAt: info.UpdatedAt.UTC(), ReadOnlyID: info.ReadOnlyID,
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/time/rate"
 
+	"github.com/tandem-editor/tandem/api/protocol"
 	"github.com/tandem-editor/tandem/services"
 )
 
@@ -214,7 +215,7 @@ func (c *conn) dequeued(b []byte) []byte {
 // close frame with the code the reason maps to, and closes the socket.
 func (c *conn) Kick(reason *services.Error) {
 	c.kickOnce.Do(func() {
-		code := closeNormal
+		code := protocol.CloseNormal
 		if reason.Code != "" {
 			code = mapping(reason.Code).closeCode
 		}
@@ -305,9 +306,9 @@ func (c *conn) handle(data []byte) {
 		return
 	}
 	switch m.Type {
-	case "op":
+	case protocol.TypeOp:
 		opID := ""
-		if m.ID != nil && validOpID(*m.ID) {
+		if m.ID != nil && protocol.ValidOpID(*m.ID) {
 			opID = *m.ID
 		}
 		switch {
@@ -316,14 +317,14 @@ func (c *conn) handle(data []byte) {
 		case !c.ops.Allow():
 			c.fail(services.Errorf(services.CodeRateLimited, "too many operations; slow down"), opID)
 		default:
-			sub, err := m.submission(c.clientID)
+			sub, err := submission(m, c.clientID)
 			if err != nil {
 				c.fail(err, opID)
 				return
 			}
 			c.room.Submit(sub, c.reply)
 		}
-	case "selection":
+	case protocol.TypeSelection:
 		sel, present, err := decodeSelection(m.Selection)
 		if err == nil && !present {
 			err = services.Errorf(services.CodeBadMessage, "selection message needs a selection (or null)")
@@ -333,11 +334,11 @@ func (c *conn) handle(data []byte) {
 			return
 		}
 		c.room.SetSelection(c.clientID, sel)
-	case "ping":
+	case protocol.TypePing:
 		if !c.send(pongMessage) {
 			c.Kick(services.Errorf(services.CodeRateLimited, "connection fell too far behind"))
 		}
-	case "language":
+	case protocol.TypeLanguage:
 		if c.room.ReadOnly {
 			c.fail(errReadOnly, "")
 			return
@@ -353,7 +354,7 @@ func (c *conn) handle(data []byte) {
 			c.fail(err, "")
 		}
 	default:
-		c.fail(services.Errorf(services.CodeBadMessage, "unknown message type %q", truncate(m.Type, 32)), "")
+		c.fail(services.Errorf(services.CodeBadMessage, "unknown message type %q", truncate(string(m.Type), 32)), "")
 	}
 }
 

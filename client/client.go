@@ -19,6 +19,7 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"github.com/tandem-editor/tandem/api/protocol"
 	"github.com/tandem-editor/tandem/ot"
 )
 
@@ -485,10 +486,7 @@ func (c *Client) SetLanguage(language string) error {
 	if err := c.editable(); err != nil {
 		return err
 	}
-	c.write(struct {
-		Type     string `json:"type"`
-		Language string `json:"language"`
-	}{"language", language})
+	c.write(protocol.ClientLanguage{Type: protocol.TypeLanguage, Language: language})
 	return nil
 }
 
@@ -653,12 +651,10 @@ func (c *Client) connect(ctx context.Context) (*conn, *serverMessage, error) {
 	if err != nil {
 		if resp != nil {
 			defer resp.Body.Close()
-			var e struct {
-				Error struct{ Code, Message string } `json:"error"`
-			}
+			var e protocol.ErrorResponse
 			b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 			if json.Unmarshal(b, &e) == nil && e.Error.Code != "" {
-				return nil, nil, fmt.Errorf("connect to room %s: %w", c.roomID, &APIError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message})
+				return nil, nil, fmt.Errorf("connect to room %s: %w", c.roomID, &APIError{Status: resp.StatusCode, Code: string(e.Error.Code), Message: e.Error.Message})
 			}
 			return nil, nil, fmt.Errorf("connect to room %s: status %d: %w", c.roomID, resp.StatusCode, err)
 		}
@@ -678,7 +674,7 @@ func (c *Client) connect(ctx context.Context) (*conn, *serverMessage, error) {
 	if err := json.Unmarshal(data, &m); err != nil || m.Type != "init" {
 		_ = ws.Close()
 		if err == nil && m.Type == "error" {
-			return nil, nil, fmt.Errorf("connect to room %s: %w", c.roomID, &APIError{Code: m.Code, Message: m.Message})
+			return nil, nil, fmt.Errorf("connect to room %s: %w", c.roomID, &APIError{Code: string(m.Code), Message: m.Message})
 		}
 		return nil, nil, fmt.Errorf("connect to room %s: first message is not init: %.100s", c.roomID, data)
 	}
@@ -688,11 +684,7 @@ func (c *Client) connect(ctx context.Context) (*conn, *serverMessage, error) {
 // permanent reports whether a connection error means the room cannot be
 // joined at all, so reconnecting is pointless.
 func permanent(err error) bool {
-	switch ErrorCode(err) {
-	case "not_found", "forbidden", "unauthorized":
-		return true
-	}
-	return false
+	return protocol.RecoveryFor(protocol.Code(ErrorCode(err))) == protocol.GiveUp
 }
 
 // run is the client's goroutine: it serves connections and reconnects.
@@ -817,13 +809,13 @@ func (c *Client) handle(data []byte, at time.Time) error {
 			problem = c.drain()
 		}
 	case "error":
-		e := &APIError{Code: m.Code, Message: m.Message, ID: m.ID}
+		e := &APIError{Code: string(m.Code), Message: m.Message, ID: m.ID}
 		if c.sent == nil || m.ID == "" || m.ID != c.sent.ID {
 			c.emit(Event{Kind: EventError, Err: e, OpID: m.ID, Time: at})
 			break
 		}
-		switch m.Code {
-		case "unavailable", "rate_limited", "internal":
+		switch protocol.RecoveryFor(m.Code) {
+		case protocol.Retry:
 			c.retry(c.conn, m.ID)
 		default:
 			problem = fmt.Errorf("operation %s rejected: %w", m.ID, e)

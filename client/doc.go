@@ -5,8 +5,9 @@
 // (RecordingWriter, RecordingReader; see docs/recording.md) and a load
 // generator (RunLoad) used by `tandem loadgen` and the benchmarks.
 //
-// It imports ot and no other package of the module, so outside tools can
-// use it.
+// It imports ot and api/protocol (the wire contract's types, see
+// docs/protocol.md) and no other package of the module, so outside tools
+// can use it.
 //
 // # Concurrency
 //

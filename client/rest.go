@@ -11,8 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/tandem-editor/tandem/api/protocol"
 	"github.com/tandem-editor/tandem/ot"
 )
 
@@ -44,42 +44,18 @@ func ErrorCode(err error) string {
 }
 
 // Room is a room as the REST API describes it.
-type Room struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Language   string    `json:"language"`
-	Revision   int       `json:"revision"`
-	Content    string    `json:"content"`
-	CreatedAt  time.Time `json:"createdAt"`
-	UpdatedAt  time.Time `json:"updatedAt"`
-	ReadOnlyID string    `json:"readOnlyId,omitempty"`
-	ReadOnly   bool      `json:"readOnly"`
-}
+type Room = protocol.Room
 
 // NewRoom is what a new room starts with; empty fields take the server's
 // defaults.
-type NewRoom struct {
-	Name     string `json:"name,omitempty"`
-	Language string `json:"language,omitempty"`
-	Content  string `json:"content,omitempty"`
-}
+type NewRoom = protocol.CreateRoomRequest
 
 // CommittedOp is one revision of a room's history: the operation as it was
 // transformed and applied.
-type CommittedOp struct {
-	Revision  int          `json:"revision"`
-	Op        ot.Operation `json:"op"`
-	ClientID  string       `json:"clientId"`
-	CreatedAt time.Time    `json:"createdAt"`
-}
+type CommittedOp = protocol.CommittedOp
 
 // Suggestion is one autocomplete answer.
-type Suggestion struct {
-	Label      string `json:"label"`
-	InsertText string `json:"insertText"`
-	Kind       string `json:"kind"`
-	Detail     string `json:"detail,omitempty"`
-}
+type Suggestion = protocol.Suggestion
 
 // REST calls the server's REST API. The zero HTTP uses http.DefaultClient.
 // It is safe for concurrent use.
@@ -125,9 +101,7 @@ func (r *REST) RoomAt(ctx context.Context, id string, revision int) (Room, error
 // revisions from+1, from+2, ....
 // Errors: *APIError, or a transport error.
 func (r *REST) Ops(ctx context.Context, id string, from, limit int) ([]CommittedOp, error) {
-	var out struct {
-		Ops []CommittedOp `json:"ops"`
-	}
+	var out protocol.OpsResponse
 	path := fmt.Sprintf("/api/rooms/%s/ops?from=%d&limit=%d", url.PathEscape(id), from, limit)
 	err := r.do(ctx, http.MethodGet, path, nil, &out)
 	return out.Ops, err
@@ -170,15 +144,8 @@ func (r *REST) OpsRange(ctx context.Context, id string, from, to int) ([]Committ
 // Errors: *APIError (invalid_op, revision_out_of_range, conflict,
 // unavailable, ...), or a transport error.
 func (r *REST) SubmitOp(ctx context.Context, roomID string, revision int, op ot.Operation, id string) (int, ot.Operation, error) {
-	body := struct {
-		Revision int          `json:"revision"`
-		Op       ot.Operation `json:"op"`
-		ID       string       `json:"id,omitempty"`
-	}{revision, op, id}
-	var out struct {
-		Revision int          `json:"revision"`
-		Op       ot.Operation `json:"op"`
-	}
+	body := protocol.SubmitOpRequest{Revision: revision, Op: op, ID: id}
+	var out protocol.SubmitOpResponse
 	err := r.do(ctx, http.MethodPost, "/api/rooms/"+url.PathEscape(roomID)+"/ops", body, &out)
 	return out.Revision, out.Op, err
 }
@@ -186,14 +153,8 @@ func (r *REST) SubmitOp(ctx context.Context, roomID string, revision int, op ot.
 // Autocomplete returns suggestions at a UTF-16 offset of content.
 // Errors: *APIError, or a transport error.
 func (r *REST) Autocomplete(ctx context.Context, language, content string, offset int) ([]Suggestion, error) {
-	body := struct {
-		Language string `json:"language"`
-		Content  string `json:"content"`
-		Offset   int    `json:"offset"`
-	}{language, content, offset}
-	var out struct {
-		Suggestions []Suggestion `json:"suggestions"`
-	}
+	body := protocol.AutocompleteRequest{Language: language, Content: content, Offset: offset}
+	var out protocol.AutocompleteResponse
 	err := r.do(ctx, http.MethodPost, "/api/autocomplete", body, &out)
 	return out.Suggestions, err
 }
@@ -234,16 +195,11 @@ func (r *REST) do(ctx context.Context, method, path string, in, out any) error {
 		return fmt.Errorf("%s %s: read answer: %w", method, path, err)
 	}
 	if resp.StatusCode >= 300 {
-		var e struct {
-			Error struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
-			} `json:"error"`
-		}
+		var e protocol.ErrorResponse
 		if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
-			e.Error.Code, e.Error.Message = "internal", strings.TrimSpace(string(data[:min(len(data), 200)]))
+			e.Error.Code, e.Error.Message = protocol.CodeInternal, strings.TrimSpace(string(data[:min(len(data), 200)]))
 		}
-		return fmt.Errorf("%s %s: %w", method, path, &APIError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message})
+		return fmt.Errorf("%s %s: %w", method, path, &APIError{Status: resp.StatusCode, Code: string(e.Error.Code), Message: e.Error.Message})
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("%s %s: decode answer: %w", method, path, err)

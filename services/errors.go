@@ -7,11 +7,12 @@ import (
 	"github.com/tandem-editor/tandem/ot"
 )
 
-// Code is one word of the error vocabulary that clients see. The API layer
-// maps each code to an HTTP status and a WebSocket close code in one table.
+// Code is one word of the domain's error vocabulary. The API layer maps
+// each code to a protocol code (package api/protocol), an HTTP status and a
+// WebSocket close code in one table.
 type Code string
 
-// The codes of ../shared/protocol.md, plus the extensions documented in the README.
+// The codes; each has the protocol code of the same name (docs/protocol.md).
 const (
 	CodeBadMessage         Code = "bad_message"
 	CodeInvalidOp          Code = "invalid_op"

@@ -1,6 +1,16 @@
 // Thin typed REST client for the tandem API (same-origin, relative URLs).
 
-import type { OpRecord, Room, Suggestion } from './protocol';
+import type {
+  AutocompleteRequest,
+  AutocompleteResponse,
+  CommittedOp,
+  CreateRoomRequest,
+  ErrorResponse,
+  OpsResponse,
+  Room,
+  Suggestion,
+  UpdateRoomRequest,
+} from './protocol';
 
 export class ApiError extends Error {
   constructor(
@@ -36,7 +46,7 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
     }
   }
   if (!res.ok) {
-    const e = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const e = (data as Partial<ErrorResponse> | undefined)?.error;
     throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? `${method} ${path} failed with ${res.status}`);
   }
   return data as T;
@@ -45,22 +55,22 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
 const roomPath = (id: string) => `/api/rooms/${encodeURIComponent(id)}`;
 
 export const api = {
-  createRoom(input: { name?: string; language?: string; content?: string }): Promise<Room> {
+  createRoom(input: CreateRoomRequest): Promise<Room> {
     return request<Room>('POST', '/api/rooms', input);
   },
   getRoom(id: string): Promise<Room> {
     return request<Room>('GET', roomPath(id));
   },
-  updateRoom(id: string, patch: { name?: string; language?: string }): Promise<Room> {
+  updateRoom(id: string, patch: UpdateRoomRequest): Promise<Room> {
     return request<Room>('PATCH', roomPath(id), patch);
   },
   /** The operations that created revisions from+1 … (at most limit). */
-  async getOps(id: string, from: number, limit?: number): Promise<OpRecord[]> {
+  async getOps(id: string, from: number, limit?: number): Promise<CommittedOp[]> {
     const q = `from=${from}` + (limit ? `&limit=${limit}` : '');
-    const res = await request<{ ops: OpRecord[] | null }>('GET', `${roomPath(id)}/ops?${q}`);
+    const res = await request<OpsResponse>('GET', `${roomPath(id)}/ops?${q}`);
     return res.ops ?? [];
   },
-  autocomplete(input: { language: string; content: string; offset: number }, signal?: AbortSignal): Promise<Suggestion[]> {
-    return request<{ suggestions: Suggestion[] | null }>('POST', '/api/autocomplete', input, signal).then((r) => r.suggestions ?? []);
+  autocomplete(input: AutocompleteRequest, signal?: AbortSignal): Promise<Suggestion[]> {
+    return request<AutocompleteResponse>('POST', '/api/autocomplete', input, signal).then((r) => r.suggestions ?? []);
   },
 };

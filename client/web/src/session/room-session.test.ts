@@ -161,18 +161,20 @@ describe('RoomSession against an in-memory server', () => {
     expect(b.model.getValue()).toBe('theirs ');
   });
 
-  it('rate_limited: the same submission is sent again later, and lands once', async () => {
+  it.each([[['rate_limited', 'unavailable']], [['internal']]])('%j: the same submission is sent again later, and lands once', async (codes) => {
     const { server, a } = annConnectedAlone('');
-    server.rejectNext = ['rate_limited', 'unavailable'];
+    server.rejectNext = [...codes];
     a.type(0, 'hi');
     await settle(server);
     await vi.advanceTimersByTimeAsync(5000);
     await settle(server);
     const ops = server.received.filter((r) => r.msg.type === 'op').map((r) => r.msg);
-    expect(ops).toHaveLength(3);
+    expect(ops).toHaveLength(codes.length + 1);
     expect(new Set(ops.map((o) => JSON.stringify(o))).size).toBe(1);
     expect(server.doc).toBe('hi');
+    expect(a.model.getValue()).toBe('hi');
     expect(a.store.getState().connection.pendingEdits).toBe(false);
+    expect(a.store.getState().connection.notice).toBeNull();
   });
 
   it('forbidden: the room becomes read-only and the local edit is dropped', async () => {

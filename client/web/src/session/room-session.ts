@@ -17,7 +17,7 @@ import { RevisionQueue } from '../ot/revision-queue';
 import { TextOperation } from '../ot/text-operation';
 import { clampSelection, parseSelection, type SelectionJSON } from '../ot/selection';
 import type { EditorBinding } from '../editor/binding';
-import { parseServerMessage, type ClientMessage, type OpRecord, type ServerMessage } from '../net/protocol';
+import { parseServerMessage, recoveryFor, type ClientMessage, type OpRecord, type ServerMessage } from '../net/protocol';
 import { connectionActions } from '../store/connectionSlice';
 import { participantsActions } from '../store/participantsSlice';
 import { roomActions } from '../store/roomSlice';
@@ -419,17 +419,17 @@ export class RoomSession {
       }
       return;
     }
+    if (recoveryFor(code) === 'retry') {
+      // Not committed: send the same submission again a little later.
+      if (!this.resendTimer) {
+        this.resendTimer = setTimeout(() => {
+          this.resendTimer = null;
+          this.client?.resend();
+        }, code === 'rate_limited' ? 1000 : 2000);
+      }
+      return;
+    }
     switch (code) {
-      case 'rate_limited':
-      case 'unavailable':
-        // Not committed: send the same submission again a little later.
-        if (!this.resendTimer) {
-          this.resendTimer = setTimeout(() => {
-            this.resendTimer = null;
-            this.client?.resend();
-          }, code === 'rate_limited' ? 1000 : 2000);
-        }
-        return;
       case 'forbidden':
         this.enterReadOnly();
         return this.resync('This link is read-only: your edits were not saved.');
