@@ -7,17 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
-	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/fasthttp/websocket"
 
 	"github.com/tandem-editor/tandem/api/protocol"
 	"github.com/tandem-editor/tandem/ot"
@@ -34,73 +25,6 @@ var (
 	ErrNotSeen = errors.New("client: base revision not in the client's history")
 )
 
-// Options configure a Client; zero values take the defaults.
-type Options struct {
-	// Name is the display name others see.
-	Name string
-	// HTTP is used for catch-up requests (default http.DefaultClient).
-	HTTP *http.Client
-	// Dialer opens WebSocket connections (default: a 10 s handshake timeout).
-	Dialer *websocket.Dialer
-	// MinBackoff and MaxBackoff bound the (jittered, doubling) wait before
-	// a reconnection or the resubmission of an operation answered
-	// "unavailable" (defaults 100 ms and 5 s).
-	MinBackoff, MaxBackoff time.Duration
-	// ReadTimeout drops a connection that received nothing (not even a ping)
-	// for that long (default 75 s; the server pings every 30 s).
-	ReadTimeout time.Duration
-	// HistoryWindow is how many committed operations the client keeps for
-	// Submit (default 1000).
-	HistoryWindow int
-	// OnEvent, when set, is called for every event, in order, on the
-	// client's own goroutine and without its lock held. It may call the
-	// client's methods but must not block (Wait* methods included): the
-	// client reads nothing while it runs.
-	OnEvent func(Event)
-	// EventBuffer, when positive, makes Events return a channel of that
-	// capacity. When it is full, new events are dropped (counted by
-	// Dropped), never waited for.
-	EventBuffer int
-}
-
-func (o *Options) defaults() {
-	if o.MinBackoff <= 0 {
-		o.MinBackoff = 100 * time.Millisecond
-	}
-	if o.MaxBackoff < o.MinBackoff {
-		o.MaxBackoff = max(5*time.Second, o.MinBackoff)
-	}
-	if o.ReadTimeout <= 0 {
-		o.ReadTimeout = 75 * time.Second
-	}
-	if o.HistoryWindow <= 0 {
-		o.HistoryWindow = 1000
-	}
-	if o.Dialer == nil {
-		o.Dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
-	}
-}
-
-// submission is an operation exactly as it was sent, kept to resend it
-// verbatim after a reconnect.
-type submission struct {
-	Base      int
-	Op        ot.Operation
-	ID        string
-	Selection *ot.Selection
-	Sent      time.Time
-}
-
-// queued is a server operation or the acknowledgement of the outstanding
-// operation, waiting for its revision's turn.
-type queued struct {
-	ack       bool
-	op        ot.Operation
-	clientID  string
-	selection *ot.Selection
-	at        time.Time
-}
-
 // Client is a connection to one room that keeps the room's document in sync:
 // it runs ot.js's client state machine (ot.Client), sends local edits,
 // applies remote ones, tracks other clients' selections, and reconnects by
@@ -114,46 +38,29 @@ type queued struct {
 // Server operations are applied strictly in revision order, each once
 // (duplicates by revision are ignored), so the document never diverges.
 //
+// A Client is the shell around three parts: a transport (the connection,
+// reconnection and backoff), a syncCore (the document and its
+// synchronisation, without I/O) and the core's presence. It carries out the
+// core's effects: writes, events, retries, catch-up and resync over REST.
+//
 // All methods are safe for concurrent use.
 type Client struct {
-	base, roomID string
-	opts         Options
-	rest         *REST
-	ctx          context.Context
-	cancel       context.CancelFunc
-	done         chan struct{}
-	events       chan Event
-	dropped      int64
+	roomID    string
+	opts      Options
+	rest      *REST
+	transport *transport
+	ctx       context.Context
+	cancel    context.CancelFunc
+	done      chan struct{}
+	events    chan Event
+	dropped   int64
 
-	mu       sync.Mutex
-	doc      document // the local document (chunked: see document)
-	sync     *ot.Client
-	sent     *submission // the outstanding operation as sent
-	history  []ot.Operation
-	histFrom int // history[i] created revision histFrom+1+i
-	queue    map[int]queued
-	idPrefix string
-	nextID   uint64
-	clientID string
-	name     string
-	language string
-	readOnly bool
-	peers    map[string]*Peer
-	// moves are the latest operations applied to the local document, which
-	// peers' selections have not all been moved across yet; moved counts
-	// every such operation since the client started.
-	moves []ot.Operation
-	moved int
-	state ConnState
-	conn  *conn
-	// resubmitted is set while the resubmission after a reconnect waits for
-	// its ack; initRev is the revision of the current connection's init.
-	resubmitted bool
-	initRev     int
-	retryN      int
-	changed     chan struct{}
-	pendingEv   []Event
-	err         error
+	mu        sync.Mutex
+	core      *syncCore
+	state     ConnState
+	changed   chan struct{}
+	pendingEv []Event
+	err       error
 }
 
 // Dial connects to a room and returns a client holding the room's document.
@@ -171,23 +78,27 @@ func Dial(ctx context.Context, baseURL, roomID string, opts Options) (*Client, e
 	rest := NewREST(baseURL)
 	rest.HTTP = opts.HTTP
 	c := &Client{
-		base: strings.TrimRight(baseURL, "/"), roomID: roomID, opts: opts, rest: rest,
-		done: make(chan struct{}), queue: map[int]queued{}, peers: map[string]*Peer{},
-		idPrefix: hex.EncodeToString(prefix[:]), changed: make(chan struct{}),
+		roomID: roomID, opts: opts, rest: rest, transport: newTransport(baseURL, roomID, opts),
+		done: make(chan struct{}), changed: make(chan struct{}),
 	}
 	if opts.EventBuffer > 0 {
 		c.events = make(chan Event, opts.EventBuffer)
 	}
-	k, init, err := c.connect(ctx)
+	k, init, err := c.transport.dial(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.doc = newDocument(init.Content)
-	c.sync = ot.NewClient(init.Revision)
-	c.histFrom = init.Revision
-	c.attach(k, init)
-	go c.run(k, init)
+	c.core = newSyncCore(init.Content, init.Revision, hex.EncodeToString(prefix[:]), opts.HistoryWindow)
+	c.transport.setConn(k)
+	c.mu.Lock()
+	c.setState(Connected)
+	c.commit(c.core.attach(init, time.Now())) // a fresh core: nothing to resend or catch up
+	c.mu.Unlock()
+	go func() {
+		defer close(c.done)
+		c.transport.run(c.ctx, k, init, c)
+	}()
 	return c, nil
 }
 
@@ -202,7 +113,7 @@ func (c *Client) REST() *REST { return c.rest }
 func (c *Client) Content() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.doc.String()
+	return c.core.doc.String()
 }
 
 // Revision returns the number of server operations the local document
@@ -210,7 +121,7 @@ func (c *Client) Content() string {
 func (c *Client) Revision() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sync.Revision
+	return c.core.ot.Revision
 }
 
 // Snapshot returns the local document, its revision and whether local
@@ -218,14 +129,14 @@ func (c *Client) Revision() int {
 func (c *Client) Snapshot() (content string, revision int, pending bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.doc.String(), c.sync.Revision, c.sync.State() != ot.Synchronized
+	return c.core.doc.String(), c.core.ot.Revision, c.core.ot.State() != ot.Synchronized
 }
 
 // SyncState returns the state of the ot.js state machine.
 func (c *Client) SyncState() ot.ClientState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sync.State()
+	return c.core.ot.State()
 }
 
 // State returns the connection state.
@@ -239,36 +150,28 @@ func (c *Client) State() ConnState {
 func (c *Client) ClientID() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.clientID
+	return c.core.clientID
 }
 
 // Language is the room's language.
 func (c *Client) Language() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.language
+	return c.core.language
 }
 
 // ReadOnly reports whether the client joined with a read-only link.
 func (c *Client) ReadOnly() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.readOnly
+	return c.core.readOnly
 }
 
 // Peers returns the other clients in the room, ordered by id.
 func (c *Client) Peers() []Peer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]Peer, 0, len(c.peers))
-	for _, p := range c.peers {
-		c.settle(p)
-		cp := *p
-		cp.Selection = copySelection(p.Selection)
-		out = append(out, cp)
-	}
-	slices.SortFunc(out, func(a, b Peer) int { return strings.Compare(a.ClientID, b.ClientID) })
-	return out
+	return c.core.presence.list()
 }
 
 // Events returns the event channel (nil unless Options.EventBuffer > 0).
@@ -300,7 +203,7 @@ func (c *Client) Edit(op ot.Operation, sel *ot.Selection) error {
 	if err := c.editable(); err != nil {
 		return err
 	}
-	return c.editLocked(op, sel)
+	return c.commitEdit(c.core.edit(op, sel, time.Now()))
 }
 
 // EditFunc builds an operation from the current document and applies it as
@@ -311,14 +214,14 @@ func (c *Client) EditFunc(make func(doc string) (ot.Operation, *ot.Selection, er
 	if err := c.editable(); err != nil {
 		return err
 	}
-	op, sel, err := make(c.doc.String())
+	op, sel, err := make(c.core.doc.String())
 	if err != nil {
 		return err
 	}
 	if op.IsNoop() {
 		return nil
 	}
-	return c.editLocked(op, sel)
+	return c.commitEdit(c.core.edit(op, sel, time.Now()))
 }
 
 // Insert inserts text at a UTF-16 offset.
@@ -347,35 +250,6 @@ func (c *Client) Delete(pos, n int) error {
 	})
 }
 
-func (c *Client) editable() error {
-	if c.state == Closed {
-		return ErrClosed
-	}
-	if c.readOnly {
-		return ErrReadOnly
-	}
-	return nil
-}
-
-func (c *Client) editLocked(op ot.Operation, sel *ot.Selection) error {
-	change, err := c.doc.prepare(op)
-	if err != nil {
-		return err
-	}
-	base := c.sync.Revision
-	send, err := c.sync.ApplyClient(op)
-	if err != nil {
-		return err
-	}
-	c.doc.commit(change)
-	c.movePeers(op)
-	if send != nil {
-		c.submit(base, *send, c.newID(), sel)
-	}
-	c.notify()
-	return nil
-}
-
 // Submit sends an operation made on the document at an earlier revision
 // base, with its id, as a recorded client sent it (for replays). The client
 // rebases it locally over the operations committed since base (from its
@@ -392,45 +266,7 @@ func (c *Client) Submit(base int, op ot.Operation, id string) error {
 	if err := c.editable(); err != nil {
 		return err
 	}
-	if base > c.sync.Revision || base < c.histFrom {
-		return fmt.Errorf("base %d, client at %d with history from %d: %w", base, c.sync.Revision, c.histFrom, ErrNotSeen)
-	}
-	rebased := op
-	for _, h := range c.history[base-c.histFrom:] {
-		var err error
-		if rebased, _, err = ot.Transform(rebased, h); err != nil {
-			return fmt.Errorf("rebase from revision %d: %w", base, err)
-		}
-	}
-	if c.sync.State() != ot.Synchronized {
-		pending, _ := c.sync.Outstanding()
-		if buf, ok := c.sync.Buffer(); ok {
-			var err error
-			if pending, err = ot.Compose(pending, buf); err != nil {
-				return err
-			}
-		}
-		local, _, err := ot.Transform(rebased, pending)
-		if err != nil {
-			return err
-		}
-		return c.editLocked(local, nil)
-	}
-	change, err := c.doc.prepare(rebased)
-	if err != nil {
-		return err
-	}
-	if _, err := c.sync.ApplyClient(rebased); err != nil {
-		return err
-	}
-	c.doc.commit(change)
-	c.movePeers(rebased)
-	if id == "" {
-		id = c.newID()
-	}
-	c.submit(base, op, id, nil)
-	c.notify()
-	return nil
+	return c.commitEdit(c.core.submitAt(base, op, id, time.Now()))
 }
 
 // LoadHistory makes sure the history window Submit uses reaches back to
@@ -439,7 +275,7 @@ func (c *Client) Submit(base int, op ot.Operation, id string) error {
 func (c *Client) LoadHistory(ctx context.Context, from int) error {
 	for {
 		c.mu.Lock()
-		to := c.histFrom
+		to := c.core.histFrom
 		c.mu.Unlock()
 		if from >= to {
 			return nil
@@ -452,17 +288,11 @@ func (c *Client) LoadHistory(ctx context.Context, from int) error {
 			return fmt.Errorf("history (%d, %d] has only %d operations", from, to, len(ops))
 		}
 		c.mu.Lock()
-		if c.histFrom == to {
-			older := make([]ot.Operation, len(ops), len(ops)+len(c.history))
-			for i, op := range ops {
-				older[i] = op.Op
-			}
-			c.history = append(older, c.history...)
-			c.histFrom = from
-			c.mu.Unlock()
+		done := c.core.prependHistory(from, to, ops)
+		c.mu.Unlock()
+		if done {
 			return nil
 		}
-		c.mu.Unlock()
 	}
 }
 
@@ -492,29 +322,19 @@ func (c *Client) SetLanguage(language string) error {
 
 // Reconnect drops the current connection as a network failure would; the
 // client reconnects by itself. For tests and for a user's "reconnect now".
-func (c *Client) Reconnect() {
-	c.mu.Lock()
-	k := c.conn
-	c.mu.Unlock()
-	if k != nil {
-		k.close()
-	}
-}
+func (c *Client) Reconnect() { c.transport.drop() }
 
 // WaitSynced waits until the client is connected, caught up with the
 // server (as far as it knows) and has no unacknowledged operation.
 // Errors: ErrClosed (or the client's Err), ctx's error.
 func (c *Client) WaitSynced(ctx context.Context) error {
-	return c.waitFor(ctx, func() bool {
-		return c.state == Connected && !c.resubmitted && len(c.queue) == 0 &&
-			c.sync.Revision >= c.initRev && c.sync.State() == ot.Synchronized
-	})
+	return c.waitFor(ctx, func() bool { return c.state == Connected && c.core.synced() })
 }
 
 // WaitRevision waits until the local document includes revision rev.
 // Errors: ErrClosed (or the client's Err), ctx's error.
 func (c *Client) WaitRevision(ctx context.Context, rev int) error {
-	return c.waitFor(ctx, func() bool { return c.sync.Revision >= rev })
+	return c.waitFor(ctx, func() bool { return c.core.ot.Revision >= rev })
 }
 
 func (c *Client) waitFor(ctx context.Context, cond func() bool) error {
@@ -551,46 +371,175 @@ func (c *Client) Close() error {
 	return nil
 }
 
+func (c *Client) editable() error {
+	if c.state == Closed {
+		return ErrClosed
+	}
+	if c.core.readOnly {
+		return ErrReadOnly
+	}
+	return nil
+}
+
+// commitEdit carries out the effects of a local edit; the caller holds the
+// lock. Its events (none today) wait for the client's goroutine.
+func (c *Client) commitEdit(eff effects, err error) error {
+	if err != nil {
+		return err
+	}
+	c.commit(eff)
+	return nil
+}
+
+// The session side of the transport: these run on the client's goroutine.
+
+func (c *Client) opened(init *serverMessage, attached bool) error {
+	if !attached {
+		c.mu.Lock()
+		c.setState(Connected)
+		eff := c.core.attach(init, time.Now())
+		c.commit(eff)
+		c.mu.Unlock()
+		c.flushEvents()
+		return c.follow(eff)
+	}
+	c.flushEvents() // Dial's events
+	return nil
+}
+
+func (c *Client) received(data []byte, at time.Time) error {
+	var m serverMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil // not ours to fix; skip it
+	}
+	c.mu.Lock()
+	eff := c.core.receive(&m, at)
+	c.commit(eff)
+	c.mu.Unlock()
+	c.flushEvents()
+	return c.follow(eff)
+}
+
+func (c *Client) closed(closing bool) {
+	c.mu.Lock()
+	c.core.detach()
+	if closing {
+		c.setState(Closed)
+	} else {
+		c.setState(Connecting)
+	}
+	c.mu.Unlock()
+	c.flushEvents()
+}
+
+func (c *Client) refused(err error) {
+	c.mu.Lock()
+	c.err = err
+	c.mu.Unlock()
+	c.cancel()
+}
+
+// commit carries out the immediate effects of a core step: it writes the
+// messages, queues the events for flushEvents, schedules a retry, and wakes
+// the Wait* methods. The caller holds the lock.
+func (c *Client) commit(eff effects) {
+	for _, m := range eff.send {
+		c.write(m)
+	}
+	c.pendingEv = append(c.pendingEv, eff.events...)
+	if r := eff.retry; r != nil {
+		k := c.transport.current()
+		time.AfterFunc(c.transport.backoff(r.attempt), func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.transport.current() == k {
+				c.commit(c.core.resend(r.id, time.Now()))
+			}
+		})
+	}
+	c.notify()
+}
+
+// follow carries out the REST effects of a core step: a resync, else a
+// catch-up. It runs on the client's goroutine without the lock. An error
+// ends the connection.
+func (c *Client) follow(eff effects) error {
+	if eff.resync != nil {
+		return c.resync(eff.resync)
+	}
+	if eff.catchUp {
+		return c.catchUp(eff.catchUpTo)
+	}
+	return nil
+}
+
+// catchUp fetches over REST the history from the local revision up to to,
+// and beyond it up to the newest queued revision, and applies it.
+func (c *Client) catchUp(to int) error {
+	for range 3 {
+		c.mu.Lock()
+		from, upTo, ok := c.core.catchUpRange(to)
+		c.mu.Unlock()
+		if !ok {
+			return nil
+		}
+		to = upTo
+		ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
+		ops, err := c.rest.OpsRange(ctx, c.roomID, from, to)
+		cancel()
+		if err != nil {
+			return err
+		}
+		c.mu.Lock()
+		eff := c.core.caughtUp(from, to, ops, time.Now())
+		c.commit(eff)
+		c.mu.Unlock()
+		c.flushEvents()
+		if eff.resync != nil {
+			return c.resync(eff.resync)
+		}
+	}
+	return nil
+}
+
+// resync replaces the local document with the server's and drops pending
+// local operations; see EventResync.
+func (c *Client) resync(cause error) error {
+	c.mu.Lock()
+	at := c.core.resyncRevision()
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
+	room, err := c.rest.RoomAt(ctx, c.roomID, at)
+	cancel()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	eff, err := c.core.resynced(at, room.Content, cause, time.Now())
+	c.commit(eff)
+	c.mu.Unlock()
+	c.flushEvents()
+	return err
+}
+
 // notify wakes the Wait* methods; the caller holds the lock.
 func (c *Client) notify() {
 	close(c.changed)
 	c.changed = make(chan struct{})
 }
 
-func (c *Client) newID() string {
-	c.nextID++
-	return c.idPrefix + "-" + strconv.FormatUint(c.nextID, 10)
-}
-
-// submit records and sends an outstanding operation; the caller holds the lock.
-func (c *Client) submit(base int, op ot.Operation, id string, sel *ot.Selection) {
-	c.sent = &submission{Base: base, Op: op, ID: id, Selection: sel}
-	c.sendSubmission()
-}
-
-func (c *Client) sendSubmission() {
-	s := c.sent
-	if s == nil || c.conn == nil {
-		return
-	}
-	s.Sent = time.Now()
-	c.write(wireOp{Type: "op", Revision: s.Base, Op: s.Op, ID: s.ID, Selection: s.Selection})
-}
-
-// write queues a message on the current connection, if any.
+// write queues a message on the current connection while the core has one
+// attached; the caller holds the lock.
 func (c *Client) write(v any) {
-	if c.conn == nil {
+	if !c.core.connected {
 		return
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return
 	}
-	c.conn.send(b)
+	c.transport.send(b)
 }
-
-// emit queues an event for delivery after the lock is released.
-func (c *Client) emit(ev Event) { c.pendingEv = append(c.pendingEv, ev) }
 
 // flushEvents delivers queued events; only the client's goroutine calls it,
 // so events keep their order.
@@ -615,453 +564,12 @@ func (c *Client) flushEvents() {
 	}
 }
 
+// setState changes the connection state; the caller holds the lock.
 func (c *Client) setState(s ConnState) {
 	if c.state == s {
 		return
 	}
 	c.state = s
-	c.emit(Event{Kind: EventState, State: s, Time: time.Now()})
+	c.pendingEv = append(c.pendingEv, Event{Kind: EventState, State: s, Time: time.Now()})
 	c.notify()
-}
-
-// backoff returns the jittered wait before attempt n (0-based).
-func (c *Client) backoff(n int) time.Duration {
-	d := c.opts.MinBackoff << min(n, 20)
-	if d > c.opts.MaxBackoff || d <= 0 {
-		d = c.opts.MaxBackoff
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-// wsURL is the room's WebSocket URL.
-func (c *Client) wsURL() string {
-	u := c.base
-	switch {
-	case strings.HasPrefix(u, "https://"):
-		u = "wss://" + strings.TrimPrefix(u, "https://")
-	case strings.HasPrefix(u, "http://"):
-		u = "ws://" + strings.TrimPrefix(u, "http://")
-	}
-	return u + "/api/rooms/" + url.PathEscape(c.roomID) + "/ws?name=" + url.QueryEscape(c.opts.Name)
-}
-
-// connect opens a connection and reads its init message.
-func (c *Client) connect(ctx context.Context) (*conn, *serverMessage, error) {
-	ws, resp, err := c.opts.Dialer.DialContext(ctx, c.wsURL(), nil)
-	if err != nil {
-		if resp != nil {
-			defer resp.Body.Close()
-			var e protocol.ErrorResponse
-			b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-			if json.Unmarshal(b, &e) == nil && e.Error.Code != "" {
-				return nil, nil, fmt.Errorf("connect to room %s: %w", c.roomID, &APIError{Status: resp.StatusCode, Code: string(e.Error.Code), Message: e.Error.Message})
-			}
-			return nil, nil, fmt.Errorf("connect to room %s: status %d: %w", c.roomID, resp.StatusCode, err)
-		}
-		return nil, nil, fmt.Errorf("connect to room %s: %w", c.roomID, err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	_ = ws.SetReadDeadline(deadline)
-	_, data, err := ws.ReadMessage()
-	if err != nil {
-		_ = ws.Close()
-		return nil, nil, fmt.Errorf("connect to room %s: read init: %w", c.roomID, err)
-	}
-	var m serverMessage
-	if err := json.Unmarshal(data, &m); err != nil || m.Type != "init" {
-		_ = ws.Close()
-		if err == nil && m.Type == "error" {
-			return nil, nil, fmt.Errorf("connect to room %s: %w", c.roomID, &APIError{Code: string(m.Code), Message: m.Message})
-		}
-		return nil, nil, fmt.Errorf("connect to room %s: first message is not init: %.100s", c.roomID, data)
-	}
-	return newConn(ws, c.opts.ReadTimeout), &m, nil
-}
-
-// permanent reports whether a connection error means the room cannot be
-// joined at all, so reconnecting is pointless.
-func permanent(err error) bool {
-	return protocol.RecoveryFor(protocol.Code(ErrorCode(err))) == protocol.GiveUp
-}
-
-// run is the client's goroutine: it serves connections and reconnects.
-func (c *Client) run(k *conn, init *serverMessage) {
-	defer close(c.done)
-	attempt := 0
-	for attached := true; ; attached = false {
-		if k != nil {
-			attempt = 0
-			c.serve(k, init, attached)
-			k.close()
-		}
-		c.mu.Lock()
-		c.conn = nil
-		c.clientID = ""
-		closing := c.ctx.Err() != nil
-		if closing {
-			c.setState(Closed)
-		} else {
-			c.setState(Connecting)
-		}
-		c.mu.Unlock()
-		c.flushEvents()
-		if closing {
-			return
-		}
-		select {
-		case <-time.After(c.backoff(attempt)):
-		case <-c.ctx.Done():
-			continue
-		}
-		attempt++
-		var err error
-		ctx, cancel := context.WithTimeout(c.ctx, 15*time.Second)
-		k, init, err = c.connect(ctx)
-		cancel()
-		if err != nil && permanent(err) {
-			c.mu.Lock()
-			c.err = err
-			c.mu.Unlock()
-			c.cancel()
-		}
-	}
-}
-
-// attach makes a new connection current: it takes the init message and
-// resubmits the outstanding operation, if any. It reports whether it did.
-func (c *Client) attach(k *conn, init *serverMessage) (resubmitted bool) {
-	c.mu.Lock()
-	c.conn = k
-	c.clientID = init.ClientID
-	c.name = init.Name
-	c.language = init.Language
-	c.readOnly = init.ReadOnly
-	c.initRev = init.Revision
-	c.peers = map[string]*Peer{}
-	for _, p := range init.Clients {
-		c.peers[p.ClientID] = &Peer{ClientID: p.ClientID, Name: p.Name, Selection: c.localSelection(p.Selection), ReadOnly: p.ReadOnly, moved: c.moved}
-	}
-	c.setState(Connected)
-	c.resubmitted = c.sent != nil
-	c.retryN = 0
-	c.sendSubmission()
-	c.mu.Unlock()
-	return c.resubmitted
-}
-
-// serve runs one connection until it fails.
-func (c *Client) serve(k *conn, init *serverMessage, attached bool) {
-	if c.ctx.Err() != nil {
-		return
-	}
-	resubmitted := false
-	if !attached {
-		resubmitted = c.attach(k, init)
-	}
-	c.flushEvents()
-	if !resubmitted {
-		if err := c.catchUp(init.Revision); err != nil {
-			return
-		}
-	}
-	for {
-		_, data, err := k.read()
-		if err != nil {
-			return
-		}
-		if err := c.handle(data, time.Now()); err != nil {
-			return
-		}
-	}
-}
-
-// handle acts on one server message. An error ends the connection.
-func (c *Client) handle(data []byte, at time.Time) error {
-	var m serverMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil // not ours to fix; skip it
-	}
-	var catchUp bool
-	var problem error
-	c.mu.Lock()
-	switch m.Type {
-	case "op":
-		var op ot.Operation
-		if err := op.UnmarshalJSON(m.Op); err != nil {
-			problem = fmt.Errorf("revision %d: undecodable operation: %w", m.Revision, err)
-			break
-		}
-		c.enqueue(m.Revision, queued{op: op, clientID: m.ClientID, selection: m.Selection, at: at})
-		problem = c.drain()
-	case "ack":
-		switch {
-		case c.sent == nil || (m.ID != "" && m.ID != c.sent.ID):
-			problem = fmt.Errorf("ack of revision %d (id %q) with no such outstanding operation", m.Revision, m.ID)
-		case m.Revision <= c.sync.Revision:
-			problem = fmt.Errorf("ack of revision %d, already at revision %d", m.Revision, c.sync.Revision)
-		default:
-			c.queue[m.Revision] = queued{ack: true, at: at}
-			catchUp = c.resubmitted
-			c.resubmitted = false
-			problem = c.drain()
-		}
-	case "error":
-		e := &APIError{Code: string(m.Code), Message: m.Message, ID: m.ID}
-		if c.sent == nil || m.ID == "" || m.ID != c.sent.ID {
-			c.emit(Event{Kind: EventError, Err: e, OpID: m.ID, Time: at})
-			break
-		}
-		switch protocol.RecoveryFor(m.Code) {
-		case protocol.Retry:
-			c.retry(c.conn, m.ID)
-		default:
-			problem = fmt.Errorf("operation %s rejected: %w", m.ID, e)
-		}
-	case "selection":
-		if p := c.peers[m.ClientID]; p != nil {
-			c.setPeerSelection(p, c.localSelection(m.Selection))
-			c.emit(Event{Kind: EventSelection, ClientID: m.ClientID, Name: p.Name, Selection: copySelection(p.Selection), Time: at})
-		}
-	case "join":
-		c.peers[m.ClientID] = &Peer{ClientID: m.ClientID, Name: m.Name, moved: c.moved}
-		c.emit(Event{Kind: EventJoin, ClientID: m.ClientID, Name: m.Name, Time: at})
-	case "leave":
-		name := ""
-		if p := c.peers[m.ClientID]; p != nil {
-			name = p.Name
-		}
-		delete(c.peers, m.ClientID)
-		c.emit(Event{Kind: EventLeave, ClientID: m.ClientID, Name: name, Time: at})
-	case "language":
-		c.language = m.Language
-		c.emit(Event{Kind: EventLanguage, Language: m.Language, ClientID: m.ClientID, Time: at})
-	}
-	c.notify()
-	c.mu.Unlock()
-	c.flushEvents()
-	if problem != nil {
-		return c.resync(problem)
-	}
-	if catchUp {
-		return c.catchUp(c.initRev)
-	}
-	return nil
-}
-
-// retry resends the outstanding operation after a backoff, if it is still
-// outstanding on the same connection then.
-func (c *Client) retry(k *conn, id string) {
-	d := c.backoff(c.retryN)
-	c.retryN++
-	time.AfterFunc(d, func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.conn == k && c.sent != nil && c.sent.ID == id {
-			c.sendSubmission()
-		}
-	})
-}
-
-// enqueue records a server operation unless its revision is already
-// applied or queued; the caller holds the lock.
-func (c *Client) enqueue(rev int, q queued) {
-	if rev <= c.sync.Revision {
-		return
-	}
-	if _, ok := c.queue[rev]; ok {
-		return
-	}
-	c.queue[rev] = q
-}
-
-// drain applies queued server events in revision order for as long as the
-// next revision is there; the caller holds the lock.
-func (c *Client) drain() error {
-	for {
-		q, ok := c.queue[c.sync.Revision+1]
-		if !ok {
-			return nil
-		}
-		delete(c.queue, c.sync.Revision+1)
-		if q.ack {
-			committed, _ := c.sync.Outstanding()
-			send, err := c.sync.ServerAck()
-			if err != nil {
-				return fmt.Errorf("ack of revision %d: %w", c.sync.Revision+1, err)
-			}
-			c.remember(committed)
-			c.retryN = 0
-			c.emit(Event{Kind: EventAck, Revision: c.sync.Revision, OpID: c.sent.ID, Sent: c.sent.Sent, Time: q.at})
-			c.sent = nil
-			if send != nil {
-				c.submit(c.sync.Revision, *send, c.newID(), nil)
-			}
-			continue
-		}
-		apply, err := c.sync.ApplyServer(q.op)
-		if err != nil {
-			return fmt.Errorf("revision %d: %w", c.sync.Revision+1, err)
-		}
-		if err := c.doc.apply(apply); err != nil {
-			return fmt.Errorf("revision %d: %w", c.sync.Revision, err)
-		}
-		c.remember(q.op)
-		c.movePeers(apply)
-		var sel *ot.Selection
-		if p := c.peers[q.clientID]; p != nil {
-			if q.selection != nil {
-				c.setPeerSelection(p, c.localSelection(q.selection))
-			}
-			c.settle(p)
-			sel = copySelection(p.Selection)
-		}
-		c.emit(Event{Kind: EventRemoteOp, Revision: c.sync.Revision, Op: apply, ClientID: q.clientID, Selection: sel, Time: q.at})
-	}
-}
-
-// movePeers moves the other clients' selections across an operation
-// applied to the local document.
-//
-// It is lazy: this runs on every operation, and a busy room has many peers
-// whose selections are replaced (they arrive with each of their operations)
-// more often than anyone looks at them. The operation is kept, and a
-// selection is moved across what it missed when it is read (settle), or
-// when the kept operations reach movesKept.
-func (c *Client) movePeers(op ot.Operation) {
-	c.moves = append(c.moves, op)
-	c.moved++
-	if len(c.moves) >= movesKept {
-		for _, p := range c.peers {
-			c.settle(p)
-		}
-		c.moves = c.moves[:0]
-	}
-}
-
-// movesKept bounds the operations kept for moving selections lazily.
-const movesKept = 256
-
-// settle moves p's selection across the operations it has missed.
-func (c *Client) settle(p *Peer) {
-	if p.Selection != nil && p.moved < c.moved {
-		first := len(c.moves) - (c.moved - p.moved)
-		for _, op := range c.moves[max(first, 0):] {
-			for i, r := range p.Selection.Ranges {
-				p.Selection.Ranges[i] = r.Transform(op)
-			}
-		}
-	}
-	p.moved = c.moved
-}
-
-// setPeerSelection replaces p's selection with s, in local coordinates now.
-func (c *Client) setPeerSelection(p *Peer, s *ot.Selection) {
-	p.Selection = s
-	p.moved = c.moved
-}
-
-// copySelection returns a copy that later moves of the original leave alone.
-func copySelection(s *ot.Selection) *ot.Selection {
-	if s == nil {
-		return nil
-	}
-	return &ot.Selection{Ranges: slices.Clone(s.Ranges)}
-}
-
-// localSelection maps a selection on the server's document onto the local one.
-func (c *Client) localSelection(s *ot.Selection) *ot.Selection {
-	if s == nil {
-		return nil
-	}
-	t := c.sync.TransformSelection(*s)
-	return &t
-}
-
-// remember adds a committed operation to the history window.
-func (c *Client) remember(op ot.Operation) {
-	c.history = append(c.history, op)
-	if w := c.opts.HistoryWindow; len(c.history) > 2*w {
-		drop := len(c.history) - w
-		c.history = append([]ot.Operation(nil), c.history[drop:]...)
-		c.histFrom += drop
-	}
-}
-
-// catchUp fetches over REST the history from the local revision up to to,
-// and beyond it up to the newest queued revision, and applies it. It runs on
-// the client's goroutine without the lock. An error ends the connection.
-func (c *Client) catchUp(to int) error {
-	for range 3 {
-		c.mu.Lock()
-		from := c.sync.Revision
-		for rev := range c.queue {
-			to = max(to, rev-1)
-		}
-		c.mu.Unlock()
-		if from >= to {
-			return nil
-		}
-		ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
-		ops, err := c.rest.OpsRange(ctx, c.roomID, from, to)
-		cancel()
-		if err != nil {
-			return err
-		}
-		c.mu.Lock()
-		for _, op := range ops {
-			c.enqueue(op.Revision, queued{op: op.Op, clientID: op.ClientID, at: time.Now()})
-		}
-		problem := c.drain()
-		short := len(ops) < to-from
-		c.notify()
-		c.mu.Unlock()
-		c.flushEvents()
-		if problem != nil {
-			return c.resync(problem)
-		}
-		if short {
-			return c.resync(fmt.Errorf("history (%d, %d] has only %d operations", from, to, len(ops)))
-		}
-	}
-	return nil
-}
-
-// resync replaces the local document with the server's and drops pending
-// local operations; see EventResync. An error ends the connection.
-func (c *Client) resync(cause error) error {
-	c.mu.Lock()
-	at := max(c.sync.Revision, c.initRev)
-	c.mu.Unlock()
-	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
-	room, err := c.rest.RoomAt(ctx, c.roomID, at)
-	cancel()
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.doc = newDocument(room.Content)
-	c.sync = ot.NewClient(at)
-	c.sent = nil
-	c.resubmitted = false
-	c.history, c.histFrom = nil, at
-	for rev, q := range c.queue {
-		if rev <= at || q.ack {
-			delete(c.queue, rev)
-		}
-	}
-	for _, p := range c.peers {
-		p.Selection = nil
-	}
-	c.emit(Event{Kind: EventResync, Revision: at, Err: cause, Time: time.Now()})
-	problem := c.drain()
-	c.notify()
-	c.mu.Unlock()
-	c.flushEvents()
-	if problem != nil {
-		return fmt.Errorf("after resync: %w", problem)
-	}
-	return nil
 }

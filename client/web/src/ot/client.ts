@@ -130,6 +130,7 @@ export function randomSessionPrefix(): string {
 export class Client {
   state: State = synchronized;
   private counter = 0;
+  private rev: number;
 
   /**
    * @param revision the server revision the local document is at.
@@ -137,10 +138,20 @@ export class Client {
    * @param sessionPrefix the random part of every submission id.
    */
   constructor(
-    public revision: number,
+    revision: number,
     readonly io: ClientIO,
     readonly sessionPrefix: string = randomSessionPrefix(),
-  ) {}
+  ) {
+    this.rev = revision;
+  }
+
+  /**
+   * The server revision the local document is at, the base of the next
+   * submission. Only applyServer and serverAck move it: one each.
+   */
+  get revision(): number {
+    return this.rev;
+  }
 
   /** Builds a submission for op based on the current revision and sends it. */
   submit(op: TextOperation): Submission {
@@ -156,13 +167,13 @@ export class Client {
 
   /** The next server operation (revision this.revision + 1) by another client. */
   applyServer(op: TextOperation): void {
-    this.revision++;
+    this.rev++;
     this.state = this.state.applyServer(this, op);
   }
 
   /** The server acknowledged our outstanding operation (revision this.revision + 1). */
   serverAck(): void {
-    this.revision++;
+    this.rev++;
     this.state = this.state.serverAck(this);
   }
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../net/api';
 import { Link } from '../router';
-import { useAppDispatch, useAppSelector } from '../store/store';
+import { useAppDispatch, useAppSelector, useAppStore } from '../store/store';
 import { roomActions } from '../store/roomSlice';
 import { connectionActions } from '../store/connectionSlice';
 import { participantsActions } from '../store/participantsSlice';
@@ -18,6 +18,7 @@ import type { MountedRoom } from '../session/mount-room';
 
 export function RoomPage({ roomId }: { roomId: string }) {
   const dispatch = useAppDispatch();
+  const store = useAppStore();
   const room = useAppSelector((s) => s.room);
   const notice = useAppSelector((s) => s.connection.notice);
   const participants = useAppSelector((s) => s.participants.byId);
@@ -29,8 +30,8 @@ export function RoomPage({ roomId }: { roomId: string }) {
   const [editorError, setEditorError] = useState<string | null>(null);
   const [panelOpen, setPanelOpen] = useState(true);
   // The latest values, for the editor mounted asynchronously.
-  const latest = useRef({ language: room.language, readOnly: room.readOnly, dark });
-  latest.current = { language: room.language, readOnly: room.readOnly, dark };
+  const latest = useRef({ language: room.language, dark });
+  latest.current = { language: room.language, dark };
 
   // Room metadata over REST (name, read-only link, 404).
   useEffect(() => {
@@ -65,11 +66,18 @@ export function RoomPage({ roomId }: { roomId: string }) {
     import('../session/mount-room').then(
       ({ mountRoom }) => {
         if (disposed || !containerRef.current) return;
-        m = mountRoom({ container: containerRef.current, roomId, name: displayName || 'Anonymous', dispatch, ...latest.current });
+        m = mountRoom({
+          container: containerRef.current,
+          roomId,
+          name: displayName || 'Anonymous',
+          dispatch,
+          isReadOnly: () => store.getState().room.readOnly,
+          ...latest.current,
+        });
         mounted.current = m;
         // Catch up with anything that changed while Monaco was loading.
         m.setLanguage(latest.current.language);
-        m.setReadOnly(latest.current.readOnly);
+        m.readOnlyChanged();
         m.setTheme(latest.current.dark);
       },
       (e) => setEditorError(`The editor failed to load: ${e instanceof Error ? e.message : e}`),
@@ -81,10 +89,10 @@ export function RoomPage({ roomId }: { roomId: string }) {
     };
     // Mount once per room; later changes go through the effects below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [roomId, notFound, dispatch]);
+  }, [roomId, notFound, dispatch, store]);
 
   useEffect(() => mounted.current?.setLanguage(room.language), [room.language]);
-  useEffect(() => mounted.current?.setReadOnly(room.readOnly), [room.readOnly]);
+  useEffect(() => mounted.current?.readOnlyChanged(), [room.readOnly]);
   useEffect(() => mounted.current?.setTheme(dark), [dark]);
 
   // A short notice when someone else changes the language.

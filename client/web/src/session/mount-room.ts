@@ -17,7 +17,8 @@ import type { AppDispatch } from '../store/store';
 export interface MountedRoom {
   session: RoomSession;
   setLanguage(language: string): void;
-  setReadOnly(readOnly: boolean): void;
+  /** The store's room.readOnly changed: the editor follows it. */
+  readOnlyChanged(): void;
   setTheme(dark: boolean): void;
   rename(name: string): void;
   focus(): void;
@@ -72,7 +73,8 @@ export function mountRoom(opts: {
   roomId: string;
   name: string;
   language: string;
-  readOnly: boolean;
+  /** The store's room.readOnly, the one place read-only is decided. */
+  isReadOnly(): boolean;
   dark: boolean;
   dispatch: AppDispatch;
 }): MountedRoom {
@@ -136,9 +138,10 @@ export function mountRoom(opts: {
     openSocket: openWebSocket,
     fetchOps: (id, from) => api.getOps(id, from),
     dispatch: opts.dispatch,
-    onInit: (info) => {
+    isReadOnly: opts.isReadOnly,
+    onInit: () => {
       loaded = true;
-      editor.updateOptions({ readOnly: readOnly || info.readOnly });
+      editor.updateOptions({ readOnly: opts.isReadOnly() });
     },
     roomExists: (id) =>
       api.getRoom(id).then(
@@ -147,7 +150,6 @@ export function mountRoom(opts: {
       ),
   });
 
-  let readOnly = opts.readOnly;
   const disposables = [
     editor.onDidChangeCursorSelection((e) => {
       // Moves caused by remote edits are not news: the others transform our
@@ -199,9 +201,8 @@ export function mountRoom(opts: {
       roomLanguage = language;
       monaco.editor.setModelLanguage(model, monacoLanguage(language));
     },
-    setReadOnly(ro) {
-      readOnly = ro;
-      if (loaded) editor.updateOptions({ readOnly: ro || session.isReadOnly });
+    readOnlyChanged() {
+      if (loaded) editor.updateOptions({ readOnly: opts.isReadOnly() });
     },
     setTheme(dark) {
       monaco.editor.setTheme(dark ? 'vs-dark' : 'vs');

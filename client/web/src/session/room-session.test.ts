@@ -17,6 +17,7 @@ function participant(server: FakeServer, name: string) {
     openSocket: server.open,
     fetchOps: server.fetchOps,
     dispatch: store.dispatch,
+    isReadOnly: () => store.getState().room.readOnly,
     backoff: () => 10,
   });
   const type = (offset: number, text: string, del = 0) => model.userEdit([{ rangeOffset: offset, rangeLength: del, text }]);

@@ -1,51 +1,36 @@
-// RoomSession: the edge between the socket, the OT client, the editor
-// binding and the Redux store. One per open room.
+// RoomSession: the shell that wires one open room's parts together and does
+// their I/O. One per open room.
 //
-// Duties, in order:
-//  1. Open the socket; on the first init load the document into the binding.
-//  2. Feed local operations to the OT client, which submits them.
-//  3. Feed server events (acks, broadcasts, and after a reconnect the ops
-//     fetched with GET /ops?from=R) through a RevisionQueue, so each
-//     revision is applied once, in order, whatever the source.
-//  4. On a dropped connection: reconnect with backoff; on the new init,
-//     resubmit the unacknowledged submission verbatim (same revision, op and
-//     id), then catch up from the last applied revision.
-//  5. Report connection state, participants and presence to the store.
+//   RoomTransport  the socket: open, init timeout, ping, reconnect with backoff
+//   SyncCore       the document's synchronisation, pure: events in, effects out
+//   RoomPresence   peers' names, carets and the participant list
+//
+// The session feeds the transport's messages, the editor's edits and the
+// history fetched with GET /ops?from=R to the core, and carries out the
+// effects it returns (see SyncCore for the list): applying operations to
+// the editor binding, sending frames, fetching history, timers, and the
+// store. Read-only is the store's (room.readOnly); the session asks it
+// through deps.isReadOnly and only reports news to it.
+//
+// Reconnecting: the transport reopens the socket; on the new init the core
+// resubmits the unacknowledged submission verbatim (same revision, op and id
+// — the session keeps the exact frame, selection included) and asks for a
+// catch-up from the last applied revision.
 
-import { Client, type Submission } from '../ot/client';
-import { RevisionQueue } from '../ot/revision-queue';
-import { TextOperation } from '../ot/text-operation';
-import { clampSelection, parseSelection, type SelectionJSON } from '../ot/selection';
+import type { Submission } from '../ot/client';
+import { clampSelection, parseSelection } from '../ot/selection';
+import type { TextOperation } from '../ot/text-operation';
 import type { EditorBinding } from '../editor/binding';
-import { parseServerMessage, recoveryFor, type ClientMessage, type OpRecord, type ServerMessage } from '../net/protocol';
+import type { ClientMessage, OpRecord, ServerMessage } from '../net/protocol';
 import { connectionActions } from '../store/connectionSlice';
-import { participantsActions } from '../store/participantsSlice';
 import { roomActions } from '../store/roomSlice';
 import type { UnknownAction } from '@reduxjs/toolkit';
+import { OUT_OF_STEP, SyncCore, type SyncEffect } from './sync-core';
+import { RoomTransport, type OpenSocket } from './transport';
+import { RoomPresence, type PresenceView } from './presence';
 
-export interface SocketHandlers {
-  onOpen(): void;
-  onMessage(data: string): void;
-  onClose(code: number): void;
-}
-
-export interface SocketLike {
-  send(data: string): void;
-  close(): void;
-}
-
-export type OpenSocket = (roomId: string, name: string, handlers: SocketHandlers) => SocketLike;
-
-/** What the session draws remote cursors with. */
-export interface PresenceView {
-  set(clientId: string, name: string, selection: SelectionJSON | null): void;
-  remove(clientId: string): void;
-  /** Moves every caret past op; the author's caret (if any) is pushed by its own inserts. */
-  transformAll(op: TextOperation, author?: string): void;
-  clear(): void;
-  /** 1-based line of an offset, for the participant list. */
-  lineOf(offset: number): number;
-}
+export type { OpenSocket, SocketHandlers, SocketLike } from './transport';
+export type { PresenceView } from './presence';
 
 export interface SessionDeps {
   roomId: string;
@@ -55,99 +40,78 @@ export interface SessionDeps {
   openSocket: OpenSocket;
   fetchOps(roomId: string, from: number): Promise<OpRecord[]>;
   dispatch(action: UnknownAction): void;
+  /** The store's room.readOnly: while true no edit is sent. */
+  isReadOnly(): boolean;
   /** Milliseconds before reconnect attempt n (0-based). */
   backoff?(attempt: number): number;
   /** Called after every init, once the document is loaded. */
-  onInit?(info: { readOnly: boolean }): void;
+  onInit?(): void;
   /** Reports whether the room still exists after repeated socket failures. */
   roomExists?(roomId: string): Promise<boolean>;
 }
 
-type ServerEvent =
-  | { kind: 'ack' }
-  | { kind: 'own'; op: TextOperation }
-  | { kind: 'op'; op: TextOperation; clientId: string; selection?: SelectionJSON | null };
-
-const PING_MS = 20_000;
-const SILENCE_MS = 50_000;
 const SELECTION_THROTTLE_MS = 40;
-const INIT_TIMEOUT_MS = 10_000;
-
-const defaultBackoff = (n: number) => Math.min(8000, 250 * 2 ** n) * (0.8 + Math.random() * 0.4);
 
 export class RoomSession {
-  client: Client | null = null;
-  private queue: RevisionQueue<ServerEvent> | null = null;
-  private socket: SocketLike | null = null;
-  private socketOpen = false;
-  private generation = 0;
-  private attempts = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  private initTimer: ReturnType<typeof setTimeout> | null = null;
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
-  private lastHeard = 0;
+  private readonly core = new SyncCore();
+  private readonly transport: RoomTransport;
+  private readonly presence: RoomPresence;
   private resendTimer: ReturnType<typeof setTimeout> | null = null;
+  private resendId = '';
   private selectionTimer: ReturnType<typeof setTimeout> | null = null;
   private lastSentSelection = '';
-  private catchingUp = false;
-  private catchUpTarget = 0;
-  private needsResync = false;
   private stopped = false;
-  private pending = false;
-  private readOnly = false;
-  /** Every clientId this session has had: fetched ops by them are our own. */
-  readonly ownClientIds = new Set<string>();
   clientId: string | null = null;
-  private names = new Map<string, string>();
-  /** Author of the server operation being applied. */
-  private author: string | undefined;
   /** The exact frame sent for each submission, for a verbatim resend. */
   private frames = new WeakMap<Submission, string>();
 
-  constructor(private readonly deps: SessionDeps) {}
+  constructor(private readonly deps: SessionDeps) {
+    this.presence = new RoomPresence(deps);
+    this.transport = new RoomTransport(
+      { roomId: deps.roomId, name: deps.name, openSocket: deps.openSocket, backoff: deps.backoff },
+      {
+        connecting: () => this.deps.dispatch(connectionActions.statusChanged(this.core.started ? 'reconnecting' : 'connecting')),
+        message: (msg) => this.handle(msg),
+        closed: () => {
+          this.clearTimers();
+          this.core.disconnected();
+        },
+        retrying: (attempt, offline) => this.retrying(attempt, offline),
+      },
+    );
+  }
 
   start(): void {
-    this.connect();
+    this.transport.start();
   }
 
   stop(): void {
     this.stopped = true;
     this.clearTimers();
-    this.dropSocket();
-    this.deps.presence?.clear();
+    this.transport.stop();
+    this.presence.clear();
   }
 
   /** Revision of the document shown (the last server revision applied). */
   get revision(): number {
-    return this.queue?.delivered ?? -1;
+    return this.core.revision;
   }
 
   get synchronized(): boolean {
-    return !!this.client && !this.client.hasPending && !this.catchingUp && !this.queue?.hasGap && this.socketOpen;
+    return this.core.synchronized && this.transport.open;
   }
 
   /** Closes the socket as a network failure would (test hook). */
   dropConnection(): void {
-    if (!this.socket) return;
-    this.dropSocket();
-    this.onDisconnected();
-  }
-
-  /** Closes the current socket; its close callback is ignored. */
-  private dropSocket(): void {
-    const socket = this.socket;
-    this.socket = null;
-    this.socketOpen = false;
-    this.generation++;
-    socket?.close();
+    if (this.transport.hasSocket) this.transport.fail();
   }
 
   /** A local edit from the binding. */
   localOperation(op: TextOperation): void {
-    if (!this.client) return;
-    this.client.applyClient(op);
-    this.deps.presence?.transformAll(op);
-    this.updatePending();
+    if (!this.core.started) return;
+    const effects = this.core.local(op);
+    this.presence.transformAll(op);
+    this.run(effects);
   }
 
   /** The local selection moved. */
@@ -161,95 +125,44 @@ export class RoomSession {
 
   /** Reconnects under a new display name (pending edits are resubmitted as after any drop). */
   rename(name: string): void {
-    if (name === this.deps.name) return;
-    this.deps.name = name;
-    this.dropSocket();
-    this.reconnectNow();
+    if (name === this.transport.name) return;
+    if (!this.stopped) this.clearTimers();
+    this.transport.rename(name);
   }
 
   changeLanguage(language: string): void {
     this.send({ type: 'language', language });
   }
 
-  // --- connection lifecycle ---
-
-  private connect(): void {
-    if (this.stopped) return;
-    const gen = ++this.generation;
-    this.socketOpen = false;
-    if (this.initTimer) clearTimeout(this.initTimer);
-    this.initTimer = setTimeout(() => {
-      // Opened (or hanging) without an init: treat as a failed attempt.
-      if (gen !== this.generation || this.socketOpen) return;
-      this.dropSocket();
-      this.onDisconnected();
-    }, INIT_TIMEOUT_MS);
-    this.deps.dispatch(connectionActions.statusChanged(this.client ? 'reconnecting' : 'connecting'));
-    this.socket = this.deps.openSocket(this.deps.roomId, this.deps.name, {
-      onOpen: () => {
-        if (gen !== this.generation) return;
-        this.lastHeard = Date.now();
-      },
-      onMessage: (data) => {
-        if (gen !== this.generation) return;
-        this.lastHeard = Date.now();
-        const msg = parseServerMessage(data);
-        if (msg) this.guarded(() => this.handle(msg));
-      },
-      onClose: () => {
-        if (gen !== this.generation) return;
-        this.onDisconnected();
-      },
-    });
-  }
-
-  private onDisconnected(): void {
-    this.socketOpen = false;
-    this.socket = null;
-    this.generation++;
-    this.clearTimers();
-    this.catchingUp = false;
-    if (this.stopped) return;
-    const attempt = this.attempts++;
-    const offline = attempt >= 3 || (typeof navigator !== 'undefined' && navigator.onLine === false);
-    this.deps.dispatch(connectionActions.statusChanged(offline ? 'offline' : 'reconnecting'));
-    if (attempt === 2 && !this.client && this.deps.roomExists) {
-      void this.deps.roomExists(this.deps.roomId).then((exists) => {
-        if (!exists) {
-          this.stop();
-          this.deps.dispatch(roomActions.failed({ notFound: true, message: 'This room does not exist.' }));
-        }
-      });
-    }
-    const delay = (this.deps.backoff ?? defaultBackoff)(attempt);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      this.connect();
-    }, delay);
-  }
-
   /** Reconnect now (the browser came back online, or the user asked). */
   reconnectNow(): void {
-    if (this.stopped || this.socketOpen) return;
+    if (this.stopped || this.transport.open) return;
     this.clearTimers();
-    this.attempts = 0;
-    this.dropSocket();
-    this.connect();
+    this.transport.reconnectNow();
+  }
+
+  private retrying(attempt: number, offline: boolean): void {
+    this.deps.dispatch(connectionActions.statusChanged(offline ? 'offline' : 'reconnecting'));
+    if (attempt === 2 && !this.core.started && this.deps.roomExists) {
+      void this.deps.roomExists(this.deps.roomId).then((exists) => {
+        if (!exists) this.roomGone();
+      });
+    }
+  }
+
+  private roomGone(): void {
+    this.stop();
+    this.deps.dispatch(roomActions.failed({ notFound: true, message: 'This room does not exist.' }));
   }
 
   private clearTimers(): void {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.pingTimer) clearInterval(this.pingTimer);
     if (this.resendTimer) clearTimeout(this.resendTimer);
     if (this.selectionTimer) clearTimeout(this.selectionTimer);
-    if (this.initTimer) clearTimeout(this.initTimer);
-    this.reconnectTimer = this.pingTimer = this.resendTimer = this.selectionTimer = this.initTimer = null;
+    this.resendTimer = this.selectionTimer = null;
   }
 
   private send(msg: ClientMessage): boolean {
-    if (!this.socket || !this.socketOpen) return false;
-    this.socket.send(JSON.stringify(msg));
-    return true;
+    return this.transport.send(JSON.stringify(msg));
   }
 
   // --- messages ---
@@ -259,216 +172,114 @@ export class RoomSession {
       case 'init':
         return this.onInit(msg);
       case 'ack':
-        return this.offer(msg.revision, { kind: 'ack' }, true);
-      case 'op': {
-        let op: TextOperation;
-        try {
-          op = TextOperation.fromJSON(msg.op);
-        } catch {
-          return this.resync('The server sent an edit this editor cannot read.');
-        }
-        return this.offer(msg.revision, { kind: 'op', op, clientId: msg.clientId, selection: msg.selection });
-      }
+        return void this.run(this.core.ack(msg.revision));
+      case 'op':
+        return void this.run(this.core.remote(msg.revision, msg.op, msg.clientId, msg.selection));
       case 'selection':
-        return this.onRemoteSelection(msg.clientId, parseSelection(msg.selection));
+        return void this.run(this.core.remoteSelection(msg.clientId, parseSelection(msg.selection)));
       case 'join':
-        this.names.set(msg.clientId, msg.name);
-        this.deps.dispatch(participantsActions.joined({ clientId: msg.clientId, name: msg.name }));
-        return;
+        return this.presence.joined(msg.clientId, msg.name);
       case 'leave':
-        this.names.delete(msg.clientId);
-        this.deps.presence?.remove(msg.clientId);
-        this.deps.dispatch(participantsActions.left(msg.clientId));
-        return;
+        return this.presence.left(msg.clientId);
       case 'language':
         this.deps.dispatch(roomActions.languageChanged({ language: msg.language, clientId: msg.clientId }));
         return;
       case 'pong':
         return;
       case 'error':
-        return this.onError(msg.code, msg.message, msg.id);
+        return void this.run(this.core.error(msg.code, msg.message, msg.id));
     }
   }
 
   private onInit(msg: Extract<ServerMessage, { type: 'init' }>): void {
-    if (this.initTimer) clearTimeout(this.initTimer);
-    this.initTimer = null;
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    this.socketOpen = true;
-    this.attempts = 0;
     this.clientId = msg.clientId;
-    this.ownClientIds.add(msg.clientId);
-    this.readOnly = !!msg.readOnly;
-    const binding = this.deps.binding;
-    if (!this.client || this.needsResync) {
-      binding.reset(msg.content);
-      this.client = new Client(msg.revision, {
-        sendOperation: (s) => this.sendSubmission(s),
-        applyOperation: (op) => this.applyRemote(op),
-      });
-      this.queue = new RevisionQueue<ServerEvent>(msg.revision);
-      this.needsResync = false;
-      this.catchUpTarget = msg.revision;
-    } else {
-      // Reconnected: the unacknowledged submission goes again, verbatim.
-      this.client.resend();
-      this.catchUpTarget = Math.max(this.catchUpTarget, msg.revision);
-      if (msg.revision > this.queue!.delivered) void this.catchUp();
-    }
     this.deps.dispatch(connectionActions.initReceived({ clientId: msg.clientId }));
     this.deps.dispatch(roomActions.initReceived({ name: msg.name, language: msg.language, readOnly: msg.readOnly }));
-    const others = (msg.clients ?? []).filter((c) => c.clientId !== msg.clientId);
-    this.names = new Map(others.map((c) => [c.clientId, c.name]));
-    this.deps.presence?.clear();
-    const participants = others.map((c) => {
-      const sel = parseSelection(c.selection);
-      const local = sel && this.client ? this.client.transformSelection(sel) : null;
-      this.deps.presence?.set(c.clientId, c.name, local);
-      return { clientId: c.clientId, name: c.name, line: this.lineOf(local) };
-    });
-    this.deps.dispatch(participantsActions.initialized(participants));
     this.lastSentSelection = '';
+    if (!this.run(this.core.init(msg))) return;
+    const others = (msg.clients ?? []).filter((c) => c.clientId !== msg.clientId);
+    this.presence.reset(others.map((c) => ({ clientId: c.clientId, name: c.name, selection: this.core.localSelection(parseSelection(c.selection)) })));
     this.sendSelection();
-    this.updatePending();
-    this.deps.onInit?.({ readOnly: this.readOnly });
-    this.lastHeard = Date.now();
-    this.pingTimer = setInterval(() => {
-      if (Date.now() - this.lastHeard > SILENCE_MS) {
-        this.dropSocket(); // a silent connection is a dead one
-        this.onDisconnected();
-        return;
+    this.deps.onInit?.();
+  }
+
+  /** Carries out the core's effects in order; false if they ended in a resync (or the room is gone). */
+  private run(effects: SyncEffect[]): boolean {
+    for (const e of effects) {
+      switch (e.type) {
+        case 'reset':
+          this.deps.binding.reset(e.content);
+          break;
+        case 'apply':
+          try {
+            this.deps.binding.applyRemote(e.op);
+          } catch (err) {
+            this.resync(OUT_OF_STEP, err);
+            return false;
+          }
+          this.presence.transformAll(e.op, e.author);
+          break;
+        case 'send':
+          this.sendSubmission(e.submission);
+          break;
+        case 'selection':
+          this.presence.moved(e.clientId, e.selection);
+          break;
+        case 'catchUp':
+          void this.catchUp();
+          break;
+        case 'resendLater':
+          this.resendLater(e.id, e.delayMs);
+          break;
+        case 'readOnly':
+          this.deps.dispatch(roomActions.becameReadOnly());
+          break;
+        case 'notFound':
+          this.roomGone();
+          return false;
+        case 'resync':
+          this.resync(e.notice, e.error);
+          return false;
+        case 'pending':
+          this.deps.dispatch(connectionActions.pendingChanged(e.pending));
+          if (!e.pending) this.sendSelection();
+          break;
       }
-      this.send({ type: 'ping' });
-    }, PING_MS);
-  }
-
-  /**
-   * Runs fn; if it throws (an operation that does not fit the document: a bug
-   * here or on the server), the document is reloaded rather than left out of
-   * step with everyone else's.
-   */
-  private guarded(fn: () => void, onError?: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      console.error('tandem: out of step with the server', err);
-      onError?.();
-      this.resync('The editor got out of step with the server and reloaded the document.');
     }
+    return true;
   }
 
-  private offer(revision: number, event: ServerEvent, replace = false): void {
-    const queue = this.queue;
-    if (!queue || !this.client) return;
-    for (const e of queue.offer(revision, event, replace)) this.deliver(e);
-    if (queue.hasGap && !this.catchingUp) {
-      this.catchUpTarget = Math.max(this.catchUpTarget, queue.highest);
-      void this.catchUp();
-    }
-    this.updatePending();
-  }
-
-  private deliver(e: ServerEvent): void {
-    const client = this.client!;
-    if (e.kind === 'ack' || e.kind === 'own') {
-      if (client.hasPending) {
-        client.serverAck();
-        if (this.resendTimer) clearTimeout(this.resendTimer);
-        this.resendTimer = null;
-      } else if (e.kind === 'own') {
-        client.applyServer(e.op);
-      } else {
-        client.revision++; // an ack we were not waiting for: keep counting
-      }
-    } else {
-      this.author = e.clientId;
-      try {
-        client.applyServer(e.op);
-      } finally {
-        this.author = undefined;
-      }
-      if (e.selection !== undefined) this.onRemoteSelection(e.clientId, parseSelection(e.selection));
-    }
-  }
-
-  private applyRemote(op: TextOperation): void {
-    this.deps.binding.applyRemote(op);
-    this.deps.presence?.transformAll(op, this.author);
-  }
-
-  private onRemoteSelection(clientId: string, sel: SelectionJSON | null): void {
-    if (this.ownClientIds.has(clientId) || !this.client) return;
-    const local = sel ? this.client.transformSelection(sel) : null;
-    this.deps.presence?.set(clientId, this.names.get(clientId) ?? '', local);
-    this.deps.dispatch(participantsActions.cursorMoved({ clientId, line: this.lineOf(local) }));
-  }
-
-  private lineOf(sel: SelectionJSON | null): number | null {
-    if (!sel || sel.ranges.length === 0 || !this.deps.presence) return null;
-    return this.deps.presence.lineOf(sel.ranges[0].head);
-  }
-
-  private onError(code: string, message: string | undefined, id: string | undefined): void {
-    const client = this.client;
-    const aboutPending = !!client && client.hasPending && (id === undefined ? isOpError(code) : id === client.pendingId);
-    if (!aboutPending) {
-      if (code === 'forbidden') this.enterReadOnly();
-      else if (code === 'not_found') {
-        this.stop();
-        this.deps.dispatch(roomActions.failed({ notFound: true, message: 'This room does not exist.' }));
-      }
-      return;
-    }
-    if (recoveryFor(code) === 'retry') {
-      // Not committed: send the same submission again a little later.
-      if (!this.resendTimer) {
-        this.resendTimer = setTimeout(() => {
-          this.resendTimer = null;
-          this.client?.resend();
-        }, code === 'rate_limited' ? 1000 : 2000);
-      }
-      return;
-    }
-    switch (code) {
-      case 'forbidden':
-        this.enterReadOnly();
-        return this.resync('This link is read-only: your edits were not saved.');
-      default:
-        return this.resync(`Your latest edit was rejected by the server (${code}${message ? `: ${message}` : ''}); the document was reloaded.`);
-    }
-  }
-
-  get isReadOnly(): boolean {
-    return this.readOnly;
-  }
-
-  private enterReadOnly(): void {
-    this.readOnly = true;
-    this.deps.dispatch(roomActions.becameReadOnly());
+  private resendLater(id: string, delayMs: number): void {
+    if (this.resendTimer && this.resendId === id) return;
+    if (this.resendTimer) clearTimeout(this.resendTimer);
+    this.resendId = id;
+    this.resendTimer = setTimeout(() => {
+      this.resendTimer = null;
+      this.run(this.core.resend(id));
+    }, delayMs);
   }
 
   /** Drops local pending edits and reloads the document from a fresh connection. */
-  private resync(notice: string): void {
+  private resync(notice: string, error?: unknown): void {
+    if (error !== undefined) console.error('tandem: out of step with the server', error);
     this.deps.dispatch(connectionActions.noticeShown(notice));
-    this.needsResync = true;
-    this.dropSocket();
-    this.onDisconnected();
+    this.core.lostTrack();
+    this.transport.fail();
   }
 
-  /** Fetches the operations missed while away, until the queue reaches the target. */
+  /** Fetches the operations missed while away, until the core has reached its target. */
   private async catchUp(): Promise<void> {
-    if (this.catchingUp || !this.queue) return;
-    this.catchingUp = true;
-    const gen = this.generation;
+    if (!this.core.catchUpStarted()) return;
+    const gen = this.transport.generation;
     let failures = 0;
     try {
-      while (gen === this.generation && this.queue.delivered < this.catchUpTarget) {
-        const from = this.queue.delivered;
+      while (gen === this.transport.generation && this.core.needsCatchUp) {
+        const from = this.core.revision;
         let ops: OpRecord[];
         try {
           ops = await this.deps.fetchOps(this.deps.roomId, from);
         } catch {
-          if (gen !== this.generation) return;
+          if (gen !== this.transport.generation) return;
           if (++failures > 5) {
             // History is unreachable: start over from a fresh snapshot.
             this.resync('The editor lost track of the document and reloaded it; unsaved edits may be lost.');
@@ -477,33 +288,18 @@ export class RoomSession {
           await sleep(500 * failures);
           continue;
         }
-        if (gen !== this.generation) return;
+        if (gen !== this.transport.generation) return;
         if (ops.length === 0) break;
-        for (const rec of ops) {
-          let op: TextOperation;
-          try {
-            op = TextOperation.fromJSON(rec.op);
-          } catch {
-            this.resync('The server sent an edit this editor cannot read.');
-            return;
-          }
-          const event: ServerEvent = this.ownClientIds.has(rec.clientId) ? { kind: 'own', op } : { kind: 'op', op, clientId: rec.clientId };
-          let ok = true;
-          this.guarded(() => {
-            for (const e of this.queue!.offer(rec.revision, event)) this.deliver(e);
-          }, () => (ok = false));
-          if (!ok) return;
-        }
-        if (this.queue.delivered === from) break; // no progress: give up this round
+        if (!this.run(this.core.fetched(ops))) return;
+        if (this.core.revision === from) break; // no progress: give up this round
       }
     } finally {
-      if (gen === this.generation) this.catchingUp = false;
-      this.updatePending();
+      this.run(this.core.catchUpEnded(gen === this.transport.generation));
     }
   }
 
   private sendSubmission(s: Submission): void {
-    if (this.readOnly) return;
+    if (this.deps.isReadOnly()) return;
     let frame = this.frames.get(s);
     if (!frame) {
       // The selection rides along as it is now, fitted to the document the
@@ -515,30 +311,16 @@ export class RoomSession {
       frame = JSON.stringify(msg);
       this.frames.set(s, frame);
     }
-    if (this.socket && this.socketOpen) this.socket.send(frame);
+    this.transport.send(frame);
   }
 
   private sendSelection(): void {
-    const client = this.client;
-    if (!client || client.state.name === 'AwaitingWithBuffer') return;
+    if (!this.core.started || this.core.buffering) return;
     const sel = this.deps.binding.getSelection();
     const key = JSON.stringify(sel);
     if (key === this.lastSentSelection) return;
     if (this.send({ type: 'selection', selection: sel })) this.lastSentSelection = key;
   }
-
-  private updatePending(): void {
-    const pending = !!this.client?.hasPending;
-    if (pending !== this.pending) {
-      this.pending = pending;
-      this.deps.dispatch(connectionActions.pendingChanged(pending));
-      if (!pending) this.sendSelection();
-    }
-  }
-}
-
-function isOpError(code: string): boolean {
-  return ['invalid_op', 'revision_out_of_range', 'too_large', 'rate_limited', 'unavailable', 'forbidden'].includes(code);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { SyncCore, type SyncEffect } from './sync-core';
+import { TextOperation } from '../ot/text-operation';
+import { seededRng } from '../test/random';
+
+const op = (json: (number | string)[]) => TextOperation.fromJSON(json);
+const types = (effects: SyncEffect[]) => effects.map((e) => e.type);
+
+/** A core past its first init, holding `content` at `revision`. */
+function started(content = 'abc', revision = 0) {
+  const core = new SyncCore('sess');
+  const effects = core.init({ clientId: 'c1', revision, content });
+  expect(effects).toEqual([{ type: 'reset', content }]);
+  return core;
+}
+
+/** Applies the core's apply effects to a document. */
+function applyAll(doc: string, effects: SyncEffect[]): string {
+  for (const e of effects) if (e.type === 'apply') doc = e.op.apply(doc);
+  return doc;
+}
+
+describe('SyncCore', () => {
+  it('sends a local edit, buffers the next, and sends the buffer on the ack', () => {
+    const core = started();
+    const first = core.local(op(['x', 3]));
+    expect(types(first)).toEqual(['send', 'pending']);
+    expect(first[0]).toMatchObject({ submission: { revision: 0, id: 'sess-1' } });
+    expect(core.local(op([4, 'y']))).toEqual([]);
+    expect(core.buffering).toBe(true);
+    const acked = core.ack(1);
+    expect(types(acked)).toEqual(['send']);
+    expect(acked[0]).toMatchObject({ submission: { revision: 1, id: 'sess-2' } });
+    expect(types(core.ack(2))).toEqual(['pending']);
+    expect(core.revision).toBe(2);
+    expect(core.synchronized).toBe(true);
+  });
+
+  it('applies broadcasts in order, once, with their author, and asks to catch up past a gap', () => {
+    const core = started('abc', 0);
+    expect(core.remote(1, [3, '1'], 'c2')).toEqual([{ type: 'apply', op: op([3, '1']), author: 'c2' }]);
+    expect(core.remote(1, [3, '1'], 'c2')).toEqual([]);
+    expect(types(core.remote(3, [5, '3'], 'c2'))).toEqual(['catchUp']);
+    expect(core.needsCatchUp).toBe(true);
+    expect(core.catchUpStarted()).toBe(true);
+    expect(core.catchUpStarted()).toBe(false);
+    const page = core.fetched([
+      { revision: 2, op: [4, '2'], clientId: 'c3' },
+      { revision: 3, op: [5, '3'], clientId: 'c2' },
+    ]);
+    expect(applyAll('abc1', page)).toBe('abc123');
+    expect(core.revision).toBe(3);
+    expect(core.needsCatchUp).toBe(false);
+    core.catchUpEnded(true);
+    expect(core.synchronized).toBe(true);
+  });
+
+  it('transforms a broadcast past the pending edit and maps selections to local coordinates', () => {
+    const core = started('abc');
+    core.local(op([3, 'L']));
+    const effects = core.remote(1, [3, 'R'], 'c2', { ranges: [{ anchor: 3, head: 4 }] });
+    expect(effects[0]).toEqual({ type: 'apply', op: op([4, 'R']), author: 'c2' });
+    expect(effects[1]).toEqual({ type: 'selection', clientId: 'c2', selection: { ranges: [{ anchor: 4, head: 5 }] } });
+    expect(core.remoteSelection('c1', null)).toEqual([]); // our own id: not a peer
+  });
+
+  it('after a reconnect resends the same submission and catches up; a fetched own op is the ack', () => {
+    const core = started('abc');
+    const [sent] = core.local(op(['A', 3]));
+    const again = core.init({ clientId: 'c9', revision: 2, content: 'ignored' });
+    expect(again[0]).toEqual(sent); // the same Submission object: the frame is reused
+    expect(types(again)).toEqual(['send', 'catchUp']);
+    core.catchUpStarted();
+    const page = core.fetched([
+      { revision: 1, op: ['A', 3], clientId: 'c1' },
+      { revision: 2, op: [1, 'B', 3], clientId: 'c5' },
+    ]);
+    expect(applyAll('Aabc', page)).toBe('ABabc');
+    expect(types(page)).toEqual(['apply', 'pending']);
+    expect(core.ack(1)).toEqual([]); // the resubmission's ack: already counted
+  });
+
+  it('reloads after a resync on the next init', () => {
+    const core = started('abc');
+    core.local(op(['x', 3]));
+    expect(types(core.error('invalid_op', 'nope', 'sess-1'))).toEqual(['resync']);
+    expect(types(core.init({ clientId: 'c2', revision: 0, content: 'abc' }))).toEqual(['reset', 'pending']);
+  });
+
+  it.each([
+    ['rate_limited', 'sess-1', ['resendLater']],
+    ['unavailable', 'sess-1', ['resendLater']],
+    ['invalid_op', 'sess-1', ['resync']],
+    ['forbidden', 'sess-1', ['readOnly', 'resync']],
+    ['invalid_op', undefined, ['resync']],
+    ['bad_message', undefined, []],
+    ['invalid_op', 'someone-else', []],
+    ['forbidden', 'someone-else', ['readOnly']],
+    ['not_found', undefined, ['notFound']],
+  ])('error %s about %s: %j', (code, id, want) => {
+    const core = started('');
+    core.local(op(['x']));
+    expect(types(core.error(code, undefined, id))).toEqual(want);
+  });
+
+  it('resends on a retry only while the submission is still unacknowledged', () => {
+    const core = started('');
+    core.local(op(['x']));
+    const [later] = core.error('rate_limited', undefined, 'sess-1');
+    expect(later).toEqual({ type: 'resendLater', id: 'sess-1', delayMs: 1000 });
+    expect(types(core.resend('sess-1'))).toEqual(['send']);
+    core.ack(1);
+    expect(core.resend('sess-1')).toEqual([]);
+  });
+
+  it('does not count an ack with nothing pending: it resyncs', () => {
+    const core = started('abc', 4);
+    expect(types(core.ack(5))).toEqual(['resync']);
+  });
+
+  it('an operation that does not fit the pending edit resyncs instead of throwing', () => {
+    const core = started('abc');
+    core.local(op(['x', 3]));
+    const effects = core.remote(1, [10, 'y'], 'c2');
+    expect(types(effects)).toEqual(['resync']);
+    expect(effects[0]).toMatchObject({ error: expect.any(Error) });
+  });
+
+  it('converges whatever the order and overlap of broadcasts and fetched pages (seeded)', () => {
+    const rng = seededRng('sync-core');
+    for (let round = 0; round < 100; round++) {
+      // A history of n inserts by others on 'ab'.
+      let server = 'ab';
+      const history: { revision: number; op: (number | string)[]; clientId: string }[] = [];
+      const n = 1 + rng.int(12);
+      for (let r = 1; r <= n; r++) {
+        const pos = rng.int(server.length + 1);
+        const json: (number | string)[] = [pos, String.fromCharCode(97 + rng.int(26)), server.length - pos].filter((c) => c !== 0);
+        server = op(json).apply(server);
+        history.push({ revision: r, op: json, clientId: `c${2 + rng.int(3)}` });
+      }
+      const core = started('ab');
+      let doc = 'ab';
+      const deliveries: (() => SyncEffect[])[] = [];
+      for (const h of history) for (let k = 0; k <= rng.int(2); k++) deliveries.push(() => core.remote(h.revision, h.op, h.clientId));
+      for (let k = 0; k <= rng.int(3); k++) {
+        const from = rng.int(n);
+        deliveries.push(() => core.fetched(history.slice(from, from + 1 + rng.int(n))));
+      }
+      deliveries.push(() => core.fetched(history)); // the catch-up that ends it
+      for (let i = deliveries.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [deliveries[i], deliveries[j]] = [deliveries[j], deliveries[i]];
+      }
+      for (const d of deliveries) {
+        const effects = d();
+        expect(types(effects)).not.toContain('resync');
+        doc = applyAll(doc, effects);
+      }
+      expect({ round, doc, revision: core.revision }).toEqual({ round, doc: server, revision: n });
+    }
+  });
+});

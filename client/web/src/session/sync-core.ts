@@ -1,0 +1,295 @@
+// SyncCore: one room's document synchronisation without I/O. It owns the
+// OT client state machine, the RevisionQueue in front of it, and what a
+// reconnect needs (the ids this tab has had, how far to catch up, whether
+// the next init must reload the document). Each method takes one event — an
+// init, a local edit, a server message, a page of fetched history, the end
+// of a resend delay — and returns the effects the caller must carry out, in
+// order. It never touches the socket, the editor, the store or a timer, so
+// every rule is testable without them (the same shape as the Go client's
+// syncCore).
+//
+// The caller's duties, for each effect in order:
+//   reset      load `content` into the editor (a fresh or reloaded document)
+//   apply      apply the (transformed) server operation to the editor; the
+//              author's caret, if any, is pushed by its own inserts
+//   send       send the submission, or resend it verbatim
+//   selection  show a peer's selection (local coordinates; null clears it)
+//   catchUp    unless already catching up: catchUpStarted(), then fetch
+//              GET /ops?from=revision and feed each page to fetched()
+//              while needsCatchUp, then catchUpEnded()
+//   resendLater  after delayMs, call resend(id)
+//   readOnly   the room is read-only for this tab: tell the store
+//   notFound   the room is gone: stop
+//   resync     show `notice`, drop the connection and reconnect (the next
+//              init reloads the document)
+//   pending    tell the store whether local edits await an ack
+// After `resync` no further effect of the same call is to be carried out.
+//
+// Server events reach the state machine only through the queue, in revision
+// order and each once, so the machine's revision moves one step per event
+// and nothing else moves it.
+
+import { Client, type Submission } from '../ot/client';
+import { RevisionQueue } from '../ot/revision-queue';
+import { TextOperation } from '../ot/text-operation';
+import { parseSelection, type SelectionJSON } from '../ot/selection';
+import type { Component } from '../ot/text-operation';
+import { recoveryFor, type OpRecord } from '../net/protocol';
+
+export type SyncEffect =
+  | { type: 'reset'; content: string }
+  | { type: 'apply'; op: TextOperation; author?: string }
+  | { type: 'send'; submission: Submission }
+  | { type: 'selection'; clientId: string; selection: SelectionJSON | null }
+  | { type: 'catchUp' }
+  | { type: 'resendLater'; id: string; delayMs: number }
+  | { type: 'readOnly' }
+  | { type: 'notFound' }
+  | { type: 'resync'; notice: string; error?: unknown }
+  | { type: 'pending'; pending: boolean };
+
+type ServerEvent =
+  | { kind: 'ack' }
+  | { kind: 'own'; op: TextOperation }
+  | { kind: 'op'; op: TextOperation; clientId: string; selection?: SelectionJSON | null };
+
+const UNREADABLE = 'The server sent an edit this editor cannot read.';
+/** The notice of a resync because an operation did not fit (here or in the editor). */
+export const OUT_OF_STEP = 'The editor got out of step with the server and reloaded the document.';
+
+export class SyncCore {
+  private client: Client | null = null;
+  private queue: RevisionQueue<ServerEvent> | null = null;
+  /** Every clientId this tab has had in the room: fetched ops by them are our own. */
+  readonly ownClientIds = new Set<string>();
+  private catchUpTarget = 0;
+  private catchingUp = false;
+  private needsResync = false;
+  private pending = false;
+  /** Effects of the call in progress (the OT client's I/O lands here). */
+  private out: SyncEffect[] = [];
+  private author: string | undefined;
+
+  /** @param sessionPrefix the random part of submission ids (default: a fresh one per document). */
+  constructor(private readonly sessionPrefix?: string) {}
+
+  /** Revision of the document shown (the last server revision applied); -1 before the first init. */
+  get revision(): number {
+    return this.queue?.delivered ?? -1;
+  }
+
+  /** A document has been loaded. */
+  get started(): boolean {
+    return this.client !== null;
+  }
+
+  /** Caught up as far as known, nothing unacknowledged (the connection is the caller's to add). */
+  get synchronized(): boolean {
+    return !!this.client && !this.client.hasPending && !this.catchingUp && !this.queue?.hasGap;
+  }
+
+  /** Local edits are buffered behind an unacknowledged one (a selection sent now would not fit what the server has). */
+  get buffering(): boolean {
+    return this.client?.state.name === 'AwaitingWithBuffer';
+  }
+
+  /** The history fetch has not reached the target yet. */
+  get needsCatchUp(): boolean {
+    return !!this.queue && this.queue.delivered < this.catchUpTarget;
+  }
+
+  /** A connection's init. */
+  init(msg: { clientId: string; revision: number; content: string }): SyncEffect[] {
+    return this.step(() => {
+      this.ownClientIds.add(msg.clientId);
+      if (!this.client || this.needsResync) {
+        this.out.push({ type: 'reset', content: msg.content });
+        this.client = new Client(msg.revision, {
+          sendOperation: (submission) => this.out.push({ type: 'send', submission }),
+          applyOperation: (op) => this.out.push({ type: 'apply', op, author: this.author }),
+        }, this.sessionPrefix);
+        this.queue = new RevisionQueue<ServerEvent>(msg.revision);
+        this.needsResync = false;
+        this.catchUpTarget = msg.revision;
+      } else {
+        // Reconnected: the unacknowledged submission goes again, verbatim.
+        this.client.resend();
+        this.catchUpTarget = Math.max(this.catchUpTarget, msg.revision);
+        if (msg.revision > this.queue!.delivered) this.out.push({ type: 'catchUp' });
+      }
+    });
+  }
+
+  /** A local edit from the editor. */
+  local(op: TextOperation): SyncEffect[] {
+    return this.step(() => this.client?.applyClient(op));
+  }
+
+  ack(revision: number): SyncEffect[] {
+    return this.step(() => this.offer(revision, { kind: 'ack' }, true));
+  }
+
+  /** A broadcast operation by another client. */
+  remote(revision: number, json: Component[], clientId: string, selection?: SelectionJSON | null): SyncEffect[] {
+    return this.step(() => {
+      let op: TextOperation;
+      try {
+        op = TextOperation.fromJSON(json);
+      } catch {
+        return this.resync(UNREADABLE);
+      }
+      this.offer(revision, { kind: 'op', op, clientId, selection });
+    });
+  }
+
+  /** Another client's selection moved (on the server's document). */
+  remoteSelection(clientId: string, selection: SelectionJSON | null): SyncEffect[] {
+    return this.step(() => this.showSelection(clientId, selection));
+  }
+
+  /** A server error message. */
+  error(code: string, message: string | undefined, id: string | undefined): SyncEffect[] {
+    return this.step(() => {
+      const client = this.client;
+      const aboutPending = !!client && client.hasPending && (id === undefined ? isOpError(code) : id === client.pendingId);
+      if (!aboutPending) {
+        if (code === 'forbidden') this.out.push({ type: 'readOnly' });
+        else if (code === 'not_found') this.out.push({ type: 'notFound' });
+        return;
+      }
+      if (recoveryFor(code) === 'retry') {
+        // Not committed: send the same submission again a little later.
+        this.out.push({ type: 'resendLater', id: client!.pendingId!, delayMs: code === 'rate_limited' ? 1000 : 2000 });
+        return;
+      }
+      switch (code) {
+        case 'forbidden':
+          this.out.push({ type: 'readOnly' });
+          return this.resync('This link is read-only: your edits were not saved.');
+        default:
+          return this.resync(`Your latest edit was rejected by the server (${code}${message ? `: ${message}` : ''}); the document was reloaded.`);
+      }
+    });
+  }
+
+  /** The end of a resend delay: the submission goes again if it is still unacknowledged. */
+  resend(id: string): SyncEffect[] {
+    return this.step(() => {
+      if (this.client?.pendingId === id) this.client.resend();
+    });
+  }
+
+  /** A page of GET /ops?from=revision. */
+  fetched(records: OpRecord[]): SyncEffect[] {
+    return this.step(() => {
+      for (const rec of records) {
+        let op: TextOperation;
+        try {
+          op = TextOperation.fromJSON(rec.op);
+        } catch {
+          return this.resync(UNREADABLE);
+        }
+        const event: ServerEvent = this.ownClientIds.has(rec.clientId) ? { kind: 'own', op } : { kind: 'op', op, clientId: rec.clientId };
+        for (const e of this.queue!.offer(rec.revision, event)) this.deliver(e);
+      }
+    });
+  }
+
+  /** Starts a catch-up; false if one is running already. */
+  catchUpStarted(): boolean {
+    if (this.catchingUp || !this.queue) return false;
+    this.catchingUp = true;
+    return true;
+  }
+
+  /**
+   * A catch-up ended. current: the connection it started on is still the
+   * current one (otherwise the disconnect ended it, and a newer one may be
+   * running).
+   */
+  catchUpEnded(current: boolean): SyncEffect[] {
+    return this.step(() => {
+      if (current) this.catchingUp = false;
+    });
+  }
+
+  /** The connection is gone: a running catch-up is abandoned. */
+  disconnected(): void {
+    this.catchingUp = false;
+  }
+
+  /** The caller lost track of the document (an edit did not fit the editor, history unreachable): the next init reloads it. */
+  lostTrack(): void {
+    this.needsResync = true;
+  }
+
+  /** Maps a selection on the server's document onto the local one. */
+  localSelection(sel: SelectionJSON | null): SelectionJSON | null {
+    return sel && this.client ? this.client.transformSelection(sel) : null;
+  }
+
+  /**
+   * Runs one event. An operation that does not fit (a bug here or on the
+   * server) ends it with a resync rather than leaving the document out of
+   * step with everyone else's.
+   */
+  private step(fn: () => void): SyncEffect[] {
+    this.out = [];
+    try {
+      fn();
+    } catch (error) {
+      this.resync(OUT_OF_STEP, error);
+    }
+    const pending = !!this.client?.hasPending;
+    if (pending !== this.pending && !this.out.some((e) => e.type === 'resync')) {
+      this.pending = pending;
+      this.out.push({ type: 'pending', pending });
+    }
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  private resync(notice: string, error?: unknown): void {
+    this.needsResync = true;
+    this.out.push({ type: 'resync', notice, error });
+  }
+
+  private offer(revision: number, event: ServerEvent, replace = false): void {
+    const queue = this.queue;
+    if (!queue || !this.client) return;
+    for (const e of queue.offer(revision, event, replace)) this.deliver(e);
+    if (queue.hasGap && !this.catchingUp) {
+      this.catchUpTarget = Math.max(this.catchUpTarget, queue.highest);
+      this.out.push({ type: 'catchUp' });
+    }
+  }
+
+  private deliver(e: ServerEvent): void {
+    const client = this.client!;
+    if (e.kind === 'ack' || e.kind === 'own') {
+      if (client.hasPending) client.serverAck();
+      else if (e.kind === 'own') client.applyServer(e.op);
+      // An ack with nothing pending: the document lacks that revision's
+      // operation, so counting it would hide a divergence.
+      else throw new Error(`ack of revision ${this.queue!.delivered} with no operation pending`);
+      return;
+    }
+    this.author = e.clientId;
+    try {
+      client.applyServer(e.op);
+    } finally {
+      this.author = undefined;
+    }
+    if (e.selection !== undefined) this.showSelection(e.clientId, parseSelection(e.selection));
+  }
+
+  private showSelection(clientId: string, sel: SelectionJSON | null): void {
+    if (this.ownClientIds.has(clientId) || !this.client) return;
+    this.out.push({ type: 'selection', clientId, selection: this.localSelection(sel) });
+  }
+}
+
+function isOpError(code: string): boolean {
+  return ['invalid_op', 'revision_out_of_range', 'too_large', 'rate_limited', 'unavailable', 'forbidden'].includes(code);
+}
