@@ -1,11 +1,13 @@
 package services_test
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tandem-editor/tandem/repository/memory"
 	"github.com/tandem-editor/tandem/services"
 )
 
@@ -42,6 +44,13 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 	default:
 	}
 	return ch
+}
+
+// pending is how many timers wait.
+func (c *fakeClock) pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers)
 }
 
 // advance moves the clock by d and fires the timers that are due.
@@ -98,4 +107,80 @@ func TestResolutionRetriesOnTheClock(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no answer after the backoff")
 	}
+}
+
+// headsStore counts the store reads of the head watcher.
+type headsStore struct {
+	*memory.Store
+	mu            sync.Mutex
+	heads, rooms  int
+	roomsPerQuery []int
+}
+
+func (s *headsStore) Heads(ctx context.Context, ids []string) (map[string]int, error) {
+	s.mu.Lock()
+	s.heads++
+	s.roomsPerQuery = append(s.roomsPerQuery, len(ids))
+	s.mu.Unlock()
+	return s.Store.Heads(ctx, ids)
+}
+
+func (s *headsStore) Room(ctx context.Context, id string) (services.RoomInfo, error) {
+	s.mu.Lock()
+	s.rooms++
+	s.mu.Unlock()
+	return s.Store.Room(ctx, id)
+}
+
+func (s *headsStore) counts() (heads, rooms int, per []int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.heads, s.rooms, append([]int(nil), s.roomsPerQuery...)
+}
+
+// Idle rooms with members cost one head query per interval for the whole
+// instance, not one per room; and a room whose last fan-out message was
+// lost catches up through it.
+func TestHeadWatchOneQueryPerInterval(t *testing.T) {
+	clock := newFakeClock()
+	store := &headsStore{Store: newStore()}
+	hub := memory.NewFanOutHub(memory.FanOutOptions{Drop: 1}) // every message lost
+	cfg := testConfig()
+	cfg.Clock = clock
+	cfg.IdleTimeout = time.Hour
+	a := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
+	b := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
+	var watchers []*fakeMember
+	var ha *services.Handle
+	for i := range 50 {
+		info, h := openNewRoom(t, a, "ab")
+		if i == 0 {
+			ha = h
+		}
+		watchers = append(watchers, join(t, openRoom(t, b, info.ID), &fakeMember{name: "w"}))
+	}
+	assertAck(t, submit(t, ha, services.Submission{ClientID: "x", OpID: "x1", Base: 0, Op: insertAt(2, 0, "x")}), 1, "x1")
+	_, roomsBefore, _ := store.counts()
+	for i := range 3 {
+		// Two janitors and two head watchers wait on the clock.
+		waitFor(t, "the watchers to wait", func() bool { return clock.pending() >= 4 }, 5*time.Second)
+		clock.advance(cfg.PollInterval)
+		// b's rooms have members; a's have none, so a asks nothing.
+		waitFor(t, "b to check its heads", func() bool {
+			heads, _, _ := store.counts()
+			return heads >= i+1
+		}, 5*time.Second)
+	}
+	heads, rooms, per := store.counts()
+	if heads != 3 || rooms != roomsBefore {
+		t.Errorf("3 intervals, 50 watched rooms: %d head queries and %d room reads, want 3 and none", heads, rooms-roomsBefore)
+	}
+	for _, n := range per {
+		if n > 50 {
+			t.Errorf("a head query asked for %d rooms, want at most 50", n)
+		}
+	}
+	waitFor(t, "b's member of the first room to get the lost op", func() bool {
+		return len(watchers[0].ofType(services.EventOp)) == 1
+	}, 5*time.Second)
 }

@@ -103,6 +103,10 @@ type Room struct {
 	// remote.
 	dropped atomic.Bool
 	missed  bool
+	// head and watched mirror the sequencer's head and whether the room
+	// has members, for the head watcher (published).
+	head    atomic.Int64
+	watched atomic.Bool
 	// recording, when set, receives the room's submissions.
 	recording RoomRecording
 	// updates coalesces metadata writes (Update); it has its own lock.
@@ -166,8 +170,10 @@ func newRoom(deps *roomDeps, info RoomInfo, seq *Sequencer, snapshotRev int) *Ro
 }
 
 func (r *Room) run() {
+	r.published()
 	for f := range r.inbox {
 		r.safely(f)
+		r.published()
 		select {
 		case <-r.done:
 			return

@@ -2,7 +2,6 @@ package services
 
 import (
 	"context"
-	"time"
 )
 
 // receiveRemote takes operations another instance committed (from the
@@ -197,36 +196,6 @@ func (r *Room) releaseAhead() {
 				r.fillGap()
 				break
 			}
-		}
-	}
-}
-
-// pollHead checks the store's head every interval while the room runs, so
-// that operations whose fan-out message was lost still arrive.
-func (r *Room) pollHead(interval time.Duration) {
-	for {
-		select {
-		case <-r.done:
-			return
-		case <-r.deps.clock.After(interval):
-		}
-		var head int
-		var watched bool
-		if r.call(context.Background(), func() { head, watched = r.seq.Head(), len(r.members) > 0 }) != nil {
-			return
-		}
-		if !watched {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), interval)
-		info, err := r.deps.store.Room(ctx, r.info.ID)
-		cancel()
-		if err == nil && info.Revision > head {
-			r.do(func() {
-				if r.settled() && !r.fetching && info.Revision > r.seq.Head() {
-					r.fillGap()
-				}
-			})
 		}
 	}
 }

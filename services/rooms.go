@@ -20,8 +20,10 @@ type Config struct {
 	Room RoomConfig
 	// IdleTimeout is how long a room with no members stays loaded.
 	IdleTimeout time.Duration
-	// PollInterval is how often a room with members checks the store's head
-	// when other instances may commit to it (with a FanOut only).
+	// PollInterval is how often the service checks, in one query, the
+	// store's heads of the rooms with members, when other instances may
+	// commit to them (with a FanOut only): the repair for a lost last
+	// fan-out message.
 	PollInterval time.Duration
 	// Clock is the service's time (nil: the wall clock).
 	Clock Clock
@@ -125,6 +127,8 @@ func (rs *Rooms) evict(r *Room) {
 // through f. Call it before the first Open.
 func (rs *Rooms) WithFanOut(f FanOut) *Rooms {
 	rs.deps.fanout = f
+	rs.wg.Add(1)
+	go rs.watchHeads()
 	return rs
 }
 
@@ -256,7 +260,6 @@ func (rs *Rooms) load(e *roomEntry, info RoomInfo) {
 		} else {
 			go func() { <-r.done; cancel() }()
 		}
-		go r.pollHead(rs.cfg.PollInterval)
 		// Operations committed elsewhere between loading and subscribing.
 		r.do(r.fillGap)
 	}

@@ -37,6 +37,9 @@ type Store interface {
 	AppendBatches(ctx context.Context, batches []Batch) []error
 	// Ops returns up to limit operations with revisions after from, in order.
 	Ops(ctx context.Context, roomID string, from, limit int) ([]CommittedOp, error)
+	// Heads returns the head revisions of the rooms among roomIDs that
+	// exist, in one query.
+	Heads(ctx context.Context, roomIDs []string) (map[string]int, error)
 	// OpByID finds the committed operation the client gave opID.
 	// Returns ErrOpNotFound.
 	OpByID(ctx context.Context, roomID, opID string) (CommittedOp, error)

@@ -269,6 +269,22 @@ func (s *Store) Ops(ctx context.Context, roomID string, from, limit int) ([]serv
 	return ops, nil
 }
 
+// Heads returns the head revisions of the rooms among roomIDs that exist.
+func (s *Store) Heads(ctx context.Context, roomIDs []string) (map[string]int, error) {
+	var rows []models.Room
+	if len(roomIDs) > 0 {
+		err := s.r.WithContext(ctx).Select("id", "head_revision").Where("id IN ?", roomIDs).Find(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("read heads of %d rooms: %w", len(roomIDs), err)
+		}
+	}
+	heads := make(map[string]int, len(rows))
+	for _, r := range rows {
+		heads[r.ID] = int(r.HeadRevision)
+	}
+	return heads, nil
+}
+
 // OpByID finds the committed operation the client gave opID.
 // Returns services.ErrOpNotFound.
 func (s *Store) OpByID(ctx context.Context, roomID, opID string) (services.CommittedOp, error) {

@@ -141,6 +141,22 @@ func (s *Store) AppendOps(_ context.Context, roomID string, ops []services.Commi
 	return nil
 }
 
+// Heads implements services.Store.
+func (s *Store) Heads(_ context.Context, roomIDs []string) (map[string]int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failing != nil {
+		return nil, s.failing
+	}
+	heads := make(map[string]int, len(roomIDs))
+	for _, id := range roomIDs {
+		if r, ok := s.rooms[id]; ok {
+			heads[id] = r.info.Revision
+		}
+	}
+	return heads, nil
+}
+
 // AppendBatches implements services.Store: each batch as AppendOps.
 func (s *Store) AppendBatches(ctx context.Context, batches []services.Batch) []error {
 	errs := make([]error, len(batches))

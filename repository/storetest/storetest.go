@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) services.Store) {
 		{"OpByID", testOpByID},
 		{"OpIDsAreUnique", testOpIDsAreUnique},
 		{"AppendBatchesMixed", testAppendBatchesMixed},
+		{"Heads", testHeads},
 		{"Snapshots", testSnapshots},
 		{"SaveSnapshotIdempotent", testSaveSnapshotIdempotent},
 		{"RoundTrip", testRoundTrip},
@@ -742,5 +743,22 @@ func testAppendBatchesMixed(t *testing.T, s services.Store) {
 		if got := head(t, s, id); got != want {
 			t.Errorf("head of %s = %d, want %d", id, got, want)
 		}
+	}
+}
+
+// Heads reads many rooms' heads at once; unknown rooms are left out.
+func testHeads(t *testing.T, s services.Store) {
+	newRoom(t, s, "r1")
+	newRoom(t, s, "r2")
+	append_(t, s, "r1", insertOps(0, 3, "c"))
+	got, err := s.Heads(ctx(t), []string{"r1", "r2", "nope"})
+	if err != nil {
+		t.Fatalf("Heads: %v", err)
+	}
+	if len(got) != 2 || got["r1"] != 3 || got["r2"] != 0 {
+		t.Errorf("Heads = %v, want r1:3 r2:0", got)
+	}
+	if got, err := s.Heads(ctx(t), nil); err != nil || len(got) != 0 {
+		t.Errorf("Heads(nil) = %v, %v; want none", got, err)
 	}
 }
