@@ -1,7 +1,7 @@
 // Package services is tandem's domain: rooms, their sequencers, and the
 // small interfaces they need from the outside (Store, HeadCache, FanOut,
-// Recorder, Metrics, Member). It imports ot and nothing that does I/O;
-// repository/ implements the storage interfaces, api/ the Member.
+// Recorder, Metrics, Member, Clock). It imports ot and nothing that does
+// I/O; repository/ implements the storage interfaces, api/ the Member.
 //
 // # The sequencer
 //
@@ -12,29 +12,40 @@
 //     committed or pending after its base revision (Transform(incoming,
 //     committed), ot.js's tie-break), checked, and placed at the next
 //     revision as a Proposal; a resubmitted operation id is recognised and
-//     answered with the revision it created.
-//  2. Persist proposals, several at once (group commit).
-//  3. Commit(n) once the first n are durable, then ack and broadcast them;
-//     or Abort() when persisting failed, and Advance() with what the store
-//     holds after the head.
+//     answered with the revision it created. A base older than the window
+//     returns *NeedHistory: the owner reads that history a page at a time,
+//     Rebase-s the submission over each page, and proposes it again.
+//  2. Batch the first pending proposals and persist them (group commit).
+//  3. Commit(n) once the first n are durable, then ack and broadcast them.
+//     When persisting failed: Abort(), read what storage holds after the
+//     head, and Resolve, which applies it and decides each aborted
+//     proposal's fate (committed after all, proposed again after a lost
+//     race, answered from the original holder of its id, or refused).
 //
 // # Rooms
 //
 // Room owns a Sequencer and the room's members; one goroutine runs it and
-// everything else posts closures to it. It group-commits (one transaction in
-// flight, the next batch gathering behind it), answers nothing before the
-// store has committed, resolves a failed or doubtful commit by reading the
-// store before answering, re-proposes after losing a race to another
-// instance, and drops a member whose queue is full rather than wait for it.
-// It takes fan-out messages without waiting (one that finds the inbox full
-// is dropped, and the room loads it from the store), bounds pages of
-// history by bytes, and writes metadata changes one at a time, merging
-// those that arrive meanwhile.
+// everything else posts closures to it. Its commit protocol is one phase:
+// idle, committing (one batch in flight, the next gathering behind it) or
+// resolving (submissions wait, since an answer before the resolution would
+// be a guess). It answers nothing before the store has committed, and an
+// error always means "not committed". It drops a member whose queue is full
+// rather than wait for it, takes fan-out messages without waiting (one that
+// finds the inbox full is dropped, and the room reads it from the store),
+// parks a submission based on a revision this instance has not applied
+// until a store read says it exists, bounds pages of history by bytes, and
+// writes metadata changes one at a time, merging those that arrive
+// meanwhile. Every history read goes through one pager, a page at a time.
+//
 // Rooms loads rooms on first use (cached head or newest snapshot, then the
 // operations after it), unloads them when idle, and closes them gracefully.
+// It owns what serves all rooms at once: one writer (committer) that commits
+// the batches of every room in one transaction, and, with other instances,
+// one head watcher that checks the heads of the watched rooms in one query
+// per interval. Nothing runs per room per interval.
 //
 // Concurrency: Rooms, Room and Handle are safe for concurrent use; Sequencer
 // is not (its owner serialises access). Errors returned to clients are
 // *Error values with a Code; ErrorCode and PublicMessage map any error to
-// what a client may see.
+// what a client may see. Time comes from Config.Clock, so tests drive it.
 package services
