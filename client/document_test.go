@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"github.com/tandem-editor/tandem/internal/optest"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -13,25 +14,10 @@ import (
 	"github.com/tandem-editor/tandem/ot"
 )
 
-// op builds an operation from a list of components: int > 0 retains,
-// int < 0 deletes, string inserts.
+// op builds an operation from ot.js-style components (optest.Build).
 func op(t testing.TB, cs ...any) ot.Operation {
 	t.Helper()
-	var o ot.Operation
-	for _, c := range cs {
-		switch c := c.(type) {
-		case int:
-			if c > 0 {
-				o.Retain(c)
-			} else {
-				o.Delete(-c)
-			}
-		case string:
-			o.Insert(c)
-		}
-	}
-	require.NoError(t, o.Err())
-	return o
+	return optest.Build(cs...)
 }
 
 // checkDocument verifies a document's invariants and that it holds want.

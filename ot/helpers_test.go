@@ -3,29 +3,11 @@ package ot_test
 import (
 	"testing"
 
+	"github.com/tandem-editor/tandem/internal/optest"
 	"github.com/tandem-editor/tandem/ot"
 )
 
-// build makes an operation from ot.js-style components: a positive int
-// retains, a negative int deletes, a string inserts.
-func build(parts ...any) ot.Operation {
-	var o ot.Operation
-	for _, p := range parts {
-		switch v := p.(type) {
-		case int:
-			if v > 0 {
-				o.Retain(v)
-			} else {
-				o.Delete(v)
-			}
-		case string:
-			o.Insert(v)
-		default:
-			panic("build: unexpected part")
-		}
-	}
-	return o
-}
+var build = optest.Build
 
 // repeatOp builds the operation whose components are parts, n times over.
 func repeatOp(n int, parts ...any) ot.Operation {

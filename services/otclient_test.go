@@ -2,6 +2,7 @@ package services_test
 
 import (
 	"fmt"
+	"github.com/tandem-editor/tandem/internal/optest"
 	"math/rand"
 	"strings"
 	"testing"
@@ -168,28 +169,7 @@ func randomEdit(rng *rand.Rand, doc string) ot.Operation {
 	return op
 }
 
-// build makes an operation from ot.js-style components: a positive int
-// retains, a negative int deletes, a string inserts.
-func build(parts ...any) ot.Operation {
-	var o ot.Operation
-	for _, p := range parts {
-		switch v := p.(type) {
-		case int:
-			if v > 0 {
-				o.Retain(v)
-			} else {
-				o.Delete(v)
-			}
-		case string:
-			o.Insert(v)
-		default:
-			panic("build: unexpected part")
-		}
-	}
-	return o
-}
-
-// insertAt returns the operation inserting s at pos in a document of docLen units.
-func insertAt(docLen, pos int, s string) ot.Operation {
-	return build(pos, s, docLen-pos)
-}
+var (
+	build    = optest.Build
+	insertAt = optest.InsertAt
+)
