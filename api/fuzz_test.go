@@ -63,7 +63,7 @@ func FuzzSocketMessage(f *testing.F) {
 		outbox: make(chan []byte, 1<<16), kicked: make(chan struct{}),
 		ops: rate.NewLimiter(rate.Inf, 0), msgs: rate.NewLimiter(rate.Inf, 0),
 	}
-	if err := h.Join(ctx, c, c.clientID, "fuzz", false); err != nil {
+	if err := h.Join(ctx, c, c.clientID, "fuzz"); err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

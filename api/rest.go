@@ -39,22 +39,14 @@ func (s *Server) openRoom(c *fiber.Ctx) (*services.Handle, error) {
 	return s.rooms.Open(c.UserContext(), c.Params("id"))
 }
 
-// openForChange decodes the request body into v, then opens the path's room
-// for a change: through a read-only link it returns errReadOnly. The caller
+// openForChange decodes the request body into v, then opens the path's
+// room; the handle refuses changes through a read-only link. The caller
 // releases the handle.
 func (s *Server) openForChange(c *fiber.Ctx, v any) (*services.Handle, error) {
 	if err := decodeBody(c, v); err != nil {
 		return nil, err
 	}
-	h, err := s.openRoom(c)
-	if err != nil {
-		return nil, err
-	}
-	if h.ReadOnly {
-		h.Release()
-		return nil, errReadOnly
-	}
-	return h, nil
+	return s.openRoom(c)
 }
 
 func (s *Server) createRoom(c *fiber.Ctx) error {
@@ -120,8 +112,6 @@ func (s *Server) updateRoom(c *fiber.Ctx) error {
 	}
 	return c.JSON(roomView(info, content, false))
 }
-
-var errReadOnly = services.Errorf(services.CodeForbidden, "this link is read-only")
 
 // maxOpsPage bounds one page of history.
 const maxOpsPage = 10000

@@ -118,7 +118,7 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 	log.Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", lease.addr)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	err := h.Join(ctx, c, c.clientID, name, h.ReadOnly)
+	err := h.Join(ctx, c, c.clientID, name)
 	cancel()
 	if err != nil {
 		c.Kick(asCoded(err))
@@ -312,8 +312,6 @@ func (c *conn) handle(data []byte) {
 			opID = *m.ID
 		}
 		switch {
-		case c.room.ReadOnly:
-			c.fail(errReadOnly, opID)
 		case !c.ops.Allow():
 			c.fail(services.Errorf(services.CodeRateLimited, "too many operations; slow down"), opID)
 		default:
@@ -339,10 +337,6 @@ func (c *conn) handle(data []byte) {
 			c.Kick(services.Errorf(services.CodeRateLimited, "connection fell too far behind"))
 		}
 	case protocol.TypeLanguage:
-		if c.room.ReadOnly {
-			c.fail(errReadOnly, "")
-			return
-		}
 		if m.Language == nil {
 			c.fail(services.Errorf(services.CodeBadMessage, "language message needs a language"), "")
 			return

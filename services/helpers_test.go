@@ -183,7 +183,7 @@ func openRoom(t *testing.T, rs *services.Rooms, id string) *services.Handle {
 // join adds a fake member with that client id.
 func join(t *testing.T, h *services.Handle, m *fakeMember) *fakeMember {
 	t.Helper()
-	if err := h.Join(ctxT(t), m, m.name, m.name, false); err != nil {
+	if err := h.Join(ctxT(t), m, m.name, m.name); err != nil {
 		t.Fatalf("Join(%s): %v", m.name, err)
 	}
 	return m

@@ -27,7 +27,7 @@ func TestRoomSurvivesAPanicByReloading(t *testing.T) {
 	rs := newRooms(t, store, testConfig(), nil)
 	info, h := openNewRoom(t, rs, "abc")
 	bad := &panickingMember{fakeMember{name: "bad"}}
-	if err := h.Join(ctxT(t), bad, "bad", "bad", false); err != nil {
+	if err := h.Join(ctxT(t), bad, "bad", "bad"); err != nil {
 		t.Fatal(err)
 	}
 	var op ot.Operation

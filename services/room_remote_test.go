@@ -118,7 +118,7 @@ func TestFullRoomDoesNotHoldUpFanOut(t *testing.T) {
 	var once sync.Once
 	free := func() { once.Do(func() { close(stuck.release) }) }
 	t.Cleanup(free)
-	if err := hx.Join(ctxT(t), stuck, "stuck", "stuck", false); err != nil {
+	if err := hx.Join(ctxT(t), stuck, "stuck", "stuck"); err != nil {
 		t.Fatalf("Join: %v", err)
 	}
 	watcher := join(t, hy, &fakeMember{name: "watcher"})

@@ -55,7 +55,7 @@ func TestRoomFull(t *testing.T) {
 	_, h := openNewRoom(t, rs, "")
 	join(t, h, &fakeMember{name: "a"})
 	join(t, h, &fakeMember{name: "b"})
-	err := h.Join(ctxT(t), &fakeMember{name: "c"}, "c", "c", false)
+	err := h.Join(ctxT(t), &fakeMember{name: "c"}, "c", "c")
 	if got := services.ErrorCode(err); got != services.CodeRateLimited {
 		t.Errorf("third Join error = %v, want %s", err, services.CodeRateLimited)
 	}

@@ -77,6 +77,34 @@ type Handle struct {
 	once     sync.Once
 }
 
+// ErrReadOnly refuses a change through a read-only handle.
+var ErrReadOnly = Errorf(CodeForbidden, "this link is read-only")
+
+// Join adds a member through this handle: read-only when the handle is.
+// Errors: as Room.Join.
+func (h *Handle) Join(ctx context.Context, m Member, clientID, name string) error {
+	return h.Room.Join(ctx, m, clientID, name, h.ReadOnly)
+}
+
+// Submit is Room.Submit, except that through a read-only handle it is
+// answered with ErrReadOnly without reaching the room.
+func (h *Handle) Submit(sub Submission, reply func(*Event)) {
+	if h.ReadOnly {
+		reply(ErrorEvent(ErrReadOnly, sub.OpID))
+		return
+	}
+	h.Room.Submit(sub, reply)
+}
+
+// Update is Room.Update, except that through a read-only handle it
+// returns ErrReadOnly.
+func (h *Handle) Update(ctx context.Context, clientID string, name, language *string) (RoomInfo, error) {
+	if h.ReadOnly {
+		return RoomInfo{}, ErrReadOnly
+	}
+	return h.Room.Update(ctx, clientID, name, language)
+}
+
 // Release gives the room back; an unused room is unloaded after the idle timeout.
 func (h *Handle) Release() { h.once.Do(func() { h.rooms.release(h.Room.info.ID) }) }
 

@@ -85,7 +85,15 @@ func TestRoomsIdleUnload(t *testing.T) {
 			t.Errorf("ReadOnly = %v for %s", h2.ReadOnly, id[:4])
 		}
 		ack := submit(t, h2, services.Submission{ClientID: "b", OpID: "b-" + id[:4], Base: wantHead, Op: insertAt(len16(wantContent), 0, "z")})
-		assertAck(t, ack, wantHead+1, "b-"+id[:4])
+		if h2.ReadOnly {
+			// The handle itself refuses a change through a read-only link.
+			assertError(t, ack, services.CodeForbidden, "b-"+id[:4])
+			if _, err := h2.Update(ctxT(t), "b", nil, &info.Language); services.ErrorCode(err) != services.CodeForbidden {
+				t.Errorf("Update through a read-only handle: %v, want forbidden", err)
+			}
+		} else {
+			assertAck(t, ack, wantHead+1, "b-"+id[:4])
+		}
 		wantHead, wantContent = state(t, h2)
 		h2.Release()
 		waitFor(t, "the room to unload", func() bool { return rs.Loaded() == 0 }, 5*time.Second)
