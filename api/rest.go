@@ -173,14 +173,14 @@ func (s *Server) submitOp(c *fiber.Ctx) error {
 	// No timeout: an error must mean "not committed", and while a commit's
 	// outcome is unknown the room answers only once storage tells. A client
 	// that gives up first resubmits with the same id.
-	answer := make(chan *services.Event, 1)
-	h.Submit(sub, func(ev *services.Event) { answer <- ev })
+	answer := make(chan services.Result, 1)
+	h.Submit(sub, func(res services.Result) { answer <- res })
 	select {
-	case ev := <-answer:
-		if ev.Type == services.EventError {
-			return writeError(c, &services.Error{Code: ev.Code, Message: ev.Message})
+	case res := <-answer:
+		if res.Err != nil {
+			return writeError(c, res.Err)
 		}
-		return c.JSON(protocol.SubmitOpResponse{Revision: ev.Revision, Op: ev.Op})
+		return c.JSON(protocol.SubmitOpResponse{Revision: res.Revision, Op: res.Op})
 	case <-h.Done():
 		// The room stopped with this operation in doubt: no answer is
 		// honest, so the connection closes without one.

@@ -258,6 +258,15 @@ func misbehaviour(code services.Code) bool {
 }
 
 // fail answers a message the API layer refused.
+// answer sends the result of a submission: its ack or its error.
+func (c *conn) answer(res services.Result) {
+	if res.Err != nil {
+		c.reply(services.ErrorEvent(res.Err, res.OpID))
+		return
+	}
+	c.reply(&services.Event{Type: services.EventAck, Revision: res.Revision, OpID: res.OpID, Op: res.Op})
+}
+
 func (c *conn) fail(err error, opID string) {
 	c.s.metrics.Rejected(services.ErrorCode(err))
 	c.reply(services.ErrorEvent(err, opID))
@@ -320,7 +329,7 @@ func (c *conn) handle(data []byte) {
 				c.fail(err, opID)
 				return
 			}
-			c.room.Submit(sub, c.reply)
+			c.room.Submit(sub, c.answer)
 		}
 	case protocol.TypeSelection:
 		sel, present, err := decodeSelection(m.Selection)

@@ -1,6 +1,7 @@
 package services
 
 import (
+	"errors"
 	"sync"
 
 	"github.com/tandem-editor/tandem/ot"
@@ -71,4 +72,29 @@ type Member interface {
 	// Kick tells the member it was dropped (it is too slow, or the room
 	// is closing); the member closes its connection.
 	Kick(reason *Error)
+}
+
+// Result answers one submission: the revision it created (for a
+// resubmission, the revision it created the first time) and the operation
+// as committed; or Err, which means it was not committed.
+type Result struct {
+	OpID     string
+	Revision int
+	Op       ot.Operation
+	Err      *Error
+}
+
+// refusal is the Result that refuses the submission opID with err.
+func refusal(err error, opID string) Result {
+	return Result{OpID: opID, Err: AsError(err)}
+}
+
+// AsError returns err as a coded *Error: the one in its chain, or one with
+// its code and public message.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: ErrorCode(err), Message: PublicMessage(err), Err: err}
 }

@@ -65,11 +65,20 @@ func (m *fakeMember) Kick(reason *services.Error) {
 	m.kicked = reason
 }
 
-// reply is a Submit callback: it records the answer whatever the limit.
-func (m *fakeMember) reply(e *services.Event) {
+// reply is a Submit callback: it records the answer, as the event the API
+// layer would send, whatever the limit.
+func (m *fakeMember) reply(res services.Result) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.record(e)
+	m.record(eventOf(res))
+}
+
+// eventOf is the ack or error event that answers a submission.
+func eventOf(res services.Result) *services.Event {
+	if res.Err != nil {
+		return services.ErrorEvent(res.Err, res.OpID)
+	}
+	return &services.Event{Type: services.EventAck, Revision: res.Revision, OpID: res.OpID, Op: res.Op}
 }
 
 // since returns the events after the first n.
@@ -205,7 +214,7 @@ func submit(t *testing.T, h *services.Handle, sub services.Submission) *services
 // submitAsync sends sub; the channel receives its answers.
 func submitAsync(h *services.Handle, sub services.Submission) chan *services.Event {
 	ch := make(chan *services.Event, 4)
-	h.Submit(sub, func(e *services.Event) { ch <- e })
+	h.Submit(sub, func(res services.Result) { ch <- eventOf(res) })
 	return ch
 }
 

@@ -46,7 +46,7 @@ const (
 type waiter struct {
 	clientID string
 	opID     string
-	reply    func(*Event)
+	reply    func(Result)
 	received time.Time
 }
 
@@ -115,7 +115,7 @@ type Room struct {
 
 type queuedSubmission struct {
 	sub   Submission
-	reply func(*Event)
+	reply func(Result)
 	at    time.Time
 }
 

@@ -29,19 +29,19 @@ func (r *Room) settled() bool {
 // exactly one ack or error event (it must not block). The ack of a new
 // operation is sent only after it is durable; an error means it was not
 // committed.
-func (r *Room) Submit(sub Submission, reply func(*Event)) {
+func (r *Room) Submit(sub Submission, reply func(Result)) {
 	at := r.deps.clock.Now()
 	if !r.do(func() { r.submit(sub, reply, at) }) {
-		reply(ErrorEvent(Errorf(CodeUnavailable, "room is closed"), sub.OpID))
+		reply(refusal(Errorf(CodeUnavailable, "room is closed"), sub.OpID))
 	}
 }
 
-func (r *Room) reject(err error, opID string, reply func(*Event)) {
+func (r *Room) reject(err error, opID string, reply func(Result)) {
 	r.deps.metrics.Rejected(ErrorCode(err))
-	reply(ErrorEvent(err, opID))
+	reply(refusal(err, opID))
 }
 
-func (r *Room) submit(sub Submission, reply func(*Event), at time.Time) {
+func (r *Room) submit(sub Submission, reply func(Result), at time.Time) {
 	switch {
 	case r.closing:
 		r.reject(Errorf(CodeUnavailable, "room is closing"), sub.OpID, reply)
@@ -88,7 +88,7 @@ func (r *Room) follow(d Decision, ws []waiter) {
 		r.waiters[dup.Revision] = append(r.waiters[dup.Revision], ws...)
 	default:
 		for _, w := range ws {
-			w.reply(&Event{Type: EventAck, Revision: dup.Revision, OpID: w.opID, Op: dup.Op})
+			w.reply(Result{OpID: w.opID, Revision: dup.Revision, Op: dup.Op})
 		}
 	}
 }
@@ -302,7 +302,7 @@ func (r *Room) publish(done []*Proposal, local bool) {
 		skip := make(map[string]bool, len(ws)+1)
 		for _, w := range ws {
 			skip[w.clientID] = true
-			w.reply(&Event{Type: EventAck, Revision: p.Revision, OpID: w.opID, Op: p.Op})
+			w.reply(Result{OpID: w.opID, Revision: p.Revision, Op: p.Op})
 			r.deps.metrics.Acked(now.Sub(w.received))
 		}
 		for id, m := range r.members {

@@ -28,7 +28,7 @@ func (r *Room) rebase(q queuedSubmission, need *NeedHistory) {
 				r.submit(next, q.reply, q.at)
 			}
 		}) {
-			q.reply(ErrorEvent(Errorf(CodeUnavailable, "room is closed"), q.sub.OpID))
+			q.reply(refusal(Errorf(CodeUnavailable, "room is closed"), q.sub.OpID))
 		}
 	}()
 }
@@ -89,6 +89,6 @@ func (r *Room) answerOriginal(q queuedSubmission, orig CommittedOp) {
 	case orig.Revision > r.seq.Head():
 		r.park(q, orig.Revision)
 	default:
-		q.reply(&Event{Type: EventAck, Revision: orig.Revision, OpID: q.sub.OpID, Op: orig.Op})
+		q.reply(Result{OpID: q.sub.OpID, Revision: orig.Revision, Op: orig.Op})
 	}
 }

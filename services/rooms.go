@@ -88,9 +88,9 @@ func (h *Handle) Join(ctx context.Context, m Member, clientID, name string) erro
 
 // Submit is Room.Submit, except that through a read-only handle it is
 // answered with ErrReadOnly without reaching the room.
-func (h *Handle) Submit(sub Submission, reply func(*Event)) {
+func (h *Handle) Submit(sub Submission, reply func(Result)) {
 	if h.ReadOnly {
-		reply(ErrorEvent(ErrReadOnly, sub.OpID))
+		reply(refusal(ErrReadOnly, sub.OpID))
 		return
 	}
 	h.Room.Submit(sub, reply)
