@@ -14,10 +14,26 @@ const maxCount = 1 << 31
 // integer retains, a string inserts, a negative integer deletes, e.g.
 // [3,"xy",-2,5]. The empty operation is []. It returns the builder's error
 // for an invalid operation.
+//
+// The encoding is made once and cached: later calls return the same bytes,
+// which callers must not change.
 func (o Operation) MarshalJSON() ([]byte, error) {
 	if o.err != nil {
 		return nil, o.err
 	}
+	if o.json != nil {
+		if e := o.json.v.Load(); e != nil && e.parts == len(o.ops) && e.baseLen == o.baseLen && e.targetLen == o.targetLen {
+			return e.b, nil
+		}
+	}
+	b := o.encode()
+	if o.json != nil {
+		o.json.v.Store(&encoded{b: b[:len(b):len(b)], parts: len(o.ops), baseLen: o.baseLen, targetLen: o.targetLen})
+	}
+	return b, nil
+}
+
+func (o Operation) encode() []byte {
 	size := 2
 	for _, c := range o.ops {
 		size += len(c.s) + 12
@@ -34,7 +50,7 @@ func (o Operation) MarshalJSON() ([]byte, error) {
 			buf = strconv.AppendInt(buf, int64(c.n), 10)
 		}
 	}
-	return append(buf, ']'), nil
+	return append(buf, ']')
 }
 
 const hexDigits = "0123456789abcdef"

@@ -1,6 +1,7 @@
 package ot_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -155,5 +156,30 @@ func TestUnmarshalThroughEncodingJSON(t *testing.T) {
 	out, err := json.Marshal(msg)
 	if err != nil || string(out) != `{"op":[1,"😀",-1]}` {
 		t.Errorf("json.Marshal = %s, %v", out, err)
+	}
+}
+
+// An operation is encoded once: later encodings return the same bytes, and
+// a builder that changes the operation makes it encode afresh.
+func TestMarshalJSONIsCached(t *testing.T) {
+	op := build(3, "ab", -1)
+	first, _ := op.MarshalJSON()
+	again, _ := op.MarshalJSON()
+	if &first[0] != &again[0] {
+		t.Error("the second encoding was made again")
+	}
+	copied := op // shares the cache, like the components
+	if b, _ := copied.MarshalJSON(); string(b) != `[3,"ab",-1]` {
+		t.Errorf("copy encodes %s", b)
+	}
+	op.Retain(2)
+	if b, _ := op.MarshalJSON(); string(b) != `[3,"ab",-1,2]` {
+		t.Errorf("after Retain: %s, want [3,\"ab\",-1,2]", b)
+	}
+	if b, _ := copied.MarshalJSON(); string(b) != `[3,"ab",-1]` {
+		t.Errorf("the copy made before Retain encodes %s, want [3,\"ab\",-1]", b)
+	}
+	if !bytes.Equal(first, []byte(`[3,"ab",-1]`)) {
+		t.Errorf("the first encoding changed: %s", first)
 	}
 }

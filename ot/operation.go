@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Operation is a text operation in the sense of ot.js's TextOperation: a
@@ -33,9 +34,32 @@ type Operation struct {
 	// whole run again. A strings.Builder only ever appends, so the strings
 	// it has returned never change.
 	text *strings.Builder
+	// json caches the operation's encoding (MarshalJSON): an operation is
+	// encoded for its digest, the store, the fan-out, the cache and every
+	// member's frame, and is the same each time. A builder that changes an
+	// encoded operation takes a new cache.
+	json *encoding
 	// err is set by a builder given an invalid argument; every later use of
 	// the operation returns it.
 	err error
+}
+
+// encoding is an operation's cached JSON, with the lengths it was made
+// for (a copy built on differently does not match them).
+type encoding struct {
+	v atomic.Pointer[encoded]
+}
+
+type encoded struct {
+	b                         []byte
+	parts, baseLen, targetLen int
+}
+
+// changed is called by every builder before it changes the operation.
+func (o *Operation) changed() {
+	if o.json == nil || o.json.v.Load() != nil {
+		o.json = new(encoding)
+	}
 }
 
 // component is one step of an operation. An insert has s != "" and n its
@@ -125,6 +149,7 @@ func (o *Operation) Delete(n int) *Operation {
 // retain, insert and delete are the unchecked builders; n > 0, and for
 // insert n is the UTF-16 length of s != "".
 func (o *Operation) retain(n int) {
+	o.changed()
 	o.baseLen += n
 	o.targetLen += n
 	if k := len(o.ops) - 1; k >= 0 && o.ops[k].isRetain() {
@@ -135,6 +160,7 @@ func (o *Operation) retain(n int) {
 }
 
 func (o *Operation) insert(s string, n int) {
+	o.changed()
 	o.targetLen += n
 	k := len(o.ops) - 1
 	switch {
@@ -168,6 +194,7 @@ func (o *Operation) merge(k int, s string, n int) {
 }
 
 func (o *Operation) delete(n int) {
+	o.changed()
 	o.baseLen += n
 	if k := len(o.ops) - 1; k >= 0 && o.ops[k].isDelete() {
 		o.ops[k].n -= n
@@ -212,7 +239,7 @@ func (o Operation) Err() error { return o.err }
 func (o Operation) Clone() Operation {
 	c := o
 	c.ops = append([]component(nil), o.ops...)
-	c.text = nil
+	c.text, c.json = nil, nil
 	return c
 }
 
