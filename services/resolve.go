@@ -50,28 +50,39 @@ func (s *Sequencer) Resolve(aborted []*Proposal, stored []CommittedOp, cause err
 	if err := s.Advance(stored); err != nil {
 		return Resolution{}, err
 	}
+	// An aborted proposal is among stored when storage holds its
+	// submission: by id (committed at any revision, maybe by another
+	// connection of the same client), or, without an id, at its own
+	// revision (its commit succeeded though reported failed).
+	left := make(map[*Proposal]bool, len(aborted))
 	byRevision := make(map[int]*Proposal, len(aborted))
+	byID := make(map[string]*Proposal, len(aborted))
 	for _, p := range aborted {
+		left[p] = true
 		byRevision[p.Revision] = p
+		if p.OpID != "" {
+			byID[p.OpID] = p
+		}
 	}
 	var res Resolution
-	var rest []*Proposal
 	for _, op := range stored {
-		p, ok := byRevision[op.Revision]
-		delete(byRevision, op.Revision)
-		ours := ok && sameSubmission(p.CommittedOp, op)
-		if ours {
+		p, ok := byID[op.OpID]
+		ok = ok && op.OpID != "" && left[p] && p.BaseRevision == op.BaseRevision && p.Digest == op.Digest
+		if !ok {
+			p, ok = byRevision[op.Revision]
+			ok = ok && left[p] && sameSubmission(p.CommittedOp, op)
+		}
+		if ok {
+			delete(left, p)
 			p.CommittedOp = op
 		} else {
-			if ok {
-				rest = append(rest, p)
-			}
 			p = &Proposal{CommittedOp: op}
 		}
 		res.Applied = append(res.Applied, p)
-		res.Ours = append(res.Ours, ours)
+		res.Ours = append(res.Ours, ok)
 	}
-	for _, p := range byRevision {
+	var rest []*Proposal
+	for p := range left {
 		rest = append(rest, p)
 	}
 	sort.Slice(rest, func(i, j int) bool { return rest[i].Revision < rest[j].Revision })

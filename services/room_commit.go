@@ -297,6 +297,7 @@ func (r *Room) publish(done []*Proposal, local bool) {
 	}
 	now := r.deps.clock.Now()
 	for _, p := range done {
+		r.claimParked(p.CommittedOp)
 		ws := r.waiters[p.Revision]
 		delete(r.waiters, p.Revision)
 		skip := make(map[string]bool, len(ws)+1)

@@ -159,6 +159,27 @@ func (r *Room) refuseAhead(fill, stored int, err error) {
 	r.ahead = kept
 }
 
+// claimParked makes the parked resubmissions of op (same id, base and
+// operation) wait for its publication: they are acked in revision order,
+// and op is not broadcast to them. A client that reconnects to an instance
+// behind the one that committed its operation would otherwise get that
+// operation as someone else's before the ack of its resubmission.
+func (r *Room) claimParked(op CommittedOp) {
+	if op.OpID == "" || len(r.ahead) == 0 {
+		return
+	}
+	kept := r.ahead[:0]
+	for _, p := range r.ahead {
+		if p.sub.OpID == op.OpID && p.sub.Base == op.BaseRevision && p.sub.Digest() == op.Digest {
+			r.waiters[op.Revision] = append(r.waiters[op.Revision], waiter{clientID: p.sub.ClientID, opID: p.sub.OpID, reply: p.reply, received: p.at})
+			continue
+		}
+		kept = append(kept, p)
+	}
+	clear(r.ahead[len(kept):])
+	r.ahead = kept
+}
+
 // deferAhead makes the parked submissions that read number fill was for
 // wait for a later read.
 func (r *Room) deferAhead(fill int) {
