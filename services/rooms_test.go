@@ -76,16 +76,16 @@ func TestRoomsIdleUnload(t *testing.T) {
 		t.Errorf("the member that left was kicked: %v", m.kickReason())
 	}
 
-	for _, id := range []string{info.ID, info.ReadOnlyID} {
+	for _, id := range []services.RoomID{info.ID, info.ReadOnlyID} {
 		h2 := openRoom(t, rs, id)
 		if head, content := state(t, h2); head != wantHead || content != wantContent {
-			t.Errorf("reloaded via %s: %d %q, want %d %q", id[:4], head, content, wantHead, wantContent)
+			t.Errorf("reloaded via %s: %d %q, want %d %q", id, head, content, wantHead, wantContent)
 		}
 		if h2.ReadOnly != (id == info.ReadOnlyID) {
-			t.Errorf("ReadOnly = %v for %s", h2.ReadOnly, id[:4])
+			t.Errorf("ReadOnly = %v for %s", h2.ReadOnly, id)
 		}
-		ack := submit(t, h2, services.Submission{ClientID: "b", OpID: "b-" + id[:4], Base: wantHead, Op: insertAt(len16(wantContent), 0, "z")})
-		assertAck(t, ack, wantHead+1, "b-"+id[:4])
+		ack := submit(t, h2, services.Submission{ClientID: "b", OpID: "b-" + id.Reveal()[:4], Base: wantHead, Op: insertAt(len16(wantContent), 0, "z")})
+		assertAck(t, ack, wantHead+1, "b-"+id.Reveal()[:4])
 		wantHead, wantContent = state(t, h2)
 		h2.Release()
 		waitFor(t, "the room to unload", func() bool { return rs.Loaded() == 0 }, 5*time.Second)

@@ -227,13 +227,13 @@ func openStorage(c *cli.Context, log *slog.Logger) (*storage, error) {
 type fileRecorder struct{ dir string }
 
 func (f fileRecorder) StartRoom(info services.RoomInfo, revision int, content string) (services.RoomRecording, error) {
-	name := filepath.Join(f.dir, fmt.Sprintf("%s-%d.jsonl", info.ID, time.Now().UnixMilli()))
+	name := filepath.Join(f.dir, fmt.Sprintf("%s-%d.jsonl", info.ID.Reveal(), time.Now().UnixMilli()))
 	file, err := os.Create(name)
 	if err != nil {
 		return nil, err
 	}
 	w, err := client.NewRecordingWriter(file, client.RecordingHeader{
-		Room: info.ID, Language: info.Language, Revision: revision, Content: content,
+		Room: info.ID.Reveal(), Language: info.Language, Revision: revision, Content: content,
 	})
 	if err != nil {
 		_ = file.Close()
