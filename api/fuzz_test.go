@@ -140,8 +140,8 @@ func FuzzRESTBodies(f *testing.F) {
 	limits.RequestsPerMinutePerIP = 0
 	app := New(Options{Rooms: rooms, Completer: autocomplete.NewRules(), Limits: limits, Log: log}).App()
 	paths := []struct{ method, path string }{
-		{"POST", "/api/rooms"}, {"POST", "/api/rooms/" + info.ID + "/ops"},
-		{"PATCH", "/api/rooms/" + info.ID}, {"POST", "/api/autocomplete"},
+		{"POST", "/api/rooms"}, {"POST", "/api/rooms/" + info.ID.Reveal() + "/ops"},
+		{"PATCH", "/api/rooms/" + info.ID.Reveal()}, {"POST", "/api/autocomplete"},
 	}
 	allowed := map[int]bool{200: true, 201: true, 400: true, 409: true, 413: true}
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -40,7 +40,7 @@ func (s *heldStore) holdNext() (entered <-chan struct{}, release func()) {
 	return s.entered, func() { once.Do(func() { close(gate) }) }
 }
 
-func (s *heldStore) Room(ctx context.Context, id string) (services.RoomInfo, error) {
+func (s *heldStore) Room(ctx context.Context, id services.RoomID) (services.RoomInfo, error) {
 	s.mu.Lock()
 	gate, entered := s.gate, s.entered
 	s.gate, s.entered = nil, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -35,8 +36,14 @@ func decodeBody(c *fiber.Ctx, v any) error {
 }
 
 // openRoom opens the room named by the :id parameter; release the handle.
+// The id is copied out of Fiber's buffer, as a RoomID may outlive the
+// request (in a log's attributes, say).
 func (s *Server) openRoom(c *fiber.Ctx) (*services.Handle, error) {
-	return s.rooms.Open(c.UserContext(), c.Params("id"))
+	id, err := services.ParseRoomID(strings.Clone(c.Params("id")))
+	if err != nil {
+		return nil, err
+	}
+	return s.rooms.Open(c.UserContext(), id)
 }
 
 // openForChange decodes the request body into v, then opens the path's
@@ -166,7 +173,7 @@ func (s *Server) submitOp(c *fiber.Ctx) error {
 		return writeError(c, err)
 	}
 	defer h.Release()
-	sub, err := submission(m, "rest-"+services.NewRoomID()[:12])
+	sub, err := submission(m, "rest-"+services.NewRandomID()[:12])
 	if err != nil {
 		return writeError(c, err)
 	}

@@ -136,11 +136,11 @@ func encodeEvent(e *services.Event) []byte {
 // access gets the read-only id as the room's id and never the edit id.
 func roomView(info services.RoomInfo, content string, readOnly bool) protocol.Room {
 	v := protocol.Room{
-		ID: info.ID, Name: info.Name, Language: info.Language, Revision: info.Revision, Content: content,
-		CreatedAt: info.CreatedAt.UTC(), UpdatedAt: info.UpdatedAt.UTC(), ReadOnlyID: info.ReadOnlyID,
+		ID: info.ID.Reveal(), Name: info.Name, Language: info.Language, Revision: info.Revision, Content: content,
+		CreatedAt: info.CreatedAt.UTC(), UpdatedAt: info.UpdatedAt.UTC(), ReadOnlyID: info.ReadOnlyID.Reveal(),
 	}
 	if readOnly {
-		v.ID, v.ReadOnlyID, v.ReadOnly = info.ReadOnlyID, "", true
+		v.ID, v.ReadOnlyID, v.ReadOnly = info.ReadOnlyID.Reveal(), "", true
 	}
 	return v
 }

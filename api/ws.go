@@ -99,7 +99,7 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 	s.metrics.connectionOpened()
 	defer s.metrics.connectionClosed()
 	c := &conn{
-		s: s, ws: ws, room: h, clientID: "c" + services.NewRoomID()[:12],
+		s: s, ws: ws, room: h, clientID: "c" + services.NewRandomID()[:12],
 		outbox: make(chan []byte, s.limits.OutboxSize),
 		kicked: make(chan struct{}),
 		ops:    rate.NewLimiter(rate.Limit(s.limits.OpsPerSecond), s.limits.OpsBurst),
@@ -112,7 +112,7 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 		defer close(writerDone)
 		c.writeLoop()
 	}()
-	log := s.log.With("room", services.LogID(h.ID()), "client", c.clientID)
+	log := s.log.With("room", h.ID(), "client", c.clientID)
 	c.log = log
 	name := displayName(ws.Query("name"))
 	log.Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", lease.addr)

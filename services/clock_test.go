@@ -117,7 +117,7 @@ type headsStore struct {
 	roomsPerQuery []int
 }
 
-func (s *headsStore) Heads(ctx context.Context, ids []string) (map[string]int, error) {
+func (s *headsStore) Heads(ctx context.Context, ids []services.RoomID) (map[services.RoomID]int, error) {
 	s.mu.Lock()
 	s.heads++
 	s.roomsPerQuery = append(s.roomsPerQuery, len(ids))
@@ -125,7 +125,7 @@ func (s *headsStore) Heads(ctx context.Context, ids []string) (map[string]int, e
 	return s.Store.Heads(ctx, ids)
 }
 
-func (s *headsStore) Room(ctx context.Context, id string) (services.RoomInfo, error) {
+func (s *headsStore) Room(ctx context.Context, id services.RoomID) (services.RoomInfo, error) {
 	s.mu.Lock()
 	s.rooms++
 	s.mu.Unlock()

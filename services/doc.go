@@ -44,6 +44,11 @@
 // one head watcher that checks the heads of the watched rooms in one query
 // per interval. Nothing runs per room per interval.
 //
+// Room ids are capabilities (whoever has the edit id may edit), so they
+// travel as RoomID, which prints only a short prefix wherever it is
+// formatted or logged; Reveal gives the whole id to the queries, keys, URLs
+// and responses that need it, and nothing else calls it.
+//
 // Concurrency: Rooms, Room and Handle are safe for concurrent use; Sequencer
 // is not (its owner serialises access). Errors returned to clients are
 // *Error values with a Code; ErrorCode and PublicMessage map any error to

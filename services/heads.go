@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"slices"
+	"strings"
 )
 
 // watchHeads repairs what the fan-out loses for good: a room whose last
@@ -21,18 +22,18 @@ func (rs *Rooms) watchHeads() {
 		case <-rs.deps.clock.After(rs.cfg.PollInterval):
 		}
 		rs.mu.Lock()
-		watched := make(map[string]*Room)
+		watched := make(map[RoomID]*Room)
 		for id, e := range rs.rooms {
 			if e.room != nil && e.room.watched.Load() {
 				watched[id] = e.room
 			}
 		}
 		rs.mu.Unlock()
-		ids := make([]string, 0, len(watched))
+		ids := make([]RoomID, 0, len(watched))
 		for id := range watched {
 			ids = append(ids, id)
 		}
-		slices.Sort(ids)
+		slices.SortFunc(ids, func(a, b RoomID) int { return strings.Compare(a.Reveal(), b.Reveal()) })
 		for chunk := range slices.Chunk(ids, headsChunk) {
 			ctx, cancel := context.WithTimeout(context.Background(), rs.cfg.PollInterval)
 			heads, err := rs.deps.store.Heads(ctx, chunk)

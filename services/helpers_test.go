@@ -179,7 +179,7 @@ func openNewRoom(t *testing.T, rs *services.Rooms, content string) (services.Roo
 	return info, openRoom(t, rs, info.ID)
 }
 
-func openRoom(t *testing.T, rs *services.Rooms, id string) *services.Handle {
+func openRoom(t *testing.T, rs *services.Rooms, id services.RoomID) *services.Handle {
 	t.Helper()
 	h, err := rs.Open(ctxT(t), id)
 	if err != nil {
@@ -243,7 +243,7 @@ func assertError(t *testing.T, ev *services.Event, code services.Code, opID stri
 }
 
 // storedOps returns the whole history of a room in the store.
-func storedOps(t *testing.T, store services.Store, roomID string) []services.CommittedOp {
+func storedOps(t *testing.T, store services.Store, roomID services.RoomID) []services.CommittedOp {
 	t.Helper()
 	ops, err := store.Ops(ctxT(t), roomID, 0, 1<<20)
 	if err != nil {
@@ -259,7 +259,7 @@ func storedOps(t *testing.T, store services.Store, roomID string) []services.Com
 
 // assertStored checks the room's head revision and content, and that the
 // store holds as many operations as the head says.
-func assertStored(t *testing.T, h *services.Handle, store services.Store, roomID string, head int, content string) {
+func assertStored(t *testing.T, h *services.Handle, store services.Store, roomID services.RoomID, head int, content string) {
 	t.Helper()
 	if gotHead, gotContent := state(t, h); gotHead != head || gotContent != content {
 		t.Errorf("state = %d %q, want %d %q", gotHead, gotContent, head, content)

@@ -126,7 +126,7 @@ type pagingStore struct {
 	maxInside     int
 }
 
-func (s *pagingStore) Ops(ctx context.Context, roomID string, from, limit int) ([]services.CommittedOp, error) {
+func (s *pagingStore) Ops(ctx context.Context, roomID services.RoomID, from, limit int) ([]services.CommittedOp, error) {
 	s.mu.Lock()
 	s.reads++
 	s.inside++
@@ -207,7 +207,7 @@ type inDoubtStore struct {
 	tripped chan struct{}
 }
 
-func (s *inDoubtStore) AppendOps(ctx context.Context, roomID string, ops []services.CommittedOp) error {
+func (s *inDoubtStore) AppendOps(ctx context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
 	if err := s.Store.AppendOps(ctx, roomID, ops); err != nil {
 		return err
 	}

@@ -142,7 +142,7 @@ type multiWorld struct {
 	seed    int64
 	rng     *rand.Rand
 	store   *memory.Store
-	roomID  string
+	roomID  services.RoomID
 	initial string
 	clients []*instanceClient
 }

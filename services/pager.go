@@ -9,13 +9,13 @@ import "context"
 type pager struct {
 	ctx   context.Context
 	store Store
-	room  string
+	room  RoomID
 	// after is the newest revision read so far; to is the newest wanted
 	// (-1: whatever the store holds).
 	after, to int
 }
 
-func newPager(ctx context.Context, store Store, roomID string, after, to int) *pager {
+func newPager(ctx context.Context, store Store, roomID RoomID, after, to int) *pager {
 	return &pager{ctx: ctx, store: store, room: roomID, after: after, to: to}
 }
 
@@ -43,7 +43,7 @@ func (p *pager) next(n int) ([]CommittedOp, error) {
 		return nil, err
 	}
 	if len(ops) == 0 && p.to >= 0 {
-		return nil, Errorf(CodeInternal, "history of room %s ends at revision %d, before %d", LogID(p.room), p.after, p.to)
+		return nil, Errorf(CodeInternal, "history of room %s ends at revision %d, before %d", p.room, p.after, p.to)
 	}
 	if len(ops) > 0 {
 		p.after = ops[len(ops)-1].Revision

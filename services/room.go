@@ -160,7 +160,7 @@ func newRoom(deps *roomDeps, info RoomInfo, seq *Sequencer, snapshotRev int) *Ro
 	if deps.recorder != nil {
 		rec, err := deps.recorder.StartRoom(info, seq.Head(), seq.Content())
 		if err != nil {
-			deps.log.Warn("recording not started", "room", LogID(info.ID), "err", err)
+			deps.log.Warn("recording not started", "room", info.ID, "err", err)
 		} else {
 			r.recording = rec
 		}
@@ -192,7 +192,7 @@ func (r *Room) safely(f func()) {
 		if p == nil {
 			return
 		}
-		r.deps.log.Error("room goroutine panicked; closing the room", "room", LogID(r.info.ID), "panic", p, "stack", string(debug.Stack()))
+		r.deps.log.Error("room goroutine panicked; closing the room", "room", r.info.ID, "panic", p, "stack", string(debug.Stack()))
 		err := Errorf(CodeInternal, "internal error")
 		for _, pr := range r.seq.Abort() {
 			r.refuseAll(r.waiters[pr.Revision], err)
@@ -266,7 +266,7 @@ func (r *Room) call(ctx context.Context, f func()) error {
 func (r *Room) Done() <-chan struct{} { return r.done }
 
 // ID is the room's edit id.
-func (r *Room) ID() string { return r.info.ID }
+func (r *Room) ID() RoomID { return r.info.ID }
 
 // Join adds a member and sends it the init event, then tells the others.
 // Errors: CodeRateLimited when the room is full, CodeUnavailable when closing.
@@ -361,12 +361,4 @@ func (r *Room) kickAll(reason *Error) {
 		p.member.Kick(reason)
 		delete(r.members, id)
 	}
-}
-
-// LogID shortens a room id for logs: ids are capabilities, never logged whole.
-func LogID(id string) string {
-	if len(id) > 8 {
-		return id[:8] + "…"
-	}
-	return id
 }

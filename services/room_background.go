@@ -36,7 +36,7 @@ func (r *Room) saveSnapshot(then func()) {
 		defer cancel()
 		err := r.deps.store.SaveSnapshot(ctx, snap)
 		if err != nil {
-			r.deps.log.Warn("save snapshot", "room", LogID(snap.RoomID), "revision", snap.Revision, "err", err)
+			r.deps.log.Warn("save snapshot", "room", snap.RoomID, "revision", snap.Revision, "err", err)
 		}
 		if !r.do(func() {
 			r.snapshotRun = false
@@ -83,7 +83,7 @@ func (r *Room) flushCache() {
 		// these revisions is a moment it may propose one of them and lose.
 		if r.deps.fanout != nil && len(ops) > 0 {
 			if perr := r.deps.fanout.Publish(ctx, r.info.ID, ops); perr != nil {
-				r.deps.log.Warn("fan-out publish", "room", LogID(r.info.ID), "err", perr)
+				r.deps.log.Warn("fan-out publish", "room", r.info.ID, "err", perr)
 			}
 		}
 		var err error
@@ -95,7 +95,7 @@ func (r *Room) flushCache() {
 		}
 		if err != nil {
 			r.deps.metrics.Cache("error")
-			r.deps.log.Warn("cache write", "room", LogID(r.info.ID), "err", err)
+			r.deps.log.Warn("cache write", "room", r.info.ID, "err", err)
 		}
 		r.do(func() {
 			r.cacheRun = false

@@ -135,7 +135,7 @@ func (r *Room) committed(n int, took time.Duration, err error) {
 		return
 	}
 	r.deps.metrics.CommitFailed()
-	r.deps.log.Warn("group commit failed", "room", LogID(r.info.ID), "ops", n, "head", r.seq.Head(), "err", err)
+	r.deps.log.Warn("group commit failed", "room", r.info.ID, "ops", n, "head", r.seq.Head(), "err", err)
 	aborted := r.seq.Abort()
 	waiting := make(map[*Proposal][]waiter, len(aborted))
 	r.inDoubt = map[string]bool{}
@@ -191,7 +191,7 @@ func (r *Room) resolve(head int, aborted []*Proposal, waiting map[*Proposal][]wa
 				}
 			})
 		}
-		r.deps.log.Warn("storage unavailable; retrying", "room", LogID(r.info.ID), "err", err, "in", backoff)
+		r.deps.log.Warn("storage unavailable; retrying", "room", r.info.ID, "err", err, "in", backoff)
 		select {
 		case <-r.deps.clock.After(backoff):
 		case <-r.done:
@@ -244,7 +244,7 @@ func (r *Room) resolved(aborted []*Proposal, waiting map[*Proposal][]waiter, cau
 	r.inDoubt = nil
 	res, err := r.seq.Resolve(aborted, stored, cause, older, originals)
 	if err != nil {
-		r.deps.log.Error("stored history does not apply", "room", LogID(r.info.ID), "err", err)
+		r.deps.log.Error("stored history does not apply", "room", r.info.ID, "err", err)
 		refused := wrap(CodeUnavailable, err, "storage is unavailable; the operation was not committed")
 		for _, p := range aborted {
 			r.refuseAll(waiting[p], refused)
@@ -337,7 +337,7 @@ func (r *Room) record(done []*Proposal) {
 			continue
 		}
 		if err := r.recording.Record(p.sub.ClientID, p.sub.Base, p.sub.Op, p.sub.OpID, p.received); err != nil {
-			r.deps.log.Warn("recording stopped", "room", LogID(r.info.ID), "err", err)
+			r.deps.log.Warn("recording stopped", "room", r.info.ID, "err", err)
 			_ = r.recording.Close()
 			r.recording = nil
 			return

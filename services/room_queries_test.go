@@ -100,7 +100,7 @@ type opsCountingStore struct {
 	results [][]services.CommittedOp
 }
 
-func (s *opsCountingStore) Ops(ctx context.Context, roomID string, from, limit int) ([]services.CommittedOp, error) {
+func (s *opsCountingStore) Ops(ctx context.Context, roomID services.RoomID, from, limit int) ([]services.CommittedOp, error) {
 	ops, err := s.Store.Ops(ctx, roomID, from, limit)
 	s.mu.Lock()
 	s.results = append(s.results, ops)

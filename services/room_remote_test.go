@@ -17,7 +17,7 @@ import (
 // had published it; this instance's own are not looped back.
 type serialFanOut struct {
 	mu        sync.Mutex
-	subs      map[string]map[int]func([]services.CommittedOp)
+	subs      map[services.RoomID]map[int]func([]services.CommittedOp)
 	next      int
 	queue     chan serialMessage
 	delivered atomic.Int64
@@ -25,13 +25,13 @@ type serialFanOut struct {
 }
 
 type serialMessage struct {
-	room string
+	room services.RoomID
 	ops  []services.CommittedOp
 }
 
 // newSerialFanOut starts a fan-out that stops when the test ends.
 func newSerialFanOut(t *testing.T, capacity int) *serialFanOut {
-	f := &serialFanOut{subs: map[string]map[int]func([]services.CommittedOp){}, queue: make(chan serialMessage, capacity), done: make(chan struct{})}
+	f := &serialFanOut{subs: map[services.RoomID]map[int]func([]services.CommittedOp){}, queue: make(chan serialMessage, capacity), done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
 		for m := range f.queue {
@@ -51,13 +51,15 @@ func newSerialFanOut(t *testing.T, capacity int) *serialFanOut {
 	return f
 }
 
-func (f *serialFanOut) inject(room string, ops ...services.CommittedOp) {
+func (f *serialFanOut) inject(room services.RoomID, ops ...services.CommittedOp) {
 	f.queue <- serialMessage{room, ops}
 }
 
-func (f *serialFanOut) Publish(context.Context, string, []services.CommittedOp) error { return nil }
+func (f *serialFanOut) Publish(context.Context, services.RoomID, []services.CommittedOp) error {
+	return nil
+}
 
-func (f *serialFanOut) Subscribe(room string, deliver func([]services.CommittedOp)) (func(), error) {
+func (f *serialFanOut) Subscribe(room services.RoomID, deliver func([]services.CommittedOp)) (func(), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.subs[room] == nil {
@@ -123,7 +125,7 @@ func TestFullRoomDoesNotHoldUpFanOut(t *testing.T) {
 	}
 	watcher := join(t, hy, &fakeMember{name: "watcher"})
 
-	commit := func(room string, rev int) services.CommittedOp {
+	commit := func(room services.RoomID, rev int) services.CommittedOp {
 		op := services.CommittedOp{Revision: rev, Op: insertAt(rev-1, rev-1, "x"), ClientID: "elsewhere", OpID: fmt.Sprint("e", rev), BaseRevision: rev - 1}
 		if err := store.AppendOps(ctxT(t), room, []services.CommittedOp{op}); err != nil {
 			t.Fatalf("AppendOps(%d): %v", rev, err)

@@ -63,10 +63,10 @@ func TestRoomFull(t *testing.T) {
 
 func TestRoomsOpenUnknown(t *testing.T) {
 	rs := newRooms(t, newStore(), testConfig(), nil)
-	for _, id := range []string{"nope", "", "bad id!", services.NewRoomID()} {
+	for _, id := range []services.RoomID{services.RoomIDOf("nope"), {}, services.NewRoomID()} {
 		_, err := rs.Open(ctxT(t), id)
 		if got := services.ErrorCode(err); got != services.CodeNotFound {
-			t.Errorf("Open(%q) error = %v, want %s", id, err, services.CodeNotFound)
+			t.Errorf("Open(%q) error = %v, want %s", id.Reveal(), err, services.CodeNotFound)
 		}
 	}
 }
@@ -318,7 +318,7 @@ type gatedStore struct {
 	release chan struct{}
 }
 
-func (s *gatedStore) AppendOps(ctx context.Context, roomID string, ops []services.CommittedOp) error {
+func (s *gatedStore) AppendOps(ctx context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
 	s.entered <- struct{}{}
 	<-s.release
 	return s.Store.AppendOps(ctx, roomID, ops)
@@ -413,7 +413,7 @@ type writeThenFailStore struct {
 	failed atomic.Bool
 }
 
-func (s *writeThenFailStore) AppendOps(ctx context.Context, roomID string, ops []services.CommittedOp) error {
+func (s *writeThenFailStore) AppendOps(ctx context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
 	if err := s.Store.AppendOps(ctx, roomID, ops); err != nil {
 		return err
 	}
@@ -501,7 +501,7 @@ type raceOnceStore struct {
 	raced atomic.Bool
 }
 
-func (s *raceOnceStore) AppendOps(ctx context.Context, roomID string, ops []services.CommittedOp) error {
+func (s *raceOnceStore) AppendOps(ctx context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
 	if len(ops) > 0 && s.raced.CompareAndSwap(false, true) {
 		op := build("F", ops[0].Op.BaseLen())
 		foreign := services.CommittedOp{

@@ -19,7 +19,7 @@ type gatedUpdateStore struct {
 	gate    chan struct{}
 }
 
-func (s *gatedUpdateStore) UpdateRoom(ctx context.Context, roomID string, name, language *string) (services.RoomInfo, error) {
+func (s *gatedUpdateStore) UpdateRoom(ctx context.Context, roomID services.RoomID, name, language *string) (services.RoomInfo, error) {
 	if s.updates.Add(1) == 1 {
 		<-s.gate
 	}

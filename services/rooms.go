@@ -2,9 +2,6 @@ package services
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"strings"
@@ -53,8 +50,8 @@ type Rooms struct {
 	deps   *roomDeps
 	cfg    Config
 	mu     sync.Mutex
-	rooms  map[string]*roomEntry // by edit id
-	alias  map[string]string     // read-only id -> edit id
+	rooms  map[RoomID]*roomEntry // by edit id
+	alias  map[RoomID]RoomID     // read-only id -> edit id
 	closed bool
 	stop   chan struct{}
 	wg     sync.WaitGroup
@@ -126,8 +123,8 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 			commits: newCommitter(store, cfg.Room.CommitTimeout, cfg.Clock, maxCommitOps),
 		},
 		cfg:   cfg,
-		rooms: map[string]*roomEntry{},
-		alias: map[string]string{},
+		rooms: map[RoomID]*roomEntry{},
+		alias: map[RoomID]RoomID{},
 		stop:  make(chan struct{}),
 	}
 	rs.deps.evict = rs.evict
@@ -167,15 +164,6 @@ func (rs *Rooms) WithRecorder(rec Recorder) *Rooms {
 	return rs
 }
 
-// NewRoomID returns a new unguessable id: 128 random bits in hex.
-func NewRoomID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return hex.EncodeToString(b[:])
-}
-
 // Create makes a new room with the given content at revision 0.
 // Errors: CodeBadMessage, CodeTooLarge, CodeInvalidOp (content is not
 // valid text), CodeUnavailable.
@@ -199,8 +187,8 @@ func (rs *Rooms) Create(ctx context.Context, name, language, content string) (Ro
 
 // Open returns the room with that edit or read-only id, loading it if needed.
 // Errors: CodeNotFound, CodeUnavailable.
-func (rs *Rooms) Open(ctx context.Context, id string) (*Handle, error) {
-	if !validID(id) {
+func (rs *Rooms) Open(ctx context.Context, id RoomID) (*Handle, error) {
+	if id.IsZero() {
 		return nil, Errorf(CodeNotFound, "room not found")
 	}
 	rs.mu.Lock()
@@ -239,7 +227,7 @@ func (rs *Rooms) Open(ctx context.Context, id string) (*Handle, error) {
 	return rs.handle(ctx, e, id)
 }
 
-func (rs *Rooms) handle(ctx context.Context, e *roomEntry, id string) (*Handle, error) {
+func (rs *Rooms) handle(ctx context.Context, e *roomEntry, id RoomID) (*Handle, error) {
 	select {
 	case <-e.ready:
 	case <-ctx.Done():
@@ -250,7 +238,7 @@ func (rs *Rooms) handle(ctx context.Context, e *roomEntry, id string) (*Handle, 
 		rs.releaseEntry(e)
 		return nil, e.err
 	}
-	readOnly := subtle.ConstantTimeCompare([]byte(id), []byte(e.room.info.ID)) != 1
+	readOnly := !id.sameAs(e.room.info.ID)
 	return &Handle{Room: e.room, ReadOnly: readOnly, rooms: rs}, nil
 }
 
@@ -261,7 +249,7 @@ func (rs *Rooms) load(e *roomEntry, info RoomInfo) {
 	defer cancel()
 	seq, snapRev, err := rs.loadSequencer(ctx, info)
 	if err != nil {
-		rs.deps.log.Error("load room", "room", LogID(info.ID), "err", err)
+		rs.deps.log.Error("load room", "room", info.ID, "err", err)
 		e.err = storeError(err)
 		rs.mu.Lock()
 		delete(rs.rooms, info.ID)
@@ -284,7 +272,7 @@ func (rs *Rooms) load(e *roomEntry, info RoomInfo) {
 		r := e.room
 		cancel, err := rs.deps.fanout.Subscribe(info.ID, r.receiveRemote)
 		if err != nil {
-			rs.deps.log.Warn("fan-out subscribe", "room", LogID(info.ID), "err", err)
+			rs.deps.log.Warn("fan-out subscribe", "room", info.ID, "err", err)
 		} else {
 			go func() { <-r.done; cancel() }()
 		}
@@ -339,7 +327,7 @@ func (rs *Rooms) cachedHead(ctx context.Context, info RoomInfo) (Head, bool) {
 		rs.deps.metrics.Cache("miss")
 	case err != nil:
 		rs.deps.metrics.Cache("error")
-		rs.deps.log.Warn("cache read", "room", LogID(info.ID), "err", err)
+		rs.deps.log.Warn("cache read", "room", info.ID, "err", err)
 	case h.Revision > info.Revision || h.Revision < 0:
 		rs.deps.metrics.Cache("stale")
 	default:
@@ -349,7 +337,7 @@ func (rs *Rooms) cachedHead(ctx context.Context, info RoomInfo) (Head, bool) {
 	return Head{}, false
 }
 
-func (rs *Rooms) cachedOps(ctx context.Context, roomID string, from, to int) ([]CommittedOp, error) {
+func (rs *Rooms) cachedOps(ctx context.Context, roomID RoomID, from, to int) ([]CommittedOp, error) {
 	if from == to {
 		return nil, nil
 	}
@@ -372,11 +360,11 @@ func (rs *Rooms) cachedOps(ctx context.Context, roomID string, from, to int) ([]
 }
 
 // loadOps reads the operations in (from, to] from the store, page by page.
-func (rs *Rooms) loadOps(ctx context.Context, roomID string, from, to int) ([]CommittedOp, error) {
+func (rs *Rooms) loadOps(ctx context.Context, roomID RoomID, from, to int) ([]CommittedOp, error) {
 	return newPager(ctx, rs.deps.store, roomID, from, to).all()
 }
 
-func (rs *Rooms) release(editID string) {
+func (rs *Rooms) release(editID RoomID) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if e := rs.rooms[editID]; e != nil {
@@ -457,7 +445,7 @@ func (rs *Rooms) Close(ctx context.Context) {
 			rooms = append(rooms, e.room)
 		}
 	}
-	rs.rooms = map[string]*roomEntry{}
+	rs.rooms = map[RoomID]*roomEntry{}
 	rs.mu.Unlock()
 	rs.wg.Wait()
 	var wg sync.WaitGroup
@@ -476,19 +464,6 @@ func (rs *Rooms) Close(ctx context.Context) {
 // maxCommitOps bounds the operations of one transaction of the committer,
 // over all rooms.
 const maxCommitOps = 5000
-
-func validID(id string) bool {
-	if len(id) == 0 || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
 
 // validateRoomFields checks the fields of a room that a client may set;
 // nil fields are not checked.

@@ -76,23 +76,23 @@ func TestRoomsIdleUnload(t *testing.T) {
 		t.Errorf("the member that left was kicked: %v", m.kickReason())
 	}
 
-	for _, id := range []string{info.ID, info.ReadOnlyID} {
+	for _, id := range []services.RoomID{info.ID, info.ReadOnlyID} {
 		h2 := openRoom(t, rs, id)
 		if head, content := state(t, h2); head != wantHead || content != wantContent {
-			t.Errorf("reloaded via %s: %d %q, want %d %q", id[:4], head, content, wantHead, wantContent)
+			t.Errorf("reloaded via %s: %d %q, want %d %q", id, head, content, wantHead, wantContent)
 		}
 		if h2.ReadOnly != (id == info.ReadOnlyID) {
-			t.Errorf("ReadOnly = %v for %s", h2.ReadOnly, id[:4])
+			t.Errorf("ReadOnly = %v for %s", h2.ReadOnly, id)
 		}
-		ack := submit(t, h2, services.Submission{ClientID: "b", OpID: "b-" + id[:4], Base: wantHead, Op: insertAt(len16(wantContent), 0, "z")})
+		ack := submit(t, h2, services.Submission{ClientID: "b", OpID: "b-" + id.Reveal()[:4], Base: wantHead, Op: insertAt(len16(wantContent), 0, "z")})
 		if h2.ReadOnly {
 			// The handle itself refuses a change through a read-only link.
-			assertError(t, ack, services.CodeForbidden, "b-"+id[:4])
+			assertError(t, ack, services.CodeForbidden, "b-"+id.Reveal()[:4])
 			if _, err := h2.Update(ctxT(t), "b", nil, &info.Language); services.ErrorCode(err) != services.CodeForbidden {
 				t.Errorf("Update through a read-only handle: %v, want forbidden", err)
 			}
 		} else {
-			assertAck(t, ack, wantHead+1, "b-"+id[:4])
+			assertAck(t, ack, wantHead+1, "b-"+id.Reveal()[:4])
 		}
 		wantHead, wantContent = state(t, h2)
 		h2.Release()

@@ -14,38 +14,40 @@ import (
 //
 // Every method may also return an error wrapping the driver's error when the
 // database is unreachable; callers treat any unlisted error as "unavailable".
+// Errors get logged: they name rooms by RoomID (its short form), never by
+// the revealed id. The same holds for HeadCache and FanOut.
 type Store interface {
 	// CreateRoom stores a new room with head revision 0 and its content as
 	// the snapshot of revision 0.
 	CreateRoom(ctx context.Context, room RoomInfo, content string) error
 	// Room finds a room by its edit id or its read-only id.
 	// Returns ErrRoomNotFound.
-	Room(ctx context.Context, id string) (RoomInfo, error)
+	Room(ctx context.Context, id RoomID) (RoomInfo, error)
 	// UpdateRoom changes the name and/or language (nil leaves a field as is).
 	// Returns ErrRoomNotFound.
-	UpdateRoom(ctx context.Context, roomID string, name, language *string) (RoomInfo, error)
+	UpdateRoom(ctx context.Context, roomID RoomID, name, language *string) (RoomInfo, error)
 	// AppendOps commits ops, which continue the room's history contiguously
 	// from its head, in one transaction, and moves the room's head revision.
 	// Returns ErrRevisionTaken (nothing written) when a revision exists,
 	// and ErrOpIDTaken (nothing written) when a non-empty OpID is already in
 	// the room's history: an id names one operation at any age.
-	AppendOps(ctx context.Context, roomID string, ops []CommittedOp) error
+	AppendOps(ctx context.Context, roomID RoomID, ops []CommittedOp) error
 	// AppendBatches commits the batches of several rooms at once (one
 	// transaction, one fsync where the store can), each as AppendOps would:
 	// a batch that fails takes nothing from the others. It returns one
 	// error per batch (nil: committed).
 	AppendBatches(ctx context.Context, batches []Batch) []error
 	// Ops returns up to limit operations with revisions after from, in order.
-	Ops(ctx context.Context, roomID string, from, limit int) ([]CommittedOp, error)
+	Ops(ctx context.Context, roomID RoomID, from, limit int) ([]CommittedOp, error)
 	// Heads returns the head revisions of the rooms among roomIDs that
 	// exist, in one query.
-	Heads(ctx context.Context, roomIDs []string) (map[string]int, error)
+	Heads(ctx context.Context, roomIDs []RoomID) (map[RoomID]int, error)
 	// OpByID finds the committed operation the client gave opID.
 	// Returns ErrOpNotFound.
-	OpByID(ctx context.Context, roomID, opID string) (CommittedOp, error)
+	OpByID(ctx context.Context, roomID RoomID, opID string) (CommittedOp, error)
 	// Snapshot returns the newest snapshot at or before revision.
 	// Returns ErrSnapshotNotFound.
-	Snapshot(ctx context.Context, roomID string, revision int) (Snapshot, error)
+	Snapshot(ctx context.Context, roomID RoomID, revision int) (Snapshot, error)
 	// SaveSnapshot stores a snapshot; saving one that exists is not an error.
 	SaveSnapshot(ctx context.Context, s Snapshot) error
 	// Ping checks that the store answers.
@@ -54,7 +56,7 @@ type Store interface {
 
 // Batch is one room's operations for a group commit.
 type Batch struct {
-	RoomID string
+	RoomID RoomID
 	Ops    []CommittedOp
 }
 
@@ -64,15 +66,15 @@ type Batch struct {
 // Store's head revision, and treats every error as a miss.
 type HeadCache interface {
 	// Head returns the cached head of a room. Returns ErrCacheMiss.
-	Head(ctx context.Context, roomID string) (Head, error)
+	Head(ctx context.Context, roomID RoomID) (Head, error)
 	// SetHead replaces the cached head if h is newer than what is cached.
-	SetHead(ctx context.Context, roomID string, h Head) error
+	SetHead(ctx context.Context, roomID RoomID, h Head) error
 	// AppendOps adds committed operations to the room's window, which keeps
 	// at most the implementation's window size of the newest revisions.
-	AppendOps(ctx context.Context, roomID string, ops []CommittedOp) error
+	AppendOps(ctx context.Context, roomID RoomID, ops []CommittedOp) error
 	// Ops returns the cached operations after from up to and including to,
 	// contiguous and complete, or ErrCacheMiss if the window does not cover them.
-	Ops(ctx context.Context, roomID string, from, to int) ([]CommittedOp, error)
+	Ops(ctx context.Context, roomID RoomID, from, to int) ([]CommittedOp, error)
 	// Ping checks that the cache answers.
 	Ping(ctx context.Context) error
 }
@@ -83,12 +85,12 @@ type HeadCache interface {
 // has, and fills gaps from the Store. With one instance there is none (nil).
 type FanOut interface {
 	// Publish announces operations this instance committed.
-	Publish(ctx context.Context, roomID string, ops []CommittedOp) error
+	Publish(ctx context.Context, roomID RoomID, ops []CommittedOp) error
 	// Subscribe calls deliver, from any goroutine, with operations other
 	// instances publish for the room, until cancel is called. deliver does
 	// not block, so an implementation may call every room's from one
 	// goroutine.
-	Subscribe(roomID string, deliver func([]CommittedOp)) (cancel func(), err error)
+	Subscribe(roomID RoomID, deliver func([]CommittedOp)) (cancel func(), err error)
 }
 
 // Recorder, when configured, receives each room's submissions as their

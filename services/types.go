@@ -8,8 +8,8 @@ import (
 
 // RoomInfo is a room's metadata. Revision is the committed head revision.
 type RoomInfo struct {
-	ID         string
-	ReadOnlyID string
+	ID         RoomID
+	ReadOnlyID RoomID
 	Name       string
 	Language   string
 	Revision   int
@@ -34,7 +34,7 @@ type CommittedOp struct {
 
 // Snapshot is a room's full content at a revision.
 type Snapshot struct {
-	RoomID    string
+	RoomID    RoomID
 	Revision  int
 	Content   string
 	CreatedAt time.Time

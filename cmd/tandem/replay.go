@@ -144,7 +144,7 @@ func replayOffline(h client.RecordingHeader, ops []client.RecordedOp, lines []in
 func replayLive(ctx context.Context, url, token string, h client.RecordingHeader, ops []client.RecordedOp, lines []int, speed float64, bar *progressbar.ProgressBar) (string, replayResult, error) {
 	rest := client.NewREST(url)
 	rest.Token = token
-	room, err := rest.CreateRoom(ctx, client.NewRoom{Name: "replay of " + h.Room, Language: h.Language, Content: h.Content})
+	room, err := rest.CreateRoom(ctx, client.NewRoom{Name: "replay of " + services.RoomIDOf(h.Room).String(), Language: h.Language, Content: h.Content})
 	if err != nil {
 		return "", replayResult{}, err
 	}

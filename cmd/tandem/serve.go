@@ -227,17 +227,41 @@ func openStorage(c *cli.Context, log *slog.Logger) (*storage, error) {
 type fileRecorder struct{ dir string }
 
 func (f fileRecorder) StartRoom(info services.RoomInfo, revision int, content string) (services.RoomRecording, error) {
-	name := filepath.Join(f.dir, fmt.Sprintf("%s-%d.jsonl", info.ID, time.Now().UnixMilli()))
+	name := filepath.Join(f.dir, fmt.Sprintf("%s-%d.jsonl", info.ID.Reveal(), time.Now().UnixMilli()))
 	file, err := os.Create(name)
 	if err != nil {
-		return nil, err
+		return nil, recordingError("create", info.ID, err)
 	}
-	w, err := client.NewRecordingWriter(file, client.RecordingHeader{
-		Room: info.ID, Language: info.Language, Revision: revision, Content: content,
+	w, err := client.NewRecordingWriter(recordingFile{file, info.ID}, client.RecordingHeader{
+		Room: info.ID.Reveal(), Language: info.Language, Revision: revision, Content: content,
 	})
 	if err != nil {
 		_ = file.Close()
 		return nil, err
 	}
 	return w, nil
+}
+
+// recordingFile is a room's recording file. Its name holds the room's
+// whole id (docs/recording.md), and so do the errors of os, which get
+// logged: its errors name the room by its short form instead.
+type recordingFile struct {
+	f    *os.File
+	room services.RoomID
+}
+
+func (r recordingFile) Write(p []byte) (int, error) {
+	n, err := r.f.Write(p)
+	return n, recordingError("write", r.room, err)
+}
+
+func (r recordingFile) Close() error { return recordingError("close", r.room, r.f.Close()) }
+
+// recordingError drops the path from err (an *fs.PathError from os).
+func recordingError(op string, room services.RoomID, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s the recording of room %s: %w", op, room, pe.Err)
+	}
+	return err
 }

@@ -62,6 +62,9 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
+// The rooms the tests use.
+var room1, room2, noRoom = services.RoomIDOf("r1"), services.RoomIDOf("r2"), services.RoomIDOf("nope")
+
 // ops returns the operations of revisions from+1..to, each inserting one
 // letter at the end of "hello" plus one letter per revision.
 func ops(from, to int, client string) []services.CommittedOp {
@@ -78,21 +81,21 @@ func ops(from, to int, client string) []services.CommittedOp {
 	return out
 }
 
-func appendOps(t *testing.T, c services.HeadCache, room string, ops []services.CommittedOp) {
+func appendOps(t *testing.T, c services.HeadCache, room services.RoomID, ops []services.CommittedOp) {
 	t.Helper()
 	if err := c.AppendOps(ctx(t), room, ops); err != nil {
 		t.Fatalf("AppendOps(%s): %v", room, err)
 	}
 }
 
-func setHead(t *testing.T, c services.HeadCache, room string, h services.Head) {
+func setHead(t *testing.T, c services.HeadCache, room services.RoomID, h services.Head) {
 	t.Helper()
 	if err := c.SetHead(ctx(t), room, h); err != nil {
 		t.Fatalf("SetHead(%s, %d): %v", room, h.Revision, err)
 	}
 }
 
-func requireHead(t *testing.T, c services.HeadCache, room string, want services.Head) {
+func requireHead(t *testing.T, c services.HeadCache, room services.RoomID, want services.Head) {
 	t.Helper()
 	got, err := c.Head(ctx(t), room)
 	if err != nil {
@@ -125,24 +128,24 @@ func requireOps(t *testing.T, got, want []services.CommittedOp) {
 }
 
 func testHeadMiss(t *testing.T, c services.HeadCache) {
-	_, err := c.Head(ctx(t), "nope")
+	_, err := c.Head(ctx(t), noRoom)
 	requireMiss(t, err)
-	appendOps(t, c, "r1", ops(0, 2, "c"))
-	_, err = c.Head(ctx(t), "r1")
+	appendOps(t, c, room1, ops(0, 2, "c"))
+	_, err = c.Head(ctx(t), room1)
 	requireMiss(t, err)
 }
 
 func testSetHead(t *testing.T, c services.HeadCache) {
 	want := services.Head{Revision: 3, Content: "hello"}
-	setHead(t, c, "r1", want)
-	requireHead(t, c, "r1", want)
+	setHead(t, c, room1, want)
+	requireHead(t, c, room1, want)
 	empty := services.Head{Revision: 0, Content: ""}
-	setHead(t, c, "r2", empty)
-	requireHead(t, c, "r2", empty)
+	setHead(t, c, room2, empty)
+	requireHead(t, c, room2, empty)
 }
 
 func testSetHeadOnlyNewer(t *testing.T, c services.HeadCache) {
-	setHead(t, c, "r1", services.Head{Revision: 5, Content: "five"})
+	setHead(t, c, room1, services.Head{Revision: 5, Content: "five"})
 	tests := []struct {
 		set, want services.Head
 	}{
@@ -153,8 +156,8 @@ func testSetHeadOnlyNewer(t *testing.T, c services.HeadCache) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.set.Revision), func(t *testing.T) {
-			setHead(t, c, "r1", tt.set)
-			requireHead(t, c, "r1", tt.want)
+			setHead(t, c, room1, tt.set)
+			requireHead(t, c, room1, tt.want)
 		})
 	}
 }
@@ -166,19 +169,19 @@ func testSetHeadConcurrent(t *testing.T, c services.HeadCache) {
 	var wg sync.WaitGroup
 	for _, rev := range revs {
 		wg.Go(func() {
-			if err := c.SetHead(ctx(t), "r1", services.Head{Revision: rev, Content: fmt.Sprint(rev)}); err != nil {
+			if err := c.SetHead(ctx(t), room1, services.Head{Revision: rev, Content: fmt.Sprint(rev)}); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
-	requireHead(t, c, "r1", services.Head{Revision: 39, Content: "39"})
+	requireHead(t, c, room1, services.Head{Revision: 39, Content: "39"})
 }
 
 func testOps(t *testing.T, c services.HeadCache) {
 	all := ops(0, 5, "c")
-	appendOps(t, c, "r1", all[:2])
-	appendOps(t, c, "r1", all[2:])
+	appendOps(t, c, room1, all[:2])
+	appendOps(t, c, room1, all[2:])
 	tests := []struct {
 		from, to int
 		want     []services.CommittedOp // nil: a miss
@@ -193,7 +196,7 @@ func testOps(t *testing.T, c services.HeadCache) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("(%d,%d]", tt.from, tt.to), func(t *testing.T) {
-			got, err := c.Ops(ctx(t), "r1", tt.from, tt.to)
+			got, err := c.Ops(ctx(t), room1, tt.from, tt.to)
 			if tt.want == nil {
 				requireMiss(t, err)
 				return
@@ -205,11 +208,11 @@ func testOps(t *testing.T, c services.HeadCache) {
 		})
 	}
 	t.Run("unknown room", func(t *testing.T) {
-		_, err := c.Ops(ctx(t), "nope", 0, 1)
+		_, err := c.Ops(ctx(t), noRoom, 0, 1)
 		requireMiss(t, err)
 	})
 	t.Run("empty range", func(t *testing.T) {
-		got, err := c.Ops(ctx(t), "r1", 5, 5)
+		got, err := c.Ops(ctx(t), room1, 5, 5)
 		if err != nil || len(got) != 0 {
 			t.Fatalf("Ops(5, 5) = %v, %v; want nothing", got, err)
 		}
@@ -219,14 +222,14 @@ func testOps(t *testing.T, c services.HeadCache) {
 func testWindowTrim(t *testing.T, c services.HeadCache) {
 	all := ops(0, 25, "c")
 	for i := 0; i < len(all); i += 7 {
-		appendOps(t, c, "r1", all[i:min(i+7, len(all))])
+		appendOps(t, c, room1, all[i:min(i+7, len(all))])
 	}
-	got, err := c.Ops(ctx(t), "r1", 15, 25)
+	got, err := c.Ops(ctx(t), room1, 15, 25)
 	if err != nil {
 		t.Fatalf("Ops(15, 25) over the window of 10: %v", err)
 	}
 	requireOps(t, got, all[15:])
-	_, err = c.Ops(ctx(t), "r1", 14, 25)
+	_, err = c.Ops(ctx(t), room1, 14, 25)
 	requireMiss(t, err)
 }
 
@@ -247,39 +250,39 @@ func bigOps(from, to, size int) []services.CommittedOp {
 func testWindowBytesTrim(t *testing.T, c services.HeadCache) {
 	all := bigOps(0, 40, 1<<10)
 	for i := 0; i < len(all); i += 3 {
-		appendOps(t, c, "r1", all[i:min(i+3, len(all))])
+		appendOps(t, c, room1, all[i:min(i+3, len(all))])
 	}
-	got, err := c.Ops(ctx(t), "r1", 36, 40)
+	got, err := c.Ops(ctx(t), room1, 36, 40)
 	if err != nil {
 		t.Fatalf("Ops(36, 40), 4 KiB in a window of 8 KiB: %v", err)
 	}
 	requireOps(t, got, all[36:])
-	_, err = c.Ops(ctx(t), "r1", 31, 40)
+	_, err = c.Ops(ctx(t), room1, 31, 40)
 	requireMiss(t, err)
 }
 
 // testOpLargerThanWindow appends an operation larger than the whole
 // window: it is not kept, and neither is what it pushed out.
 func testOpLargerThanWindow(t *testing.T, c services.HeadCache) {
-	appendOps(t, c, "r1", ops(0, 3, "c"))
-	appendOps(t, c, "r1", bigOps(3, 4, 16<<10))
-	_, err := c.Ops(ctx(t), "r1", 3, 4)
+	appendOps(t, c, room1, ops(0, 3, "c"))
+	appendOps(t, c, room1, bigOps(3, 4, 16<<10))
+	_, err := c.Ops(ctx(t), room1, 3, 4)
 	requireMiss(t, err)
-	_, err = c.Ops(ctx(t), "r1", 0, 3)
+	_, err = c.Ops(ctx(t), room1, 0, 3)
 	requireMiss(t, err)
 }
 
 func testGap(t *testing.T, c services.HeadCache) {
 	all := ops(0, 7, "c")
-	appendOps(t, c, "r1", all[:3])
-	appendOps(t, c, "r1", all[5:])
+	appendOps(t, c, room1, all[:3])
+	appendOps(t, c, room1, all[5:])
 	tests := []struct {
 		from, to int
 		hit      bool
 	}{{0, 7, false}, {3, 7, false}, {2, 4, false}, {4, 7, false}, {5, 7, true}, {0, 3, true}}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("(%d,%d]", tt.from, tt.to), func(t *testing.T) {
-			got, err := c.Ops(ctx(t), "r1", tt.from, tt.to)
+			got, err := c.Ops(ctx(t), room1, tt.from, tt.to)
 			if !tt.hit {
 				requireMiss(t, err)
 				return
@@ -294,11 +297,11 @@ func testGap(t *testing.T, c services.HeadCache) {
 
 func testAppendReplaces(t *testing.T, c services.HeadCache) {
 	want := ops(0, 3, "first")
-	appendOps(t, c, "r1", want)
+	appendOps(t, c, room1, want)
 	again := ops(1, 2, "second")
-	appendOps(t, c, "r1", again)
+	appendOps(t, c, room1, again)
 	want[1] = again[0]
-	got, err := c.Ops(ctx(t), "r1", 0, 3)
+	got, err := c.Ops(ctx(t), room1, 0, 3)
 	if err != nil {
 		t.Fatalf("Ops: %v", err)
 	}
@@ -325,40 +328,40 @@ func testRoundTrip(t *testing.T, c services.HeadCache) {
 	}
 	want[0].CreatedAt = time.Time{}
 	want[0].OpID = ""
-	appendOps(t, c, "r😀", want)
-	got, err := c.Ops(ctx(t), "r😀", 0, len(want))
+	appendOps(t, c, services.RoomIDOf("r😀"), want)
+	got, err := c.Ops(ctx(t), services.RoomIDOf("r😀"), 0, len(want))
 	if err != nil {
 		t.Fatalf("Ops: %v", err)
 	}
 	requireOps(t, got, want)
 	head := services.Head{Revision: len(want), Content: "😀𝄞e\u0301\u2028\"\\\n\t中文\U0010FFFF\x00"}
-	setHead(t, c, "r😀", head)
-	requireHead(t, c, "r😀", head)
+	setHead(t, c, services.RoomIDOf("r😀"), head)
+	requireHead(t, c, services.RoomIDOf("r😀"), head)
 }
 
 func testRoomsAreSeparate(t *testing.T, c services.HeadCache) {
 	a, b := ops(0, 3, "a"), ops(0, 2, "b")
-	appendOps(t, c, "r1", a)
-	appendOps(t, c, "r2", b)
-	setHead(t, c, "r1", services.Head{Revision: 3, Content: "a"})
-	setHead(t, c, "r2", services.Head{Revision: 2, Content: "b"})
-	got, err := c.Ops(ctx(t), "r2", 0, 2)
+	appendOps(t, c, room1, a)
+	appendOps(t, c, room2, b)
+	setHead(t, c, room1, services.Head{Revision: 3, Content: "a"})
+	setHead(t, c, room2, services.Head{Revision: 2, Content: "b"})
+	got, err := c.Ops(ctx(t), room2, 0, 2)
 	if err != nil {
 		t.Fatalf("Ops(r2): %v", err)
 	}
 	requireOps(t, got, b)
-	requireHead(t, c, "r1", services.Head{Revision: 3, Content: "a"})
-	_, err = c.Ops(ctx(t), "r2", 0, 3)
+	requireHead(t, c, room1, services.Head{Revision: 3, Content: "a"})
+	_, err = c.Ops(ctx(t), room2, 0, 3)
 	requireMiss(t, err)
 }
 
 func testTTL(t *testing.T, c services.HeadCache) {
-	setHead(t, c, "r1", services.Head{Revision: 1, Content: "x"})
-	appendOps(t, c, "r1", ops(0, 1, "c"))
+	setHead(t, c, room1, services.Head{Revision: 1, Content: "x"})
+	appendOps(t, c, room1, ops(0, 1, "c"))
 	time.Sleep(400 * time.Millisecond)
-	_, err := c.Head(ctx(t), "r1")
+	_, err := c.Head(ctx(t), room1)
 	requireMiss(t, err)
-	_, err = c.Ops(ctx(t), "r1", 0, 1)
+	_, err = c.Ops(ctx(t), room1, 0, 1)
 	requireMiss(t, err)
 }
 

@@ -14,7 +14,7 @@ import (
 // prepared is one room's batch, checked and encoded before the
 // transaction so that the transaction stays short.
 type prepared struct {
-	room        string
+	room        services.RoomID
 	first, last int
 	at          time.Time
 	args        []any // revisionParams per row
@@ -28,7 +28,7 @@ func prepare(b services.Batch, at time.Time) (prepared, error) {
 		return p, nil
 	}
 	p.first, p.last = b.Ops[0].Revision, b.Ops[len(b.Ops)-1].Revision
-	p.what = fmt.Sprintf("append ops room=%s revs=%d..%d", services.LogID(b.RoomID), p.first, p.last)
+	p.what = fmt.Sprintf("append ops room=%s revs=%d..%d", b.RoomID, p.first, p.last)
 	p.args = make([]any, 0, len(b.Ops)*revisionParams)
 	for i, op := range b.Ops {
 		if op.Revision != p.first+i {
@@ -42,7 +42,7 @@ func prepare(b services.Batch, at time.Time) (prepared, error) {
 		if created.IsZero() {
 			created = at
 		}
-		p.args = append(p.args, b.RoomID, op.Revision, string(js), op.ClientID, op.OpID, op.BaseRevision, op.Digest, stamp(created))
+		p.args = append(p.args, b.RoomID.Reveal(), op.Revision, string(js), op.ClientID, op.OpID, op.BaseRevision, op.Digest, stamp(created))
 	}
 	return p, nil
 }
@@ -127,7 +127,7 @@ func (s *Store) AppendBatches(ctx context.Context, batches []services.Batch) []e
 // first operation to its last, in one statement (UPDATE … FROM VALUES, which
 // PostgreSQL and SQLite both take), and returns the rooms whose head it
 // moved.
-func moveHeads(tx *gorm.DB, preps []prepared, live []int, at time.Time) (map[string]bool, error) {
+func moveHeads(tx *gorm.DB, preps []prepared, live []int, at time.Time) (map[services.RoomID]bool, error) {
 	var b strings.Builder
 	b.WriteString("UPDATE rooms SET head_revision = v.column3, updated_at = ? FROM (VALUES ")
 	args := make([]any, 0, 1+3*len(live))
@@ -137,16 +137,16 @@ func moveHeads(tx *gorm.DB, preps []prepared, live []int, at time.Time) (map[str
 			b.WriteString(", ")
 		}
 		b.WriteString("(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))")
-		args = append(args, preps[i].room, preps[i].first-1, preps[i].last)
+		args = append(args, preps[i].room.Reveal(), preps[i].first-1, preps[i].last)
 	}
 	b.WriteString(") AS v WHERE rooms.id = v.column1 AND rooms.head_revision = v.column2 RETURNING id")
 	var ids []string
 	if err := tx.Raw(b.String(), args...).Scan(&ids).Error; err != nil {
 		return nil, err
 	}
-	moved := make(map[string]bool, len(ids))
+	moved := make(map[services.RoomID]bool, len(ids))
 	for _, id := range ids {
-		moved[id] = true
+		moved[services.RoomIDOf(id)] = true
 	}
 	return moved, nil
 }

@@ -26,7 +26,7 @@ func BenchmarkAppendOps(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/batch=%d", db.name, batch), func(b *testing.B) {
 				s := db.open(b)
 				ctx := context.Background()
-				info := services.RoomInfo{ID: "bench", ReadOnlyID: "ro-bench", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+				info := services.RoomInfo{ID: services.RoomIDOf("bench"), ReadOnlyID: services.RoomIDOf("ro-bench"), CreatedAt: time.Now(), UpdatedAt: time.Now()}
 				if err := s.CreateRoom(ctx, info, ""); err != nil {
 					b.Fatal(err)
 				}
@@ -43,7 +43,7 @@ func BenchmarkAppendOps(b *testing.B) {
 							OpID: fmt.Sprint("op-", head+i), BaseRevision: head, Digest: "0123456789abcdef",
 						}
 					}
-					if err := s.AppendOps(ctx, "bench", ops); err != nil {
+					if err := s.AppendOps(ctx, info.ID, ops); err != nil {
 						b.Fatal(err)
 					}
 					head += batch

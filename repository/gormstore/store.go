@@ -58,20 +58,20 @@ func (s *Store) begin(ctx context.Context, what string) (*gorm.DB, error) {
 // CreateRoom stores the room with head revision 0 and content as its
 // snapshot of revision 0, in one transaction.
 func (s *Store) CreateRoom(ctx context.Context, info services.RoomInfo, content string) error {
-	what := "create room " + info.ID
+	what := fmt.Sprintf("create room %s", info.ID)
 	tx, err := s.begin(ctx, what)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	room := models.Room{
-		ID: info.ID, ReadOnlyID: info.ReadOnlyID, Name: info.Name, Language: info.Language,
+		ID: info.ID.Reveal(), ReadOnlyID: info.ReadOnlyID.Reveal(), Name: info.Name, Language: info.Language,
 		CreatedAt: stamp(info.CreatedAt), UpdatedAt: stamp(info.UpdatedAt),
 	}
 	if err := tx.Create(&room).Error; err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	snap := models.Snapshot{RoomID: info.ID, Content: []byte(content), CreatedAt: room.CreatedAt}
+	snap := models.Snapshot{RoomID: info.ID.Reveal(), Content: []byte(content), CreatedAt: room.CreatedAt}
 	if err := tx.Create(&snap).Error; err != nil {
 		return fmt.Errorf("%s: snapshot: %w", what, err)
 	}
@@ -83,11 +83,11 @@ func (s *Store) CreateRoom(ctx context.Context, info services.RoomInfo, content 
 
 // Room finds a room by its edit id or its read-only id.
 // Returns services.ErrRoomNotFound.
-func (s *Store) Room(ctx context.Context, id string) (services.RoomInfo, error) {
+func (s *Store) Room(ctx context.Context, id services.RoomID) (services.RoomInfo, error) {
 	var row models.Room
-	err := s.r.WithContext(ctx).Where("id = ? OR read_only_id = ?", id, id).Limit(1).Find(&row).Error
+	err := s.r.WithContext(ctx).Where("id = ? OR read_only_id = ?", id.Reveal(), id.Reveal()).Limit(1).Find(&row).Error
 	if err != nil {
-		return services.RoomInfo{}, fmt.Errorf("find room: %w", err)
+		return services.RoomInfo{}, fmt.Errorf("find room %s: %w", id, err)
 	}
 	if row.ID == "" {
 		return services.RoomInfo{}, services.ErrRoomNotFound
@@ -97,7 +97,7 @@ func (s *Store) Room(ctx context.Context, id string) (services.RoomInfo, error) 
 
 // UpdateRoom sets the name and/or language of the room with edit id roomID.
 // Returns services.ErrRoomNotFound.
-func (s *Store) UpdateRoom(ctx context.Context, roomID string, name, language *string) (services.RoomInfo, error) {
+func (s *Store) UpdateRoom(ctx context.Context, roomID services.RoomID, name, language *string) (services.RoomInfo, error) {
 	if name == nil && language == nil {
 		return s.Room(ctx, roomID)
 	}
@@ -108,7 +108,7 @@ func (s *Store) UpdateRoom(ctx context.Context, roomID string, name, language *s
 	if language != nil {
 		set["language"] = *language
 	}
-	res := s.w.WithContext(ctx).Model(&models.Room{}).Where("id = ?", roomID).Updates(set)
+	res := s.w.WithContext(ctx).Model(&models.Room{}).Where("id = ?", roomID.Reveal()).Updates(set)
 	if res.Error != nil {
 		return services.RoomInfo{}, fmt.Errorf("update room %s: %w", roomID, res.Error)
 	}
@@ -116,7 +116,7 @@ func (s *Store) UpdateRoom(ctx context.Context, roomID string, name, language *s
 		return services.RoomInfo{}, services.ErrRoomNotFound
 	}
 	var row models.Room
-	if err := s.w.WithContext(ctx).Where("id = ?", roomID).Take(&row).Error; err != nil {
+	if err := s.w.WithContext(ctx).Where("id = ?", roomID.Reveal()).Take(&row).Error; err != nil {
 		return services.RoomInfo{}, fmt.Errorf("update room %s: read back: %w", roomID, err)
 	}
 	return roomInfo(row), nil
@@ -124,7 +124,7 @@ func (s *Store) UpdateRoom(ctx context.Context, roomID string, name, language *s
 
 func roomInfo(r models.Room) services.RoomInfo {
 	return services.RoomInfo{
-		ID: r.ID, ReadOnlyID: r.ReadOnlyID, Name: r.Name, Language: r.Language,
+		ID: services.RoomIDOf(r.ID), ReadOnlyID: services.RoomIDOf(r.ReadOnlyID), Name: r.Name, Language: r.Language,
 		Revision: int(r.HeadRevision), CreatedAt: stamp(r.CreatedAt), UpdatedAt: stamp(r.UpdatedAt),
 	}
 }
@@ -149,7 +149,7 @@ const (
 // when an op id is already in the room's history, services.ErrRoomNotFound,
 // and an error wrapping services.ErrStoreUnreachable when the transaction
 // could not begin.
-func (s *Store) AppendOps(ctx context.Context, roomID string, ops []services.CommittedOp) error {
+func (s *Store) AppendOps(ctx context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
 	b, err := prepare(services.Batch{RoomID: roomID, Ops: ops}, now())
 	if err != nil || len(ops) == 0 {
 		return err
@@ -165,7 +165,7 @@ func (s *Store) appendOne(ctx context.Context, b prepared) error {
 		return err
 	}
 	defer tx.Rollback()
-	res := tx.Exec("UPDATE rooms SET head_revision = ?, updated_at = ? WHERE id = ? AND head_revision = ?", b.last, b.at, b.room, b.first-1)
+	res := tx.Exec("UPDATE rooms SET head_revision = ?, updated_at = ? WHERE id = ? AND head_revision = ?", b.last, b.at, b.room.Reveal(), b.first-1)
 	if res.Error != nil {
 		return fmt.Errorf("%s: move head: %w", b.what, res.Error)
 	}
@@ -205,9 +205,9 @@ func insertRows(tx *gorm.DB, args []any, suffix string) (int64, error) {
 
 // headMismatch explains why the head did not move: no such room, a taken
 // revision, or a gap before the first op.
-func headMismatch(tx *gorm.DB, what, roomID string, first int) error {
+func headMismatch(tx *gorm.DB, what string, roomID services.RoomID, first int) error {
 	var heads []int64
-	if err := tx.Raw("SELECT head_revision FROM rooms WHERE id = ?", roomID).Scan(&heads).Error; err != nil {
+	if err := tx.Raw("SELECT head_revision FROM rooms WHERE id = ?", roomID.Reveal()).Scan(&heads).Error; err != nil {
 		return fmt.Errorf("%s: read head: %w", what, err)
 	}
 	switch {
@@ -250,15 +250,15 @@ func buildInsertSQL(rows int) string {
 }
 
 // Ops returns up to limit operations with revisions after from, in order.
-func (s *Store) Ops(ctx context.Context, roomID string, from, limit int) ([]services.CommittedOp, error) {
+func (s *Store) Ops(ctx context.Context, roomID services.RoomID, from, limit int) ([]services.CommittedOp, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	var rows []models.Revision
-	err := s.r.WithContext(ctx).Where("room_id = ? AND revision > ?", roomID, from).
+	err := s.r.WithContext(ctx).Where("room_id = ? AND revision > ?", roomID.Reveal(), from).
 		Order("revision").Limit(limit).Find(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("ops room=%s from=%d: %w", services.LogID(roomID), from, err)
+		return nil, fmt.Errorf("ops room=%s from=%d: %w", roomID, from, err)
 	}
 	ops := make([]services.CommittedOp, len(rows))
 	for i, r := range rows {
@@ -270,32 +270,36 @@ func (s *Store) Ops(ctx context.Context, roomID string, from, limit int) ([]serv
 }
 
 // Heads returns the head revisions of the rooms among roomIDs that exist.
-func (s *Store) Heads(ctx context.Context, roomIDs []string) (map[string]int, error) {
+func (s *Store) Heads(ctx context.Context, roomIDs []services.RoomID) (map[services.RoomID]int, error) {
 	var rows []models.Room
 	if len(roomIDs) > 0 {
-		err := s.r.WithContext(ctx).Select("id", "head_revision").Where("id IN ?", roomIDs).Find(&rows).Error
+		raw := make([]string, len(roomIDs))
+		for i, id := range roomIDs {
+			raw[i] = id.Reveal()
+		}
+		err := s.r.WithContext(ctx).Select("id", "head_revision").Where("id IN ?", raw).Find(&rows).Error
 		if err != nil {
 			return nil, fmt.Errorf("read heads of %d rooms: %w", len(roomIDs), err)
 		}
 	}
-	heads := make(map[string]int, len(rows))
+	heads := make(map[services.RoomID]int, len(rows))
 	for _, r := range rows {
-		heads[r.ID] = int(r.HeadRevision)
+		heads[services.RoomIDOf(r.ID)] = int(r.HeadRevision)
 	}
 	return heads, nil
 }
 
 // OpByID finds the committed operation the client gave opID.
 // Returns services.ErrOpNotFound.
-func (s *Store) OpByID(ctx context.Context, roomID, opID string) (services.CommittedOp, error) {
+func (s *Store) OpByID(ctx context.Context, roomID services.RoomID, opID string) (services.CommittedOp, error) {
 	if opID == "" {
 		return services.CommittedOp{}, services.ErrOpNotFound
 	}
 	var rows []models.Revision
-	err := s.r.WithContext(ctx).Where("room_id = ? AND op_id = ?", roomID, opID).
+	err := s.r.WithContext(ctx).Where("room_id = ? AND op_id = ?", roomID.Reveal(), opID).
 		Order("revision").Limit(1).Find(&rows).Error
 	if err != nil {
-		return services.CommittedOp{}, fmt.Errorf("op room=%s id=%s: %w", services.LogID(roomID), opID, err)
+		return services.CommittedOp{}, fmt.Errorf("op room=%s id=%s: %w", roomID, opID, err)
 	}
 	if len(rows) == 0 {
 		return services.CommittedOp{}, services.ErrOpNotFound
@@ -306,7 +310,7 @@ func (s *Store) OpByID(ctx context.Context, roomID, opID string) (services.Commi
 func committedOp(r models.Revision) (services.CommittedOp, error) {
 	var op ot.Operation
 	if err := op.UnmarshalJSON([]byte(r.Operation)); err != nil {
-		return services.CommittedOp{}, fmt.Errorf("decode op room=%s rev=%d: %w", services.LogID(r.RoomID), r.Revision, err)
+		return services.CommittedOp{}, fmt.Errorf("decode op room=%s rev=%d: %w", services.RoomIDOf(r.RoomID), r.Revision, err)
 	}
 	return services.CommittedOp{
 		Revision: int(r.Revision), Op: op, ClientID: r.ClientID, OpID: r.OpID,
@@ -316,18 +320,18 @@ func committedOp(r models.Revision) (services.CommittedOp, error) {
 
 // Snapshot returns the newest snapshot at or before revision.
 // Returns services.ErrSnapshotNotFound.
-func (s *Store) Snapshot(ctx context.Context, roomID string, revision int) (services.Snapshot, error) {
+func (s *Store) Snapshot(ctx context.Context, roomID services.RoomID, revision int) (services.Snapshot, error) {
 	var rows []models.Snapshot
-	err := s.r.WithContext(ctx).Where("room_id = ? AND revision <= ?", roomID, revision).
+	err := s.r.WithContext(ctx).Where("room_id = ? AND revision <= ?", roomID.Reveal(), revision).
 		Order("revision DESC").Limit(1).Find(&rows).Error
 	if err != nil {
-		return services.Snapshot{}, fmt.Errorf("snapshot room=%s rev=%d: %w", services.LogID(roomID), revision, err)
+		return services.Snapshot{}, fmt.Errorf("snapshot room=%s rev=%d: %w", roomID, revision, err)
 	}
 	if len(rows) == 0 {
 		return services.Snapshot{}, services.ErrSnapshotNotFound
 	}
 	r := rows[0]
-	return services.Snapshot{RoomID: r.RoomID, Revision: int(r.Revision), Content: string(r.Content), CreatedAt: stamp(r.CreatedAt)}, nil
+	return services.Snapshot{RoomID: services.RoomIDOf(r.RoomID), Revision: int(r.Revision), Content: string(r.Content), CreatedAt: stamp(r.CreatedAt)}, nil
 }
 
 // SaveSnapshot stores a snapshot unless one exists at its revision.
@@ -341,14 +345,14 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap services.Snapshot) error 
 		"INSERT INTO snapshots (room_id, revision, content, created_at) "+
 			"SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM rooms WHERE id = ?) "+
 			"ON CONFLICT (room_id, revision) DO NOTHING",
-		snap.RoomID, snap.Revision, []byte(snap.Content), stamp(created), snap.RoomID)
+		snap.RoomID.Reveal(), snap.Revision, []byte(snap.Content), stamp(created), snap.RoomID.Reveal())
 	if res.Error != nil {
-		return fmt.Errorf("save snapshot room=%s rev=%d: %w", services.LogID(snap.RoomID), snap.Revision, res.Error)
+		return fmt.Errorf("save snapshot room=%s rev=%d: %w", snap.RoomID, snap.Revision, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		var n int64
-		if err := s.w.WithContext(ctx).Model(&models.Room{}).Where("id = ?", snap.RoomID).Count(&n).Error; err != nil {
-			return fmt.Errorf("save snapshot room=%s rev=%d: %w", services.LogID(snap.RoomID), snap.Revision, err)
+		if err := s.w.WithContext(ctx).Model(&models.Room{}).Where("id = ?", snap.RoomID.Reveal()).Count(&n).Error; err != nil {
+			return fmt.Errorf("save snapshot room=%s rev=%d: %w", snap.RoomID, snap.Revision, err)
 		}
 		if n == 0 {
 			return services.ErrRoomNotFound

@@ -51,7 +51,7 @@ func TestAppendUnreachable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := tt.store(t)
 			start := time.Now()
-			err := s.AppendOps(tt.ctx(), "room", ops)
+			err := s.AppendOps(tt.ctx(), services.RoomIDOf("room"), ops)
 			if !errors.Is(err, services.ErrStoreUnreachable) {
 				t.Fatalf("AppendOps = %v, want an error wrapping ErrStoreUnreachable", err)
 			}

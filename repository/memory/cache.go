@@ -63,13 +63,13 @@ const (
 type Cache struct {
 	opts  CacheOptions
 	mu    sync.Mutex
-	rooms map[string]*list.Element // of *cached
-	lru   list.List                // front: most recently used
-	bytes int64                    // sum of the rooms' sizes
+	rooms map[services.RoomID]*list.Element // of *cached
+	lru   list.List                         // front: most recently used
+	bytes int64                             // sum of the rooms' sizes
 }
 
 type cached struct {
-	roomID  string
+	roomID  services.RoomID
 	head    services.Head
 	hasHead bool
 	ops     []services.CommittedOp // ascending revisions, no duplicates
@@ -100,7 +100,7 @@ func NewCache(opts CacheOptions) *Cache {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Cache{opts: opts, rooms: map[string]*list.Element{}}
+	return &Cache{opts: opts, rooms: map[services.RoomID]*list.Element{}}
 }
 
 // Bytes is the size of everything cached, as the cache accounts it against
@@ -128,7 +128,7 @@ func opSize(op services.CommittedOp) int64 {
 }
 
 // get returns the room's live entry, or nil. Call with mu held.
-func (c *Cache) get(roomID string) *cached {
+func (c *Cache) get(roomID services.RoomID) *cached {
 	e, ok := c.rooms[roomID]
 	if !ok {
 		return nil
@@ -152,7 +152,7 @@ func (c *Cache) remove(e *list.Element) {
 
 // write returns the room's entry for writing, creating it if needed, with
 // its expiry renewed. Call settle when done with it.
-func (c *Cache) write(roomID string) *cached {
+func (c *Cache) write(roomID services.RoomID) *cached {
 	r := c.get(roomID)
 	if r == nil {
 		r = &cached{roomID: roomID}
@@ -166,7 +166,7 @@ func (c *Cache) write(roomID string) *cached {
 // the cache is within MaxRooms and MaxBytes: r itself goes when it alone
 // is larger than MaxBytes. Call with mu held.
 func (c *Cache) settle(r *cached) {
-	size := int64(roomOverhead+2*len(r.roomID)+len(r.head.Content)) + r.opBytes
+	size := int64(roomOverhead+2*len(r.roomID.Reveal())+len(r.head.Content)) + r.opBytes
 	c.bytes += size - r.size
 	r.size = size
 	// Rooms expired at the back are freed first, whatever the budget.
@@ -180,7 +180,7 @@ func (c *Cache) settle(r *cached) {
 }
 
 // Head returns the cached head. Returns services.ErrCacheMiss.
-func (c *Cache) Head(_ context.Context, roomID string) (services.Head, error) {
+func (c *Cache) Head(_ context.Context, roomID services.RoomID) (services.Head, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r := c.get(roomID)
@@ -191,7 +191,7 @@ func (c *Cache) Head(_ context.Context, roomID string) (services.Head, error) {
 }
 
 // SetHead replaces the cached head if h is newer.
-func (c *Cache) SetHead(_ context.Context, roomID string, h services.Head) error {
+func (c *Cache) SetHead(_ context.Context, roomID services.RoomID, h services.Head) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r := c.write(roomID)
@@ -204,7 +204,7 @@ func (c *Cache) SetHead(_ context.Context, roomID string, h services.Head) error
 
 // AppendOps adds ops to the room's window, replacing any cached operation
 // of the same revision, and drops the oldest beyond Window and WindowBytes.
-func (c *Cache) AppendOps(_ context.Context, roomID string, ops []services.CommittedOp) error {
+func (c *Cache) AppendOps(_ context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
 	if len(ops) == 0 {
 		return nil
 	}
@@ -245,7 +245,7 @@ func (c *Cache) AppendOps(_ context.Context, roomID string, ops []services.Commi
 
 // Ops returns the operations after from up to and including to.
 // Returns services.ErrCacheMiss unless every one of them is cached.
-func (c *Cache) Ops(_ context.Context, roomID string, from, to int) ([]services.CommittedOp, error) {
+func (c *Cache) Ops(_ context.Context, roomID services.RoomID, from, to int) ([]services.CommittedOp, error) {
 	if from >= to {
 		return nil, nil
 	}

@@ -25,16 +25,16 @@ func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	ctx := context.Background()
 	c := memory.NewCache(memory.CacheOptions{MaxRooms: 3})
 	for i := range 3 {
-		c.SetHead(ctx, fmt.Sprint("r", i), services.Head{Revision: i})
+		c.SetHead(ctx, services.RoomIDOf(fmt.Sprint("r", i)), services.Head{Revision: i})
 	}
-	c.Head(ctx, "r0")                                // r0 is now the most recently used
-	c.SetHead(ctx, "r3", services.Head{Revision: 3}) // evicts r1
+	c.Head(ctx, services.RoomIDOf("r0"))                                // r0 is now the most recently used
+	c.SetHead(ctx, services.RoomIDOf("r3"), services.Head{Revision: 3}) // evicts r1
 	tests := []struct {
 		room string
 		hit  bool
 	}{{"r0", true}, {"r1", false}, {"r2", true}, {"r3", true}}
 	for _, tt := range tests {
-		_, err := c.Head(ctx, tt.room)
+		_, err := c.Head(ctx, services.RoomIDOf(tt.room))
 		if got := err == nil; got != tt.hit {
 			t.Errorf("Head(%s) = %v, want hit %v", tt.room, err, tt.hit)
 		}
@@ -45,18 +45,18 @@ func TestCacheExpiresOnInjectedClock(t *testing.T) {
 	ctx := context.Background()
 	now := time.Unix(1000, 0)
 	c := memory.NewCache(memory.CacheOptions{TTL: time.Minute, Now: func() time.Time { return now }})
-	c.SetHead(ctx, "r", services.Head{Revision: 1})
+	c.SetHead(ctx, services.RoomIDOf("r"), services.Head{Revision: 1})
 	now = now.Add(59 * time.Second)
-	if _, err := c.Head(ctx, "r"); err != nil {
+	if _, err := c.Head(ctx, services.RoomIDOf("r")); err != nil {
 		t.Fatalf("Head before the TTL: %v", err)
 	}
-	c.SetHead(ctx, "r", services.Head{Revision: 2}) // renews the TTL
+	c.SetHead(ctx, services.RoomIDOf("r"), services.Head{Revision: 2}) // renews the TTL
 	now = now.Add(59 * time.Second)
-	if _, err := c.Head(ctx, "r"); err != nil {
+	if _, err := c.Head(ctx, services.RoomIDOf("r")); err != nil {
 		t.Fatalf("Head within the renewed TTL: %v", err)
 	}
 	now = now.Add(time.Second)
-	if _, err := c.Head(ctx, "r"); !errors.Is(err, services.ErrCacheMiss) {
+	if _, err := c.Head(ctx, services.RoomIDOf("r")); !errors.Is(err, services.ErrCacheMiss) {
 		t.Fatalf("Head after the TTL = %v, want ErrCacheMiss", err)
 	}
 }
@@ -78,10 +78,10 @@ func TestCacheBoundedByBytes(t *testing.T) {
 	for i := range rooms {
 		room := fmt.Sprint("r", i)
 		content := strings.Repeat(string(rune('a'+i%26)), headSize)
-		c.SetHead(ctx, room, services.Head{Revision: 1, Content: content})
+		c.SetHead(ctx, services.RoomIDOf(room), services.Head{Revision: 1, Content: content})
 		var op ot.Operation
 		op.Retain(headSize).Insert("x")
-		c.AppendOps(ctx, room, []services.CommittedOp{{Revision: 2, Op: op, ClientID: "c"}})
+		c.AppendOps(ctx, services.RoomIDOf(room), []services.CommittedOp{{Revision: 2, Op: op, ClientID: "c"}})
 		if got := c.Bytes(); got > budget {
 			t.Fatalf("after %d rooms: %d bytes accounted, budget %d", i+1, got, budget)
 		}
@@ -95,12 +95,12 @@ func TestCacheBoundedByBytes(t *testing.T) {
 		t.Errorf("%d rooms cached, want %d or %d", n, budget/headSize-1, budget/headSize)
 	}
 	for _, room := range []string{"r0", "r1", fmt.Sprint("r", rooms-c.Len()-1)} {
-		if _, err := c.Head(ctx, room); !errors.Is(err, services.ErrCacheMiss) {
+		if _, err := c.Head(ctx, services.RoomIDOf(room)); !errors.Is(err, services.ErrCacheMiss) {
 			t.Errorf("Head(%s) = %v, want ErrCacheMiss (evicted)", room, err)
 		}
 	}
 	for i := rooms - c.Len(); i < rooms; i++ {
-		if _, err := c.Head(ctx, fmt.Sprint("r", i)); err != nil {
+		if _, err := c.Head(ctx, services.RoomIDOf(fmt.Sprint("r", i))); err != nil {
 			t.Errorf("Head(r%d) = %v, want a hit", i, err)
 		}
 	}
@@ -113,16 +113,16 @@ func TestCacheEvictsByBytesLeastRecentlyUsed(t *testing.T) {
 	ctx := context.Background()
 	c := memory.NewCache(memory.CacheOptions{MaxBytes: 3500})
 	for i := range 3 {
-		c.SetHead(ctx, fmt.Sprint("r", i), services.Head{Revision: 1, Content: strings.Repeat("x", 800)})
+		c.SetHead(ctx, services.RoomIDOf(fmt.Sprint("r", i)), services.Head{Revision: 1, Content: strings.Repeat("x", 800)})
 	}
-	c.Head(ctx, "r0")
-	c.SetHead(ctx, "r3", services.Head{Revision: 1, Content: strings.Repeat("x", 800)}) // evicts r1
+	c.Head(ctx, services.RoomIDOf("r0"))
+	c.SetHead(ctx, services.RoomIDOf("r3"), services.Head{Revision: 1, Content: strings.Repeat("x", 800)}) // evicts r1
 	tests := []struct {
 		room string
 		hit  bool
 	}{{"r0", true}, {"r1", false}, {"r2", true}, {"r3", true}}
 	for _, tt := range tests {
-		_, err := c.Head(ctx, tt.room)
+		_, err := c.Head(ctx, services.RoomIDOf(tt.room))
 		if got := err == nil; got != tt.hit {
 			t.Errorf("Head(%s) = %v, want hit %v", tt.room, err, tt.hit)
 		}
@@ -130,8 +130,8 @@ func TestCacheEvictsByBytesLeastRecentlyUsed(t *testing.T) {
 	if got := c.Bytes(); got > 3500 {
 		t.Errorf("Bytes() = %d, want at most 3500", got)
 	}
-	c.SetHead(ctx, "huge", services.Head{Revision: 1, Content: strings.Repeat("x", 4000)})
-	if _, err := c.Head(ctx, "huge"); !errors.Is(err, services.ErrCacheMiss) {
+	c.SetHead(ctx, services.RoomIDOf("huge"), services.Head{Revision: 1, Content: strings.Repeat("x", 4000)})
+	if _, err := c.Head(ctx, services.RoomIDOf("huge")); !errors.Is(err, services.ErrCacheMiss) {
 		t.Errorf("Head(huge), larger than the whole cache, = %v; want ErrCacheMiss", err)
 	}
 }

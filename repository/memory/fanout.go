@@ -36,7 +36,7 @@ type FanOutHub struct {
 
 	mu   sync.Mutex
 	rng  *rand.Rand
-	subs map[string]map[*subscription]bool // by room id
+	subs map[services.RoomID]map[*subscription]bool // by room id
 	next int
 
 	published, delivered, dropped, duplicated atomic.Int64
@@ -57,7 +57,7 @@ type subscription struct {
 
 // NewFanOutHub returns a hub with no endpoints.
 func NewFanOutHub(opts FanOutOptions) *FanOutHub {
-	return &FanOutHub{opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, 0x6661)), subs: map[string]map[*subscription]bool{}}
+	return &FanOutHub{opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, 0x6661)), subs: map[services.RoomID]map[*subscription]bool{}}
 }
 
 // Endpoint returns a new instance's connection to the hub: what it
@@ -95,7 +95,7 @@ type delivery struct {
 }
 
 // Publish implements services.FanOut. It never fails.
-func (f *FanOut) Publish(_ context.Context, roomID string, ops []services.CommittedOp) error {
+func (f *FanOut) Publish(_ context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
 	h := f.hub
 	h.published.Add(1)
 	msg := append([]services.CommittedOp(nil), ops...)
@@ -151,7 +151,7 @@ func (h *FanOutHub) deliver(d delivery, msg []services.CommittedOp) {
 }
 
 // Subscribe implements services.FanOut. It never fails.
-func (f *FanOut) Subscribe(roomID string, deliver func([]services.CommittedOp)) (func(), error) {
+func (f *FanOut) Subscribe(roomID services.RoomID, deliver func([]services.CommittedOp)) (func(), error) {
 	h := f.hub
 	s := &subscription{endpoint: f.id, deliver: deliver}
 	s.active.Store(true)

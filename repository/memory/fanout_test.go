@@ -36,7 +36,7 @@ func publish(t *testing.T, f services.FanOut, room string, revs ...int) {
 	for i, r := range revs {
 		ops[i] = services.CommittedOp{Revision: r}
 	}
-	if err := f.Publish(context.Background(), room, ops); err != nil {
+	if err := f.Publish(context.Background(), services.RoomIDOf(room), ops); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
 }
@@ -44,7 +44,7 @@ func publish(t *testing.T, f services.FanOut, room string, revs ...int) {
 func subscribe(t *testing.T, f services.FanOut, room string) (*inbox, func()) {
 	t.Helper()
 	in := &inbox{}
-	cancel, err := f.Subscribe(room, in.deliver)
+	cancel, err := f.Subscribe(services.RoomIDOf(room), in.deliver)
 	if err != nil {
 		t.Fatalf("Subscribe: %v", err)
 	}

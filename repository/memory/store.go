@@ -16,8 +16,8 @@ import (
 // Store keeps rooms, histories and snapshots in maps.
 type Store struct {
 	mu       sync.Mutex
-	rooms    map[string]*room
-	readOnly map[string]string
+	rooms    map[services.RoomID]*room
+	readOnly map[services.RoomID]services.RoomID
 	failing  error
 }
 
@@ -30,7 +30,7 @@ type room struct {
 
 // NewStore returns an empty store.
 func NewStore() *Store {
-	return &Store{rooms: map[string]*room{}, readOnly: map[string]string{}}
+	return &Store{rooms: map[services.RoomID]*room{}, readOnly: map[services.RoomID]services.RoomID{}}
 }
 
 // Fail makes every call return err until Fail(nil): a database outage.
@@ -60,7 +60,7 @@ func (s *Store) CreateRoom(_ context.Context, info services.RoomInfo, content st
 	return nil
 }
 
-func (s *Store) room(id string) (*room, error) {
+func (s *Store) room(id services.RoomID) (*room, error) {
 	if s.failing != nil {
 		return nil, s.failing
 	}
@@ -75,7 +75,7 @@ func (s *Store) room(id string) (*room, error) {
 }
 
 // Room implements services.Store.
-func (s *Store) Room(_ context.Context, id string) (services.RoomInfo, error) {
+func (s *Store) Room(_ context.Context, id services.RoomID) (services.RoomInfo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.room(id)
@@ -86,7 +86,7 @@ func (s *Store) Room(_ context.Context, id string) (services.RoomInfo, error) {
 }
 
 // UpdateRoom implements services.Store.
-func (s *Store) UpdateRoom(_ context.Context, id string, name, language *string) (services.RoomInfo, error) {
+func (s *Store) UpdateRoom(_ context.Context, id services.RoomID, name, language *string) (services.RoomInfo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.room(id)
@@ -104,7 +104,7 @@ func (s *Store) UpdateRoom(_ context.Context, id string, name, language *string)
 }
 
 // AppendOps implements services.Store.
-func (s *Store) AppendOps(_ context.Context, roomID string, ops []services.CommittedOp) error {
+func (s *Store) AppendOps(_ context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.room(roomID)
@@ -142,13 +142,13 @@ func (s *Store) AppendOps(_ context.Context, roomID string, ops []services.Commi
 }
 
 // Heads implements services.Store.
-func (s *Store) Heads(_ context.Context, roomIDs []string) (map[string]int, error) {
+func (s *Store) Heads(_ context.Context, roomIDs []services.RoomID) (map[services.RoomID]int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failing != nil {
 		return nil, s.failing
 	}
-	heads := make(map[string]int, len(roomIDs))
+	heads := make(map[services.RoomID]int, len(roomIDs))
 	for _, id := range roomIDs {
 		if r, ok := s.rooms[id]; ok {
 			heads[id] = r.info.Revision
@@ -167,7 +167,7 @@ func (s *Store) AppendBatches(ctx context.Context, batches []services.Batch) []e
 }
 
 // Ops implements services.Store.
-func (s *Store) Ops(_ context.Context, roomID string, from, limit int) ([]services.CommittedOp, error) {
+func (s *Store) Ops(_ context.Context, roomID services.RoomID, from, limit int) ([]services.CommittedOp, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.room(roomID)
@@ -183,7 +183,7 @@ func (s *Store) Ops(_ context.Context, roomID string, from, limit int) ([]servic
 }
 
 // OpByID implements services.Store.
-func (s *Store) OpByID(_ context.Context, roomID, opID string) (services.CommittedOp, error) {
+func (s *Store) OpByID(_ context.Context, roomID services.RoomID, opID string) (services.CommittedOp, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.room(roomID)
@@ -197,7 +197,7 @@ func (s *Store) OpByID(_ context.Context, roomID, opID string) (services.Committ
 }
 
 // Snapshot implements services.Store.
-func (s *Store) Snapshot(_ context.Context, roomID string, revision int) (services.Snapshot, error) {
+func (s *Store) Snapshot(_ context.Context, roomID services.RoomID, revision int) (services.Snapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.room(roomID)

@@ -88,11 +88,18 @@ func (c *Cache) Ping(ctx context.Context) error {
 	return nil
 }
 
-func (c *Cache) headKey(roomID string) string { return c.opts.Prefix + "{" + roomID + "}:head" }
-func (c *Cache) opsKey(roomID string) string  { return c.opts.Prefix + "{" + roomID + "}:ops" }
+func (c *Cache) headKey(roomID services.RoomID) string {
+	return c.opts.Prefix + "{" + roomID.Reveal() + "}:head"
+}
+
+func (c *Cache) opsKey(roomID services.RoomID) string {
+	return c.opts.Prefix + "{" + roomID.Reveal() + "}:ops"
+}
 
 // opsBytesKey holds the sum of the lengths of the members of opsKey.
-func (c *Cache) opsBytesKey(roomID string) string { return c.opts.Prefix + "{" + roomID + "}:opsbytes" }
+func (c *Cache) opsBytesKey(roomID services.RoomID) string {
+	return c.opts.Prefix + "{" + roomID.Reveal() + "}:opsbytes"
+}
 
 // setHead stores ARGV (revision, content) unless the cached head is as new,
 // and renews the TTL (ARGV[3], milliseconds) either way.
@@ -108,10 +115,10 @@ return 1
 `)
 
 // Head returns the cached head. Returns services.ErrCacheMiss.
-func (c *Cache) Head(ctx context.Context, roomID string) (services.Head, error) {
+func (c *Cache) Head(ctx context.Context, roomID services.RoomID) (services.Head, error) {
 	vals, err := c.client.HMGet(ctx, c.headKey(roomID), "rev", "content").Result()
 	if err != nil {
-		return services.Head{}, fmt.Errorf("redis head room=%s: %w", services.LogID(roomID), err)
+		return services.Head{}, fmt.Errorf("redis head room=%s: %w", roomID, err)
 	}
 	rev, ok1 := vals[0].(string)
 	content, ok2 := vals[1].(string)
@@ -120,16 +127,16 @@ func (c *Cache) Head(ctx context.Context, roomID string) (services.Head, error) 
 	}
 	n, err := strconv.Atoi(rev)
 	if err != nil {
-		return services.Head{}, fmt.Errorf("redis head room=%s: revision %q: %w", services.LogID(roomID), rev, err)
+		return services.Head{}, fmt.Errorf("redis head room=%s: revision %q: %w", roomID, rev, err)
 	}
 	return services.Head{Revision: n, Content: content}, nil
 }
 
 // SetHead replaces the cached head if h is newer than it.
-func (c *Cache) SetHead(ctx context.Context, roomID string, h services.Head) error {
+func (c *Cache) SetHead(ctx context.Context, roomID services.RoomID, h services.Head) error {
 	err := setHead.Run(ctx, c.client, []string{c.headKey(roomID)}, h.Revision, h.Content, c.opts.TTL.Milliseconds()).Err()
 	if err != nil {
-		return fmt.Errorf("redis set head room=%s rev=%d: %w", services.LogID(roomID), h.Revision, err)
+		return fmt.Errorf("redis set head room=%s rev=%d: %w", roomID, h.Revision, err)
 	}
 	return nil
 }
@@ -170,7 +177,7 @@ return 0
 
 // AppendOps adds ops to the room's window and trims it to the newest Window
 // operations and WindowBytes bytes.
-func (c *Cache) AppendOps(ctx context.Context, roomID string, ops []services.CommittedOp) error {
+func (c *Cache) AppendOps(ctx context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
 	if len(ops) == 0 {
 		return nil
 	}
@@ -179,19 +186,19 @@ func (c *Cache) AppendOps(ctx context.Context, roomID string, ops []services.Com
 	for _, op := range ops {
 		member, err := encodeOp(op)
 		if err != nil {
-			return fmt.Errorf("redis append room=%s rev=%d: %w", services.LogID(roomID), op.Revision, err)
+			return fmt.Errorf("redis append room=%s rev=%d: %w", roomID, op.Revision, err)
 		}
 		args = append(args, op.Revision, member)
 	}
 	if err := appendOps.Run(ctx, c.client, []string{c.opsKey(roomID), c.opsBytesKey(roomID)}, args...).Err(); err != nil {
-		return fmt.Errorf("redis append room=%s revs=%d..%d: %w", services.LogID(roomID), ops[0].Revision, ops[len(ops)-1].Revision, err)
+		return fmt.Errorf("redis append room=%s revs=%d..%d: %w", roomID, ops[0].Revision, ops[len(ops)-1].Revision, err)
 	}
 	return nil
 }
 
 // Ops returns the operations after from up to and including to.
 // Returns services.ErrCacheMiss unless every one of them is cached.
-func (c *Cache) Ops(ctx context.Context, roomID string, from, to int) ([]services.CommittedOp, error) {
+func (c *Cache) Ops(ctx context.Context, roomID services.RoomID, from, to int) ([]services.CommittedOp, error) {
 	if from >= to {
 		return nil, nil
 	}
@@ -199,7 +206,7 @@ func (c *Cache) Ops(ctx context.Context, roomID string, from, to int) ([]service
 		Key: c.opsKey(roomID), Start: "(" + strconv.Itoa(from), Stop: strconv.Itoa(to), ByScore: true,
 	}).Result()
 	if err != nil {
-		return nil, fmt.Errorf("redis ops room=%s (%d,%d]: %w", services.LogID(roomID), from, to, err)
+		return nil, fmt.Errorf("redis ops room=%s (%d,%d]: %w", roomID, from, to, err)
 	}
 	if len(members) != to-from {
 		return nil, services.ErrCacheMiss
@@ -208,7 +215,7 @@ func (c *Cache) Ops(ctx context.Context, roomID string, from, to int) ([]service
 	for i, m := range members {
 		op, err := decodeOp(m)
 		if err != nil {
-			return nil, fmt.Errorf("redis ops room=%s: %w", services.LogID(roomID), err)
+			return nil, fmt.Errorf("redis ops room=%s: %w", roomID, err)
 		}
 		if op.Revision != from+1+i {
 			return nil, services.ErrCacheMiss

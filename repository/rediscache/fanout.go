@@ -60,17 +60,19 @@ func NewFanOut(client redis.UniversalClient, prefix string, log *slog.Logger) *F
 	return f
 }
 
-func (f *FanOut) channel(roomID string) string { return f.prefix + "{" + roomID + "}:committed" }
+func (f *FanOut) channel(roomID services.RoomID) string {
+	return f.prefix + "{" + roomID.Reveal() + "}:committed"
+}
 
-// roomOf is the room id of a channel, for logs (through services.LogID:
-// room ids are capabilities, and so are the channel names that hold them).
-func (f *FanOut) roomOf(channel string) string {
+// roomOf is the room id of a channel, for logs: the channel's name holds
+// the whole id, so it is never logged itself.
+func (f *FanOut) roomOf(channel string) services.RoomID {
 	id := strings.TrimPrefix(channel, f.prefix+"{")
-	return strings.TrimSuffix(id, "}:committed")
+	return services.RoomIDOf(strings.TrimSuffix(id, "}:committed"))
 }
 
 // Publish implements services.FanOut.
-func (f *FanOut) Publish(ctx context.Context, roomID string, ops []services.CommittedOp) error {
+func (f *FanOut) Publish(ctx context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
 	m := fanOutMessage{Origin: f.origin, Ops: make([]wireOp, len(ops))}
 	for i, op := range ops {
 		m.Ops[i] = toWire(op)
@@ -80,19 +82,19 @@ func (f *FanOut) Publish(ctx context.Context, roomID string, ops []services.Comm
 		return fmt.Errorf("encode fan-out message: %w", err)
 	}
 	if err := f.client.Publish(ctx, f.channel(roomID), b).Err(); err != nil {
-		return fmt.Errorf("publish room=%s: %w", services.LogID(roomID), err)
+		return fmt.Errorf("publish room=%s: %w", roomID, err)
 	}
 	return nil
 }
 
 // Subscribe implements services.FanOut.
-func (f *FanOut) Subscribe(roomID string, deliver func([]services.CommittedOp)) (func(), error) {
+func (f *FanOut) Subscribe(roomID services.RoomID, deliver func([]services.CommittedOp)) (func(), error) {
 	ch := f.channel(roomID)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.subs[ch] == nil {
 		if err := f.ps.Subscribe(context.Background(), ch); err != nil {
-			return nil, fmt.Errorf("subscribe room=%s: %w", services.LogID(roomID), err)
+			return nil, fmt.Errorf("subscribe room=%s: %w", roomID, err)
 		}
 		f.subs[ch] = map[int]func([]services.CommittedOp){}
 	}
@@ -118,7 +120,7 @@ func (f *FanOut) receive() {
 	for msg := range f.ps.Channel() {
 		var m fanOutMessage
 		if err := json.Unmarshal([]byte(msg.Payload), &m); err != nil {
-			f.log.Warn("fan-out message", "room", services.LogID(f.roomOf(msg.Channel)), "err", err)
+			f.log.Warn("fan-out message", "room", f.roomOf(msg.Channel), "err", err)
 			continue
 		}
 		if m.Origin == f.origin {

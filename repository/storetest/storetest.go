@@ -55,11 +55,14 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
+// roomID is the test room called id.
+func roomID(id string) services.RoomID { return services.RoomIDOf(id) }
+
 // newRoom creates a room with content "hello" and returns its info.
 func newRoom(t *testing.T, s services.Store, id string) services.RoomInfo {
 	t.Helper()
 	info := services.RoomInfo{
-		ID: id, ReadOnlyID: "ro-" + id, Name: "Room " + id, Language: "go",
+		ID: roomID(id), ReadOnlyID: roomID("ro-" + id), Name: "Room " + id, Language: "go",
 		CreatedAt: at(0), UpdatedAt: at(0),
 	}
 	if err := s.CreateRoom(ctx(t), info, "hello"); err != nil {
@@ -86,14 +89,14 @@ func insertOps(head, n int, client string) []services.CommittedOp {
 	return ops
 }
 
-func append_(t *testing.T, s services.Store, room string, ops []services.CommittedOp) {
+func append_(t *testing.T, s services.Store, room services.RoomID, ops []services.CommittedOp) {
 	t.Helper()
 	if err := s.AppendOps(ctx(t), room, ops); err != nil {
 		t.Fatalf("AppendOps(%s, revs %d..%d): %v", room, ops[0].Revision, ops[len(ops)-1].Revision, err)
 	}
 }
 
-func allOps(t *testing.T, s services.Store, room string) []services.CommittedOp {
+func allOps(t *testing.T, s services.Store, room services.RoomID) []services.CommittedOp {
 	t.Helper()
 	ops, err := s.Ops(ctx(t), room, 0, 1<<20)
 	if err != nil {
@@ -102,7 +105,7 @@ func allOps(t *testing.T, s services.Store, room string) []services.CommittedOp 
 	return ops
 }
 
-func head(t *testing.T, s services.Store, room string) int {
+func head(t *testing.T, s services.Store, room services.RoomID) int {
 	t.Helper()
 	info, err := s.Room(ctx(t), room)
 	if err != nil {
@@ -149,8 +152,8 @@ func requireRoom(t *testing.T, got, want services.RoomInfo) {
 
 func testCreateAndFind(t *testing.T, s services.Store) {
 	want := newRoom(t, s, "r1")
-	for _, id := range []string{want.ID, want.ReadOnlyID} {
-		t.Run(id, func(t *testing.T) {
+	for _, id := range []services.RoomID{want.ID, want.ReadOnlyID} {
+		t.Run(id.String(), func(t *testing.T) {
 			got, err := s.Room(ctx(t), id)
 			if err != nil {
 				t.Fatalf("Room(%s): %v", id, err)
@@ -178,12 +181,12 @@ func testNotFound(t *testing.T, s services.Store) {
 		call func() error
 		want error
 	}{
-		{"Room", func() error { _, err := s.Room(ctx(t), "nope"); return err }, services.ErrRoomNotFound},
-		{"UpdateRoom", func() error { _, err := s.UpdateRoom(ctx(t), "nope", &name, nil); return err }, services.ErrRoomNotFound},
-		{"AppendOps", func() error { return s.AppendOps(ctx(t), "nope", insertOps(0, 1, "c")) }, services.ErrRoomNotFound},
-		{"OpByID", func() error { _, err := s.OpByID(ctx(t), "r1", "nope"); return err }, services.ErrOpNotFound},
-		{"OpByID empty id", func() error { _, err := s.OpByID(ctx(t), "r1", ""); return err }, services.ErrOpNotFound},
-		{"Snapshot before 0", func() error { _, err := s.Snapshot(ctx(t), "r1", -1); return err }, services.ErrSnapshotNotFound},
+		{"Room", func() error { _, err := s.Room(ctx(t), roomID("nope")); return err }, services.ErrRoomNotFound},
+		{"UpdateRoom", func() error { _, err := s.UpdateRoom(ctx(t), roomID("nope"), &name, nil); return err }, services.ErrRoomNotFound},
+		{"AppendOps", func() error { return s.AppendOps(ctx(t), roomID("nope"), insertOps(0, 1, "c")) }, services.ErrRoomNotFound},
+		{"OpByID", func() error { _, err := s.OpByID(ctx(t), roomID("r1"), "nope"); return err }, services.ErrOpNotFound},
+		{"OpByID empty id", func() error { _, err := s.OpByID(ctx(t), roomID("r1"), ""); return err }, services.ErrOpNotFound},
+		{"Snapshot before 0", func() error { _, err := s.Snapshot(ctx(t), roomID("r1"), -1); return err }, services.ErrSnapshotNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,19 +196,19 @@ func testNotFound(t *testing.T, s services.Store) {
 		})
 	}
 	t.Run("OpByID unknown room", func(t *testing.T) {
-		_, err := s.OpByID(ctx(t), "nope", "x")
+		_, err := s.OpByID(ctx(t), roomID("nope"), "x")
 		if !errors.Is(err, services.ErrOpNotFound) && !errors.Is(err, services.ErrRoomNotFound) {
 			t.Fatalf("got %v, want ErrOpNotFound or ErrRoomNotFound", err)
 		}
 	})
 	t.Run("Snapshot unknown room", func(t *testing.T) {
-		_, err := s.Snapshot(ctx(t), "nope", 0)
+		_, err := s.Snapshot(ctx(t), roomID("nope"), 0)
 		if !errors.Is(err, services.ErrSnapshotNotFound) && !errors.Is(err, services.ErrRoomNotFound) {
 			t.Fatalf("got %v, want ErrSnapshotNotFound or ErrRoomNotFound", err)
 		}
 	})
 	t.Run("SaveSnapshot unknown room", func(t *testing.T) {
-		err := s.SaveSnapshot(ctx(t), services.Snapshot{RoomID: "nope", Revision: 1, Content: "x", CreatedAt: at(1)})
+		err := s.SaveSnapshot(ctx(t), services.Snapshot{RoomID: roomID("nope"), Revision: 1, Content: "x", CreatedAt: at(1)})
 		if !errors.Is(err, services.ErrRoomNotFound) {
 			t.Fatalf("got %v, want ErrRoomNotFound", err)
 		}
@@ -252,22 +255,22 @@ func testUpdateRoom(t *testing.T, s services.Store) {
 func testAppendContiguous(t *testing.T, s services.Store) {
 	newRoom(t, s, "r1")
 	want := insertOps(0, 5, "c1")
-	append_(t, s, "r1", want[:3])
-	append_(t, s, "r1", want[3:4])
-	append_(t, s, "r1", want[4:])
-	if err := s.AppendOps(ctx(t), "r1", nil); err != nil {
+	append_(t, s, roomID("r1"), want[:3])
+	append_(t, s, roomID("r1"), want[3:4])
+	append_(t, s, roomID("r1"), want[4:])
+	if err := s.AppendOps(ctx(t), roomID("r1"), nil); err != nil {
 		t.Fatalf("AppendOps(nil): %v", err)
 	}
-	if got := head(t, s, "r1"); got != 5 {
+	if got := head(t, s, roomID("r1")); got != 5 {
 		t.Fatalf("head = %d, want 5", got)
 	}
-	requireOps(t, allOps(t, s, "r1"), want)
+	requireOps(t, allOps(t, s, roomID("r1")), want)
 }
 
 func testAppendTaken(t *testing.T, s services.Store) {
 	newRoom(t, s, "r1")
 	want := insertOps(0, 3, "c1")
-	append_(t, s, "r1", want)
+	append_(t, s, roomID("r1"), want)
 	tests := []struct {
 		name  string
 		batch []services.CommittedOp
@@ -278,25 +281,25 @@ func testAppendTaken(t *testing.T, s services.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.AppendOps(ctx(t), "r1", tt.batch)
+			err := s.AppendOps(ctx(t), roomID("r1"), tt.batch)
 			if !errors.Is(err, services.ErrRevisionTaken) {
 				t.Fatalf("AppendOps = %v, want ErrRevisionTaken", err)
 			}
-			if got := head(t, s, "r1"); got != 3 {
+			if got := head(t, s, roomID("r1")); got != 3 {
 				t.Fatalf("head = %d, want 3", got)
 			}
-			requireOps(t, allOps(t, s, "r1"), want)
+			requireOps(t, allOps(t, s, roomID("r1")), want)
 		})
 	}
 	next := insertOps(3, 1, "c3")
-	append_(t, s, "r1", next)
-	requireOps(t, allOps(t, s, "r1"), append(want, next...))
+	append_(t, s, roomID("r1"), next)
+	requireOps(t, allOps(t, s, roomID("r1")), append(want, next...))
 }
 
 func testAppendNotContiguous(t *testing.T, s services.Store) {
 	newRoom(t, s, "r1")
 	want := insertOps(0, 2, "c1")
-	append_(t, s, "r1", want)
+	append_(t, s, roomID("r1"), want)
 	gapInBatch := insertOps(2, 3, "c2")
 	gapInBatch = append(gapInBatch[:1], gapInBatch[2])
 	tests := []struct {
@@ -308,14 +311,14 @@ func testAppendNotContiguous(t *testing.T, s services.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.AppendOps(ctx(t), "r1", tt.batch)
+			err := s.AppendOps(ctx(t), roomID("r1"), tt.batch)
 			if err == nil || errors.Is(err, services.ErrRevisionTaken) {
 				t.Fatalf("AppendOps = %v, want an error other than ErrRevisionTaken", err)
 			}
-			if got := head(t, s, "r1"); got != 2 {
+			if got := head(t, s, roomID("r1")); got != 2 {
 				t.Fatalf("head = %d, want 2", got)
 			}
-			requireOps(t, allOps(t, s, "r1"), want)
+			requireOps(t, allOps(t, s, roomID("r1")), want)
 		})
 	}
 }
@@ -338,7 +341,7 @@ func testAppendConcurrent(t *testing.T, s services.Store) {
 			defer wg.Done()
 			client := fmt.Sprintf("w%d", w)
 			for attempt := 0; ; attempt++ {
-				info, err := s.Room(ctx(t), "r1")
+				info, err := s.Room(ctx(t), roomID("r1"))
 				if err != nil {
 					errs <- err
 					return
@@ -347,7 +350,7 @@ func testAppendConcurrent(t *testing.T, s services.Store) {
 					return
 				}
 				batch := insertOps(info.Revision, 1+(w+attempt)%4, fmt.Sprintf("%s-a%d", client, attempt))
-				err = s.AppendOps(ctx(t), "r1", batch)
+				err = s.AppendOps(ctx(t), roomID("r1"), batch)
 				switch {
 				case errors.Is(err, services.ErrRevisionTaken):
 					continue
@@ -374,8 +377,8 @@ func testAppendConcurrent(t *testing.T, s services.Store) {
 	if t.Failed() {
 		return
 	}
-	got := allOps(t, s, "r1")
-	h := head(t, s, "r1")
+	got := allOps(t, s, roomID("r1"))
+	h := head(t, s, roomID("r1"))
 	if len(got) != h || len(won) != h || h < target {
 		t.Fatalf("head %d, %d ops stored, %d won; want equal and >= %d", h, len(got), len(won), target)
 	}
@@ -392,7 +395,7 @@ func testAppendConcurrent(t *testing.T, s services.Store) {
 func testOpsPaging(t *testing.T, s services.Store) {
 	newRoom(t, s, "r1")
 	all := insertOps(0, 25, "c1")
-	append_(t, s, "r1", all)
+	append_(t, s, roomID("r1"), all)
 	tests := []struct {
 		from, limit int
 		want        []services.CommittedOp
@@ -408,7 +411,7 @@ func testOpsPaging(t *testing.T, s services.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("from=%d,limit=%d", tt.from, tt.limit), func(t *testing.T) {
-			got, err := s.Ops(ctx(t), "r1", tt.from, tt.limit)
+			got, err := s.Ops(ctx(t), roomID("r1"), tt.from, tt.limit)
 			if err != nil {
 				t.Fatalf("Ops: %v", err)
 			}
@@ -422,9 +425,9 @@ func testOpByID(t *testing.T, s services.Store) {
 	newRoom(t, s, "r2")
 	ops := insertOps(0, 4, "c1")
 	ops[1].OpID = ""
-	append_(t, s, "r1", ops)
+	append_(t, s, roomID("r1"), ops)
 	for _, want := range []services.CommittedOp{ops[0], ops[2], ops[3]} {
-		got, err := s.OpByID(ctx(t), "r1", want.OpID)
+		got, err := s.OpByID(ctx(t), roomID("r1"), want.OpID)
 		if err != nil {
 			t.Fatalf("OpByID(%s): %v", want.OpID, err)
 		}
@@ -432,16 +435,16 @@ func testOpByID(t *testing.T, s services.Store) {
 			t.Fatal(d)
 		}
 	}
-	if _, err := s.OpByID(ctx(t), "r2", ops[0].OpID); !errors.Is(err, services.ErrOpNotFound) {
+	if _, err := s.OpByID(ctx(t), roomID("r2"), ops[0].OpID); !errors.Is(err, services.ErrOpNotFound) {
 		t.Fatalf("OpByID in another room = %v, want ErrOpNotFound", err)
 	}
 }
 
 func testSnapshots(t *testing.T, s services.Store) {
 	newRoom(t, s, "r1")
-	append_(t, s, "r1", insertOps(0, 30, "c1"))
+	append_(t, s, roomID("r1"), insertOps(0, 30, "c1"))
 	for _, rev := range []int{20, 10} {
-		snap := services.Snapshot{RoomID: "r1", Revision: rev, Content: fmt.Sprintf("content %d", rev), CreatedAt: at(rev)}
+		snap := services.Snapshot{RoomID: roomID("r1"), Revision: rev, Content: fmt.Sprintf("content %d", rev), CreatedAt: at(rev)}
 		if err := s.SaveSnapshot(ctx(t), snap); err != nil {
 			t.Fatalf("SaveSnapshot(%d): %v", rev, err)
 		}
@@ -449,7 +452,7 @@ func testSnapshots(t *testing.T, s services.Store) {
 	tests := []struct{ at, want int }{{0, 0}, {5, 0}, {10, 10}, {15, 10}, {20, 20}, {29, 20}, {1000, 20}}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.at), func(t *testing.T) {
-			got, err := s.Snapshot(ctx(t), "r1", tt.at)
+			got, err := s.Snapshot(ctx(t), roomID("r1"), tt.at)
 			if err != nil {
 				t.Fatalf("Snapshot(%d): %v", tt.at, err)
 			}
@@ -457,7 +460,7 @@ func testSnapshots(t *testing.T, s services.Store) {
 			if tt.want == 0 {
 				wantContent = "hello"
 			}
-			if got.RoomID != "r1" || got.Revision != tt.want || got.Content != wantContent {
+			if got.RoomID != roomID("r1") || got.Revision != tt.want || got.Content != wantContent {
 				t.Fatalf("Snapshot(%d) = %+v, want revision %d content %q", tt.at, got, tt.want, wantContent)
 			}
 			if tt.want != 0 && !got.CreatedAt.Equal(at(tt.want)) {
@@ -469,14 +472,14 @@ func testSnapshots(t *testing.T, s services.Store) {
 
 func testSaveSnapshotIdempotent(t *testing.T, s services.Store) {
 	newRoom(t, s, "r1")
-	append_(t, s, "r1", insertOps(0, 3, "c1"))
-	first := services.Snapshot{RoomID: "r1", Revision: 3, Content: "first", CreatedAt: at(3)}
-	for _, snap := range []services.Snapshot{first, first, {RoomID: "r1", Revision: 3, Content: "second", CreatedAt: at(4)}} {
+	append_(t, s, roomID("r1"), insertOps(0, 3, "c1"))
+	first := services.Snapshot{RoomID: roomID("r1"), Revision: 3, Content: "first", CreatedAt: at(3)}
+	for _, snap := range []services.Snapshot{first, first, {RoomID: roomID("r1"), Revision: 3, Content: "second", CreatedAt: at(4)}} {
 		if err := s.SaveSnapshot(ctx(t), snap); err != nil {
 			t.Fatalf("SaveSnapshot(%+v): %v", snap, err)
 		}
 	}
-	got, err := s.Snapshot(ctx(t), "r1", 3)
+	got, err := s.Snapshot(ctx(t), roomID("r1"), 3)
 	if err != nil {
 		t.Fatalf("Snapshot: %v", err)
 	}
@@ -493,7 +496,7 @@ func testRoundTrip(t *testing.T, s services.Store) {
 		"tab\tnew\nline\r", "\x01\x1f", "中文 日本語 한국어", "\uFEFFbom", "\U0010FFFF", "nul \x00",
 	}
 	content := "snap 😀 𝄞 \u2028 中文 \"q\" \\ nul \x00 end"
-	info := services.RoomInfo{ID: "r😀", ReadOnlyID: "ro-𝄞", Name: "Ünïcödé 😀", Language: "日本語", CreatedAt: at(0), UpdatedAt: at(1)}
+	info := services.RoomInfo{ID: roomID("r😀"), ReadOnlyID: roomID("ro-𝄞"), Name: "Ünïcödé 😀", Language: "日本語", CreatedAt: at(0), UpdatedAt: at(1)}
 	if err := s.CreateRoom(ctx(t), info, content); err != nil {
 		t.Fatalf("CreateRoom: %v", err)
 	}
@@ -557,11 +560,11 @@ func testTimestamps(t *testing.T, s services.Store) {
 			t.Fatalf("%s = %v, want %v (microseconds, UTC)", what, got, want)
 		}
 	}
-	info := services.RoomInfo{ID: "r1", ReadOnlyID: "ro-r1", Name: "n", Language: "go", CreatedAt: given, UpdatedAt: given.Add(time.Second)}
+	info := services.RoomInfo{ID: roomID("r1"), ReadOnlyID: roomID("ro-r1"), Name: "n", Language: "go", CreatedAt: given, UpdatedAt: given.Add(time.Second)}
 	if err := s.CreateRoom(ctx(t), info, "hello"); err != nil {
 		t.Fatalf("CreateRoom: %v", err)
 	}
-	got, err := s.Room(ctx(t), "r1")
+	got, err := s.Room(ctx(t), roomID("r1"))
 	if err != nil {
 		t.Fatalf("Room: %v", err)
 	}
@@ -569,13 +572,13 @@ func testTimestamps(t *testing.T, s services.Store) {
 	requireTime("UpdatedAt", got.UpdatedAt, stored(time.Second))
 
 	lang := "rust"
-	updated, err := s.UpdateRoom(ctx(t), "r1", nil, &lang)
+	updated, err := s.UpdateRoom(ctx(t), roomID("r1"), nil, &lang)
 	if err != nil {
 		t.Fatalf("UpdateRoom: %v", err)
 	}
 	requireTime("CreatedAt after UpdateRoom", updated.CreatedAt, stored(0))
 	requireTime("UpdatedAt from UpdateRoom", updated.UpdatedAt, updated.UpdatedAt)
-	again, err := s.Room(ctx(t), "r1")
+	again, err := s.Room(ctx(t), roomID("r1"))
 	if err != nil {
 		t.Fatalf("Room: %v", err)
 	}
@@ -584,21 +587,21 @@ func testTimestamps(t *testing.T, s services.Store) {
 
 	ops := insertOps(0, 2, "c")
 	ops[0].CreatedAt, ops[1].CreatedAt = given.Add(2*time.Second), given.Add(3*time.Second)
-	append_(t, s, "r1", ops)
-	for i, op := range allOps(t, s, "r1") {
+	append_(t, s, roomID("r1"), ops)
+	for i, op := range allOps(t, s, roomID("r1")) {
 		requireTime(fmt.Sprintf("revision %d CreatedAt", op.Revision), op.CreatedAt, stored(time.Duration(2+i)*time.Second))
 	}
-	byID, err := s.OpByID(ctx(t), "r1", ops[1].OpID)
+	byID, err := s.OpByID(ctx(t), roomID("r1"), ops[1].OpID)
 	if err != nil {
 		t.Fatalf("OpByID: %v", err)
 	}
 	requireTime("OpByID CreatedAt", byID.CreatedAt, stored(3*time.Second))
 
-	if err := s.SaveSnapshot(ctx(t), services.Snapshot{RoomID: "r1", Revision: 2, Content: "hello", CreatedAt: given.Add(4 * time.Second)}); err != nil {
+	if err := s.SaveSnapshot(ctx(t), services.Snapshot{RoomID: roomID("r1"), Revision: 2, Content: "hello", CreatedAt: given.Add(4 * time.Second)}); err != nil {
 		t.Fatalf("SaveSnapshot: %v", err)
 	}
 	for rev, want := range []time.Time{stored(0), stored(0), stored(4 * time.Second)} {
-		snap, err := s.Snapshot(ctx(t), "r1", rev)
+		snap, err := s.Snapshot(ctx(t), roomID("r1"), rev)
 		if err != nil {
 			t.Fatalf("Snapshot(%d): %v", rev, err)
 		}
@@ -622,11 +625,11 @@ func testRoomsAreSeparate(t *testing.T, s services.Store) {
 	newRoom(t, s, "r1")
 	newRoom(t, s, "r2")
 	a, b := insertOps(0, 3, "a"), insertOps(0, 2, "b")
-	append_(t, s, "r1", a)
-	append_(t, s, "r2", b)
-	requireOps(t, allOps(t, s, "r1"), a)
-	requireOps(t, allOps(t, s, "r2"), b)
-	if got := head(t, s, "r2"); got != 2 {
+	append_(t, s, roomID("r1"), a)
+	append_(t, s, roomID("r2"), b)
+	requireOps(t, allOps(t, s, roomID("r1")), a)
+	requireOps(t, allOps(t, s, roomID("r2")), b)
+	if got := head(t, s, roomID("r2")); got != 2 {
 		t.Fatalf("head of r2 = %d, want 2", got)
 	}
 }
@@ -644,20 +647,20 @@ func testCreateTaken(t *testing.T, s services.Store) {
 		name string
 		info services.RoomInfo
 	}{
-		{"id", services.RoomInfo{ID: "r1", ReadOnlyID: "other", Name: "dup", CreatedAt: at(5), UpdatedAt: at(5)}},
-		{"read-only id", services.RoomInfo{ID: "r3", ReadOnlyID: "ro-r2", Name: "dup", CreatedAt: at(5), UpdatedAt: at(5)}},
+		{"id", services.RoomInfo{ID: roomID("r1"), ReadOnlyID: roomID("other"), Name: "dup", CreatedAt: at(5), UpdatedAt: at(5)}},
+		{"read-only id", services.RoomInfo{ID: roomID("r3"), ReadOnlyID: roomID("ro-r2"), Name: "dup", CreatedAt: at(5), UpdatedAt: at(5)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := s.CreateRoom(ctx(t), tt.info, "dup"); err == nil {
 				t.Fatal("CreateRoom succeeded, want an error")
 			}
-			got, err := s.Room(ctx(t), "r1")
+			got, err := s.Room(ctx(t), roomID("r1"))
 			if err != nil {
 				t.Fatalf("Room: %v", err)
 			}
 			requireRoom(t, got, want)
-			if _, err := s.Room(ctx(t), "r3"); !errors.Is(err, services.ErrRoomNotFound) {
+			if _, err := s.Room(ctx(t), roomID("r3")); !errors.Is(err, services.ErrRoomNotFound) {
 				t.Fatalf("Room(r3) = %v, want ErrRoomNotFound", err)
 			}
 		})
@@ -672,27 +675,27 @@ func testOpIDsAreUnique(t *testing.T, s services.Store) {
 	newRoom(t, s, "r1")
 	newRoom(t, s, "r2")
 	want := insertOps(0, 3, "c1")
-	append_(t, s, "r1", want)
+	append_(t, s, roomID("r1"), want)
 	reused := insertOps(3, 2, "c2")
 	reused[1].OpID = want[0].OpID
 	twice := insertOps(3, 2, "c2")
 	twice[1].OpID = twice[0].OpID
 	for name, batch := range map[string][]services.CommittedOp{"id in the history": reused, "id twice in the batch": twice} {
 		t.Run(name, func(t *testing.T) {
-			if err := s.AppendOps(ctx(t), "r1", batch); !errors.Is(err, services.ErrOpIDTaken) {
+			if err := s.AppendOps(ctx(t), roomID("r1"), batch); !errors.Is(err, services.ErrOpIDTaken) {
 				t.Fatalf("AppendOps = %v, want ErrOpIDTaken", err)
 			}
-			if got := head(t, s, "r1"); got != 3 {
+			if got := head(t, s, roomID("r1")); got != 3 {
 				t.Fatalf("head = %d, want 3", got)
 			}
-			requireOps(t, allOps(t, s, "r1"), want)
+			requireOps(t, allOps(t, s, roomID("r1")), want)
 		})
 	}
 	anonymous := insertOps(3, 2, "c3")
 	anonymous[0].OpID, anonymous[1].OpID = "", ""
-	append_(t, s, "r1", anonymous)
-	append_(t, s, "r2", insertOps(0, 1, "c1")) // c1-1, as in r1
-	got, err := s.OpByID(ctx(t), "r1", want[0].OpID)
+	append_(t, s, roomID("r1"), anonymous)
+	append_(t, s, roomID("r2"), insertOps(0, 1, "c1")) // c1-1, as in r1
+	got, err := s.OpByID(ctx(t), roomID("r1"), want[0].OpID)
 	if err != nil || got.Revision != 1 {
 		t.Fatalf("OpByID(%s) = revision %d, %v; want 1", want[0].OpID, got.Revision, err)
 	}
@@ -706,17 +709,17 @@ func testAppendBatchesMixed(t *testing.T, s services.Store) {
 	for _, id := range []string{"win1", "win2", "lost", "reused"} {
 		newRoom(t, s, id)
 	}
-	append_(t, s, "lost", insertOps(0, 2, "other"))
-	append_(t, s, "reused", insertOps(0, 1, "c"))
+	append_(t, s, roomID("lost"), insertOps(0, 2, "other"))
+	append_(t, s, roomID("reused"), insertOps(0, 1, "c"))
 	win1, win2 := insertOps(0, 3, "a"), insertOps(0, 1, "b")
 	reused := insertOps(1, 2, "d")
 	reused[1].OpID = "c-1"
 	errs := s.AppendBatches(ctx(t), []services.Batch{
-		{RoomID: "win1", Ops: win1},
-		{RoomID: "lost", Ops: insertOps(1, 2, "late")},
-		{RoomID: "reused", Ops: reused},
-		{RoomID: "nope", Ops: insertOps(0, 1, "x")},
-		{RoomID: "win2", Ops: win2},
+		{RoomID: roomID("win1"), Ops: win1},
+		{RoomID: roomID("lost"), Ops: insertOps(1, 2, "late")},
+		{RoomID: roomID("reused"), Ops: reused},
+		{RoomID: roomID("nope"), Ops: insertOps(0, 1, "x")},
+		{RoomID: roomID("win2"), Ops: win2},
 	})
 	if len(errs) != 5 {
 		t.Fatalf("AppendBatches returned %d errors for 5 batches", len(errs))
@@ -726,21 +729,21 @@ func testAppendBatchesMixed(t *testing.T, s services.Store) {
 			t.Errorf("batch %d: error %v, want %v", i, errs[i], want)
 		}
 	}
-	requireOps(t, allOps(t, s, "win1"), win1)
-	requireOps(t, allOps(t, s, "win2"), win2)
-	requireOps(t, allOps(t, s, "lost"), insertOps(0, 2, "other"))
-	requireOps(t, allOps(t, s, "reused"), insertOps(0, 1, "c"))
+	requireOps(t, allOps(t, s, roomID("win1")), win1)
+	requireOps(t, allOps(t, s, roomID("win2")), win2)
+	requireOps(t, allOps(t, s, roomID("lost")), insertOps(0, 2, "other"))
+	requireOps(t, allOps(t, s, roomID("reused")), insertOps(0, 1, "c"))
 	// And a clean one: every room commits.
 	more1, more2 := insertOps(3, 2, "a"), insertOps(1, 1, "b")
-	for i, err := range s.AppendBatches(ctx(t), []services.Batch{{RoomID: "win1", Ops: more1}, {RoomID: "win2", Ops: more2}}) {
+	for i, err := range s.AppendBatches(ctx(t), []services.Batch{{RoomID: roomID("win1"), Ops: more1}, {RoomID: roomID("win2"), Ops: more2}}) {
 		if err != nil {
 			t.Errorf("clean batch %d: %v", i, err)
 		}
 	}
-	requireOps(t, allOps(t, s, "win1"), append(win1, more1...))
-	requireOps(t, allOps(t, s, "win2"), append(win2, more2...))
+	requireOps(t, allOps(t, s, roomID("win1")), append(win1, more1...))
+	requireOps(t, allOps(t, s, roomID("win2")), append(win2, more2...))
 	for id, want := range map[string]int{"win1": 5, "win2": 2, "lost": 2, "reused": 1} {
-		if got := head(t, s, id); got != want {
+		if got := head(t, s, roomID(id)); got != want {
 			t.Errorf("head of %s = %d, want %d", id, got, want)
 		}
 	}
@@ -750,12 +753,12 @@ func testAppendBatchesMixed(t *testing.T, s services.Store) {
 func testHeads(t *testing.T, s services.Store) {
 	newRoom(t, s, "r1")
 	newRoom(t, s, "r2")
-	append_(t, s, "r1", insertOps(0, 3, "c"))
-	got, err := s.Heads(ctx(t), []string{"r1", "r2", "nope"})
+	append_(t, s, roomID("r1"), insertOps(0, 3, "c"))
+	got, err := s.Heads(ctx(t), []services.RoomID{roomID("r1"), roomID("r2"), roomID("nope")})
 	if err != nil {
 		t.Fatalf("Heads: %v", err)
 	}
-	if len(got) != 2 || got["r1"] != 3 || got["r2"] != 0 {
+	if len(got) != 2 || got[roomID("r1")] != 3 || got[roomID("r2")] != 0 {
 		t.Errorf("Heads = %v, want r1:3 r2:0", got)
 	}
 	if got, err := s.Heads(ctx(t), nil); err != nil || len(got) != 0 {
