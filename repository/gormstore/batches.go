@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -70,10 +71,12 @@ func (s *Store) AppendBatches(ctx context.Context, batches []services.Batch) []e
 			live = append(live, i)
 		}
 	}
-	switch len(live) {
-	case 0:
+	switch {
+	case len(live) == 0:
 		return errs
-	case 1:
+	case s.w.Dialector.Name() == "postgres" && rowsOf(preps, live) <= oneStatementRows:
+		return s.appendPostgres(ctx, preps, live, at, errs)
+	case len(live) == 1:
 		errs[live[0]] = s.appendOne(ctx, preps[live[0]])
 		return errs
 	}
@@ -149,4 +152,43 @@ func moveHeads(tx *gorm.DB, preps []prepared, live []int, at time.Time) (map[ser
 		moved[services.RoomIDOf(id)] = true
 	}
 	return moved, nil
+}
+
+// appendPostgres commits the live batches in one statement
+// (appendInOneStatement); the rooms whose head it could not move learn why
+// from headMismatch, and a clash makes each room commit alone.
+func (s *Store) appendPostgres(ctx context.Context, preps []prepared, live []int, at time.Time, errs []error) []error {
+	moved, err := s.appendInOneStatement(ctx, preps, live, at)
+	switch {
+	case errors.Is(err, errClash):
+		for _, i := range live {
+			errs[i] = s.appendOne(ctx, preps[i])
+		}
+		return errs
+	case err != nil:
+		for _, i := range live {
+			errs[i] = err
+		}
+		return errs
+	}
+	for _, i := range live {
+		if !moved[preps[i].room] {
+			errs[i] = headMismatch(s.w.WithContext(ctx), preps[i].what, preps[i].room, preps[i].first)
+		}
+	}
+	return errs
+}
+
+// oneStatementRows is the most rows appendInOneStatement takes: beyond, the
+// statement's typed VALUES cost more to parse than the round trips they
+// save (BenchmarkAppendOps: 1 row 0.99 → 0.57 ms, 10 rows 1.5 → 0.97 ms,
+// 100 rows 3.0 → 4.5 ms).
+const oneStatementRows = 64
+
+func rowsOf(preps []prepared, live []int) int {
+	n := 0
+	for _, i := range live {
+		n += len(preps[i].args) / revisionParams
+	}
+	return n
 }

@@ -150,11 +150,7 @@ const (
 // and an error wrapping services.ErrStoreUnreachable when the transaction
 // could not begin.
 func (s *Store) AppendOps(ctx context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
-	b, err := prepare(services.Batch{RoomID: roomID, Ops: ops}, now())
-	if err != nil || len(ops) == 0 {
-		return err
-	}
-	return s.appendOne(ctx, b)
+	return s.AppendBatches(ctx, []services.Batch{{RoomID: roomID, Ops: ops}})[0]
 }
 
 // appendOne commits one room's batch in its own transaction, telling its

@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) services.Store) {
 		{"OpByID", testOpByID},
 		{"OpIDsAreUnique", testOpIDsAreUnique},
 		{"AppendBatchesMixed", testAppendBatchesMixed},
+		{"AppendBatchesLarge", testAppendBatchesLarge},
 		{"Heads", testHeads},
 		{"Snapshots", testSnapshots},
 		{"SaveSnapshotIdempotent", testSaveSnapshotIdempotent},
@@ -764,4 +765,26 @@ func testHeads(t *testing.T, s services.Store) {
 	if got, err := s.Heads(ctx(t), nil); err != nil || len(got) != 0 {
 		t.Errorf("Heads(nil) = %v, %v; want none", got, err)
 	}
+}
+
+// A group commit of many rows (stores may take another path for it): the
+// rooms that continue their heads commit, the one that lost its race fails
+// alone.
+func testAppendBatchesLarge(t *testing.T, s services.Store) {
+	for _, id := range []string{"a", "b", "lost"} {
+		newRoom(t, s, id)
+	}
+	append_(t, s, roomID("lost"), insertOps(0, 1, "other"))
+	a, b := insertOps(0, 60, "a"), insertOps(0, 70, "b")
+	errs := s.AppendBatches(ctx(t), []services.Batch{
+		{RoomID: roomID("a"), Ops: a},
+		{RoomID: roomID("lost"), Ops: insertOps(0, 50, "late")},
+		{RoomID: roomID("b"), Ops: b},
+	})
+	if errs[0] != nil || errs[2] != nil || !errors.Is(errs[1], services.ErrRevisionTaken) {
+		t.Fatalf("AppendBatches = %v, want nil, ErrRevisionTaken, nil", errs)
+	}
+	requireOps(t, allOps(t, s, roomID("a")), a)
+	requireOps(t, allOps(t, s, roomID("b")), b)
+	requireOps(t, allOps(t, s, roomID("lost")), insertOps(0, 1, "other"))
 }
