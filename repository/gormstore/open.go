@@ -55,6 +55,16 @@ func Open(ctx context.Context, databaseURL, dataDir string, log *slog.Logger) (*
 	return s, nil
 }
 
+// GORM's Raw(…).Scan logs through a trace recorder whose parameter filter
+// keeps the values, so a failed statement's log line would hold them, room
+// ids among them, whatever ParameterizedQueries says. Room ids are
+// capabilities: no statement's values reach a log.
+func init() {
+	logger.RecorderParamsFilter = func(_ context.Context, sql string, _ ...any) (string, []any) {
+		return sql, nil
+	}
+}
+
 // connect builds the store's connection pools without touching the network.
 func connect(databaseURL, dataDir string, log *slog.Logger) (*Store, error) {
 	if log == nil {
