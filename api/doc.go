@@ -5,8 +5,9 @@
 //
 // Errors map to HTTP statuses, protocol error codes and WebSocket close
 // codes in one table (errors.go). Each WebSocket connection has a reader
-// (the handler goroutine) and one writer goroutine that drains a bounded
-// outbox; the room drops a connection whose outbox is full. A connection's
+// (the handler goroutine) and at most one writer goroutine, which runs only
+// while its bounded outbox (outbox.go) holds something to write; the room
+// drops a connection whose outbox is full. A connection's
 // per-address slot and room handle are taken before the upgrade as one
 // lease, given back exactly once however the connection ends (lease.go).
 // Access rules (read-only ids, creation token, allowed origins),

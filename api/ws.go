@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,24 +59,26 @@ func (s *Server) openSocket(c *fiber.Ctx) error {
 	return nil
 }
 
-// conn is one WebSocket connection: the handler goroutine reads, one writer
-// goroutine writes everything from the bounded outbox, and the room drops
-// the connection when the outbox is full.
+// conn is one WebSocket connection: the handler goroutine reads, and a
+// writer goroutine, started when there is something to write and gone when
+// the outbox is drained, writes everything (messages, pings, the close
+// frame). The room drops the connection when the outbox is full.
 type conn struct {
 	s        *Server
 	ws       *websocket.Conn
 	room     *services.Handle
 	clientID string
-	outbox   chan []byte
-	// queued is the bytes in outbox, bounded by Limits.OutboxBytes.
-	queued   atomic.Int64
-	kicked   chan struct{}
-	kickOnce sync.Once
-	close    atomic.Pointer[closeFrame]
-	log      *slog.Logger
-	ops      *rate.Limiter
-	msgs     *rate.Limiter
-	bad      atomic.Int32
+	out      outbox
+	// pinger makes a ping due every PingInterval; a runtime timer, not a
+	// goroutine, while it waits.
+	pinger *time.Timer
+	// done is closed when the writer has closed the socket.
+	done  chan struct{}
+	close atomic.Pointer[closeFrame]
+	log   *slog.Logger
+	ops   *rate.Limiter
+	msgs  *rate.Limiter
+	bad   atomic.Int32
 	// lingerOnClose: discard input for a moment after the close frame.
 	lingerOnClose atomic.Bool
 }
@@ -83,6 +86,7 @@ type conn struct {
 type closeFrame struct {
 	code int
 	text string
+	by   time.Time // the writes of a closing connection end by then
 }
 
 func (s *Server) serveSocket(ws *websocket.Conn) {
@@ -99,18 +103,15 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 	defer s.metrics.connectionClosed()
 	c := &conn{
 		s: s, ws: ws, room: h, clientID: "c" + services.NewRoomID()[:12],
-		outbox: make(chan []byte, s.limits.OutboxSize),
-		kicked: make(chan struct{}),
-		ops:    rate.NewLimiter(rate.Limit(s.limits.OpsPerSecond), s.limits.OpsBurst),
-		msgs:   rate.NewLimiter(rate.Limit(s.limits.MessagesPerSecond), s.limits.MessagesBurst),
+		done: make(chan struct{}),
+		ops:  rate.NewLimiter(rate.Limit(s.limits.OpsPerSecond), s.limits.OpsBurst),
+		msgs: rate.NewLimiter(rate.Limit(s.limits.MessagesPerSecond), s.limits.MessagesBurst),
 	}
+	// Armed once c.pinger is set: pingDue reads it.
+	c.pinger = time.AfterFunc(math.MaxInt64, c.pingDue)
+	c.pinger.Reset(s.limits.PingInterval)
 	s.conns.add(c)
 	defer s.conns.remove(c)
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writeLoop()
-	}()
 	log := s.log.With("room", services.LogID(h.ID()), "client", c.clientID)
 	c.log = log
 	name := displayName(ws.Query("name"))
@@ -126,7 +127,7 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 		h.Leave(c.clientID)
 	}
 	c.Kick(services.Errorf("", "bye"))
-	<-writerDone
+	<-c.done
 	log.Info("connection closed", "after", time.Since(start).Round(time.Millisecond))
 }
 
@@ -182,52 +183,54 @@ func (c *conn) Deliver(ev *services.Event) bool {
 	return c.send(ev.Encoded(encodeEvent))
 }
 
+// send queues b for the writer, never waiting; false means the outbox is
+// full. Once the connection is kicked, b is dropped.
 func (c *conn) send(b []byte) bool {
-	select {
-	case <-c.kicked:
-		return true
-	default:
+	ok, start := c.out.push(b, c.s.limits.OutboxSize, c.s.limits.OutboxBytes)
+	if start {
+		go c.writeLoop()
 	}
-	// The bytes bound admits one message however big (an init carries the
-	// whole document), so that a connection can always catch up.
-	n := int64(len(b))
-	if q := c.queued.Add(n); q > n && q > int64(c.s.limits.OutboxBytes) && c.s.limits.OutboxBytes > 0 {
-		c.queued.Add(-n)
-		return false
-	}
-	select {
-	case c.outbox <- b:
-		return true
-	default:
-		c.queued.Add(-n)
-		return false
-	}
+	return ok
 }
 
-// dequeued accounts for a message taken from the outbox.
-func (c *conn) dequeued(b []byte) []byte {
-	c.queued.Add(-int64(len(b)))
-	return b
+// pingDue runs on the ping timer. Racing with Kick, it may arm the timer
+// once more; that run sees the kick and stops.
+func (c *conn) pingDue() {
+	if c.out.pingDue() {
+		go c.writeLoop()
+	}
+	if !c.kicked() {
+		c.pinger.Reset(c.s.limits.PingInterval)
+	}
 }
 
 // Kick implements services.Member: the writer sends what is queued, then a
 // close frame with the code the reason maps to, and closes the socket.
 func (c *conn) Kick(reason *services.Error) {
-	c.kickOnce.Do(func() {
-		code := closeNormal
-		if reason.Code != "" {
-			code = mapping(reason.Code).closeCode
-		}
-		c.close.Store(&closeFrame{code, reason.Message})
-		close(c.kicked)
-		// A write in flight to a client that stopped reading would hold the
-		// writer (and the outbox) until the write timeout: cut it to the
-		// time a close may take.
-		if c.ws != nil {
-			_ = c.ws.NetConn().SetWriteDeadline(time.Now().Add(closeWriteTime))
-		}
-	})
+	code := closeNormal
+	if reason.Code != "" {
+		code = mapping(reason.Code).closeCode
+	}
+	f := &closeFrame{code, reason.Message, time.Now().Add(closeWriteTime)}
+	if !c.close.CompareAndSwap(nil, f) {
+		return
+	}
+	if c.pinger != nil {
+		c.pinger.Stop()
+	}
+	// A write in flight to a client that stopped reading would hold the
+	// writer (and the outbox) until the write timeout: cut it to the
+	// time a close may take.
+	if c.ws != nil {
+		_ = c.ws.NetConn().SetWriteDeadline(f.by)
+	}
+	if _, start := c.out.close(); start {
+		go c.writeLoop()
+	}
 }
+
+// kicked reports whether Kick was called.
+func (c *conn) kicked() bool { return c.close.Load() != nil }
 
 // closeWriteTime bounds the writes of a connection being closed.
 const closeWriteTime = 2 * time.Second
@@ -280,10 +283,8 @@ func (c *conn) readLoop() {
 			return
 		}
 		deadline()
-		select {
-		case <-c.kicked:
+		if c.kicked() {
 			return
-		default:
 		}
 		if mt != websocket.TextMessage {
 			c.fail(services.Errorf(services.CodeBadMessage, "only text frames carry messages"), "")
@@ -364,70 +365,80 @@ func truncate(s string, n int) string {
 	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
+// writeLoop is the connection's writer: it writes the queued messages in
+// batches, and a ping when one is due, until the outbox is drained; when
+// the connection is kicked, it writes what is queued, the close frame, and
+// closes the socket. The outbox starts it and guarantees one at a time.
 func (c *conn) writeLoop() {
-	ws := c.ws
-	ping := time.NewTicker(c.s.limits.PingInterval)
-	defer ping.Stop()
-	var frames frameBuffer
+	frames := frameBuffers.Get().(*frameBuffer)
+	defer putFrameBuffer(frames)
 	for {
-		select {
-		case b := <-c.outbox:
-			if err := c.writeQueued(&frames, c.dequeued(b)); err != nil {
-				c.Kick(services.Errorf(services.CodeUnavailable, "write failed"))
-				c.closeSocket()
+		frames.reset()
+		for frames.len() < maxBatchBytes {
+			b, ok := c.out.pop()
+			if !ok {
+				break
+			}
+			frames.add(b)
+		}
+		var err error
+		if frames.len() > 0 {
+			err = c.writeFrames(frames.bytes())
+		} else {
+			switch c.out.step() {
+			case stepMessages:
+				continue
+			case stepPing:
+				err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.limits.WriteTimeout))
+			case stepClose:
+				c.writeClose()
+				return
+			case stepStop:
 				return
 			}
-		case <-ping.C:
-			if err := ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.limits.WriteTimeout)); err != nil {
-				c.Kick(services.Errorf(services.CodeUnavailable, "ping failed"))
-				c.closeSocket()
-				return
-			}
-		case <-c.kicked:
-			c.flushAndClose()
+		}
+		if err != nil && !c.kicked() {
+			// The socket is gone: nothing more can reach the peer.
+			c.Kick(services.Errorf(services.CodeUnavailable, "write failed"))
+			c.out.discard()
+			c.closeSocket()
 			return
+		}
+		if err != nil {
+			// Closing already: skip to the close frame.
+			c.out.discard()
 		}
 	}
 }
 
-// writeQueued writes first and whatever else is queued already, as text
-// frames in one write to the socket: under load one system call carries
-// many messages instead of one each.
-func (c *conn) writeQueued(frames *frameBuffer, first []byte) error {
-	frames.reset()
-	frames.add(first)
-	for more := true; more && frames.len() < maxBatchBytes; {
-		select {
-		case b := <-c.outbox:
-			frames.add(c.dequeued(b))
-		default:
-			more = false
-		}
+// writeFrames writes a batch of frames in one write to the socket: under
+// load one system call carries many messages instead of one each.
+func (c *conn) writeFrames(b []byte) error {
+	deadline := time.Now().Add(c.s.limits.WriteTimeout)
+	if f := c.close.Load(); f != nil {
+		deadline = f.by
 	}
 	nc := c.ws.NetConn()
-	_ = nc.SetWriteDeadline(time.Now().Add(c.s.limits.WriteTimeout))
-	_, err := nc.Write(frames.bytes())
+	_ = nc.SetWriteDeadline(deadline)
+	_, err := nc.Write(b)
 	return err
 }
 
 // maxBatchBytes bounds one batched write.
 const maxBatchBytes = 256 << 10
 
-// flushAndClose writes what is queued (bounded in time), then the close frame.
-func (c *conn) flushAndClose() {
+// frameBuffers holds the batch buffers of writers: an idle connection
+// has none.
+var frameBuffers = sync.Pool{New: func() any { return new(frameBuffer) }}
+
+func putFrameBuffer(f *frameBuffer) {
+	f.reset()
+	frameBuffers.Put(f)
+}
+
+// writeClose writes the close frame, after which the peer gets nothing.
+func (c *conn) writeClose() {
 	ws := c.ws
-	end := time.Now().Add(closeWriteTime)
-	_ = ws.SetWriteDeadline(end)
-	for done := false; !done; {
-		select {
-		case b := <-c.outbox:
-			if ws.WriteMessage(websocket.TextMessage, c.dequeued(b)) != nil {
-				done = true
-			}
-		default:
-			done = true
-		}
-	}
 	f := c.close.Load()
 	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(f.code, truncate(f.text, 120)), time.Now().Add(time.Second))
 	if c.lingerOnClose.Load() {
@@ -446,6 +457,7 @@ func (c *conn) flushAndClose() {
 func (c *conn) closeSocket() {
 	_ = c.ws.SetReadDeadline(time.Now())
 	_ = c.ws.Close()
+	close(c.done)
 }
 
 // lingerBytes bounds what a closing connection reads and drops.
