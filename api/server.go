@@ -135,6 +135,11 @@ func New(o Options) *Server {
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
+		// fasthttp lends a connection its 4 KiB read and write buffers
+		// only while a request is read or answered, so an upgraded
+		// WebSocket keeps neither (nor does an idle keep-alive
+		// connection); the price is a pool round trip per request.
+		ReduceMemoryUsage: true,
 		// Forwarded headers (the host, for same-origin checks) count only
 		// from trusted proxies; client addresses come from clientAddr.
 		EnableTrustedProxyCheck: true,
@@ -152,10 +157,15 @@ func New(o Options) *Server {
 	api.Get("/rooms/:id/ops", s.listOps)
 	api.Post("/rooms/:id/ops", s.submitOp)
 	api.Get("/rooms/:id/ws", s.checkOrigin, s.openSocket, websocket.New(s.serveSocket, websocket.Config{
-		ReadBufferSize:  4096,
+		// Every connection holds its read buffer while it waits for a
+		// frame; a larger message is read past it, straight into the
+		// message, so the size only sets how many small frames one read
+		// system call may bring in.
+		ReadBufferSize: socketReadBuffer,
+		// Data frames go out through the writer's pooled batch buffer and
+		// control frames from a stack buffer: the library's write buffer,
+		// taken from this pool only by its message writers, stays unused.
 		WriteBufferSize: 4096,
-		// Data frames go out through the connection's own batch buffer;
-		// the library writes only control frames, from a shared pool.
 		WriteBufferPool: &sync.Pool{},
 		RecoverHandler:  s.recoverSocket,
 	}))
@@ -166,6 +176,9 @@ func New(o Options) *Server {
 	}
 	return s
 }
+
+// socketReadBuffer is the read buffer of a WebSocket connection.
+const socketReadBuffer = 1024
 
 // App is the Fiber application, for tests and for Listen.
 func (s *Server) App() *fiber.App { return s.app }
