@@ -59,7 +59,7 @@ func FuzzSocketMessage(f *testing.F) {
 	defer h.Release()
 	s := &Server{limits: DefaultLimits(), metrics: NewMetrics(), log: log, rooms: rooms}
 	c := &conn{
-		s: s, room: h, clientID: "fuzz", log: log,
+		s: s, room: h, clientID: "fuzz",
 		ops: rate.NewLimiter(rate.Inf, 0), msgs: rate.NewLimiter(rate.Inf, 0),
 	}
 	// The harness is the connection's writer: it drains the outbox itself.

@@ -1,8 +1,12 @@
 package api_test
 
 import (
+	"bufio"
 	"bytes"
+	"net"
+	"net/http"
 	"runtime/pprof"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -53,6 +57,47 @@ func TestIdleConnectionHasNoWriter(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	require.Equal(t, n, srv.API.Connections())
+}
+
+// A connection leaves fasthttp's hijack goroutine (which then gives its
+// request back) unless the client sent a frame with its upgrade request:
+// that frame sits in fasthttp's pooled read buffer, so the connection stays
+// on fasthttp's goroutine, and both kinds are served.
+func TestConnectionsLeaveFasthttpUnlessPipelined(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	room := createRoom(t, srv.URL, "x").str("id")
+	const hijack = "fasthttp.hijackConnHandler"
+	for range 5 {
+		dial(t, srv.URL, room, "plain")
+	}
+	eventually(t, "plain connections left fasthttp's goroutine", func() bool { return goroutinesIn(hijack) == 0 })
+
+	c, err := net.Dial("tcp", srv.Addr())
+	require.NoError(t, err)
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	_, err = c.Write(append([]byte(upgradeRequest(room, wsKey)), maskedText(`{"type":"ping"}`)...))
+	require.NoError(t, err)
+	br := bufio.NewReader(c)
+	require.Equal(t, http.StatusSwitchingProtocols, readStatus(t, br))
+	require.Contains(t, readFrame(t, br), `"type":"init"`)
+	require.Contains(t, readFrame(t, br), `"type":"pong"`)
+	require.Equal(t, 1, goroutinesIn(hijack), "the pipelined connection stays on fasthttp's goroutine")
+
+	// A connection opened after it, on the buffer fasthttp got back, is
+	// served apart from it.
+	d := dial(t, srv.URL, room, "after")
+	d.send(msg{"type": "ping"})
+	require.Equal(t, "pong", d.readType("pong").str("type"))
+	_, err = c.Write(maskedText(`{"type":"ping"}`))
+	require.NoError(t, err)
+	for {
+		f := readFrame(t, br)
+		if strings.Contains(f, `"type":"pong"`) {
+			break
+		}
+		require.Contains(t, f, `"type":"join"`, "only presence may come before the pong")
+	}
 }
 
 // goroutinesIn counts the goroutines with fn on their stack.

@@ -146,6 +146,9 @@ func New(o Options) *Server {
 		TrustedProxies:          proxies,
 	})
 	s.app.Server().ConnState = s.leases.connState
+	// WebSocket connections outlive fasthttp's hijack handler (handoff.go);
+	// their writers close them.
+	s.app.Server().KeepHijackedConns = true
 	s.app.Use(s.recoverPanics)
 	s.app.Get("/metrics", s.metrics.handler())
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })

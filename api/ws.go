@@ -6,12 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
+	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/time/rate"
@@ -65,7 +67,7 @@ func (s *Server) openSocket(c *fiber.Ctx) error {
 // frame). The room drops the connection when the outbox is full.
 type conn struct {
 	s        *Server
-	ws       *websocket.Conn
+	ws       *fws.Conn
 	room     *services.Handle
 	clientID string
 	out      outbox
@@ -75,7 +77,6 @@ type conn struct {
 	// done is closed when the writer has closed the socket.
 	done  chan struct{}
 	close atomic.Pointer[closeFrame]
-	log   *slog.Logger
 	ops   *rate.Limiter
 	msgs  *rate.Limiter
 	bad   atomic.Int32
@@ -89,6 +90,8 @@ type closeFrame struct {
 	by   time.Time // the writes of a closing connection end by then
 }
 
+// serveSocket is the hijack handler: it claims the lease and, when it
+// can, hands the connection to a goroutine of its own (handoff.go).
 func (s *Server) serveSocket(ws *websocket.Conn) {
 	lease := ws.Locals(leaseLocal).(*socketLease)
 	if !lease.claim() {
@@ -97,6 +100,19 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 		_ = ws.Close()
 		return
 	}
+	name := displayName(ws.Query("name"))
+	sock := ws.Conn // ws itself goes back to Fiber's pool when this returns
+	if readsSocket(sock.NetConn()) {
+		go s.serveConn(sock, lease, name)
+		return
+	}
+	s.serveConn(sock, lease, name)
+}
+
+// serveConn runs one connection: it joins the room, reads until the
+// connection ends, leaves, and waits for the writer to close the socket.
+func (s *Server) serveConn(ws *fws.Conn, lease *socketLease, name string) {
+	defer s.recoverConn(ws)
 	defer lease.free()
 	h := lease.room
 	s.metrics.connectionOpened()
@@ -112,10 +128,7 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 	c.pinger.Reset(s.limits.PingInterval)
 	s.conns.add(c)
 	defer s.conns.remove(c)
-	log := s.log.With("room", services.LogID(h.ID()), "client", c.clientID)
-	c.log = log
-	name := displayName(ws.Query("name"))
-	log.Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", lease.addr)
+	c.logger().Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", lease.addr)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	err := h.Join(ctx, c, c.clientID, name, h.ReadOnly)
@@ -128,7 +141,22 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 	}
 	c.Kick(services.Errorf("", "bye"))
 	<-c.done
-	log.Info("connection closed", "after", time.Since(start).Round(time.Millisecond))
+	c.logger().Info("connection closed", "after", time.Since(start).Round(time.Millisecond))
+}
+
+// logger is the connection's logger, made on use: most connections log
+// twice in their life, and keeping one costs memory for every connection.
+func (c *conn) logger() *slog.Logger {
+	return c.s.log.With("room", services.LogID(c.room.ID()), "client", c.clientID)
+}
+
+// recoverConn logs a panic of a connection's reader and closes its socket
+// (the server keeps hijacked connections open until it closes them).
+func (s *Server) recoverConn(ws *fws.Conn) {
+	if r := recover(); r != nil {
+		s.log.Error("panic in WebSocket connection", "panic", r, "stack", string(debug.Stack()))
+		_ = ws.Close()
+	}
 }
 
 func (s *Server) recoverSocket(ws *websocket.Conn) {
@@ -239,7 +267,7 @@ const closeWriteTime = 2 * time.Second
 // goroutine for submissions. Errors that show misbehaviour are counted.
 func (c *conn) reply(ev *services.Event) {
 	if ev.Type == services.EventError {
-		c.log.Info("error answered", "code", ev.Code, "message", ev.Message, "id", ev.OpID)
+		c.logger().Info("error answered", "code", ev.Code, "message", ev.Message, "id", ev.OpID)
 	}
 	if ev.Type == services.EventError && misbehaviour(ev.Code) {
 		if int(c.bad.Add(1)) >= c.s.limits.MaxBadMessages {
