@@ -107,7 +107,16 @@ type Options struct {
 	// X-Forwarded-Proto are believed; empty: none, the socket's address is
 	// the client's. See ParseTrustedProxies.
 	TrustedProxies []netip.Prefix
+	// SocketReadBuffer is each WebSocket connection's read buffer in bytes
+	// (0: DefaultSocketReadBuffer; at least 256).
+	SocketReadBuffer int
 }
+
+// DefaultSocketReadBuffer is the read buffer of a WebSocket connection:
+// every connection holds it while it waits for a frame. A payload larger
+// than the buffer is read past it, straight into the message, so the size
+// only sets how many small frames one read system call may bring in.
+const DefaultSocketReadBuffer = 512
 
 // New builds the HTTP application.
 func New(o Options) *Server {
@@ -160,11 +169,7 @@ func New(o Options) *Server {
 	api.Get("/rooms/:id/ops", s.listOps)
 	api.Post("/rooms/:id/ops", s.submitOp)
 	api.Get("/rooms/:id/ws", s.checkOrigin, s.openSocket, websocket.New(s.serveSocket, websocket.Config{
-		// Every connection holds its read buffer while it waits for a
-		// frame; a larger message is read past it, straight into the
-		// message, so the size only sets how many small frames one read
-		// system call may bring in.
-		ReadBufferSize: socketReadBuffer,
+		ReadBufferSize: socketReadBuffer(o.SocketReadBuffer),
 		// Data frames go out through the writer's pooled batch buffer and
 		// control frames from a stack buffer: the library's write buffer,
 		// taken from this pool only by its message writers, stays unused.
@@ -180,8 +185,14 @@ func New(o Options) *Server {
 	return s
 }
 
-// socketReadBuffer is the read buffer of a WebSocket connection.
-const socketReadBuffer = 1024
+// socketReadBuffer is the read buffer for Options.SocketReadBuffer n.
+func socketReadBuffer(n int) int {
+	if n == 0 {
+		return DefaultSocketReadBuffer
+	}
+	// A control frame (125 bytes of payload and its header) must fit.
+	return max(n, 256)
+}
 
 // App is the Fiber application, for tests and for Listen.
 func (s *Server) App() *fiber.App { return s.app }
