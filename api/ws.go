@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -314,15 +315,44 @@ func (c *conn) readLoop() {
 		if c.kicked() {
 			return
 		}
-		if mt != websocket.TextMessage {
-			c.fail(services.Errorf(services.CodeBadMessage, "only text frames carry messages"), "")
-			continue
-		}
-		if !c.msgs.Allow() {
-			c.fail(services.Errorf(services.CodeRateLimited, "too many messages"), "")
-			continue
-		}
+		aside(func() { c.receive(mt, data) })
+	}
+}
+
+// receive acts on one message the reader read.
+func (c *conn) receive(mt int, data []byte) {
+	switch {
+	case mt != websocket.TextMessage:
+		c.fail(services.Errorf(services.CodeBadMessage, "only text frames carry messages"), "")
+	case !c.msgs.Allow():
+		c.fail(services.Errorf(services.CodeRateLimited, "too many messages"), "")
+	default:
 		c.handle(data)
+	}
+}
+
+// aside runs f on a goroutine of its own and waits for it; a panic in f
+// goes on in the caller. Acting on a message (decoding it, submitting an
+// operation, encoding the answer) grows a stack to 8 KiB, and Go shrinks a
+// stack only while less than a quarter of it is in use, which a reader
+// idle in a read never gets under: on the reader, one message would keep
+// 4 KiB more of every connection that ever sent one. The price is a
+// goroutine start per message.
+func aside(f func()) {
+	var failure any
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				failure = fmt.Sprintf("%v\n%s", r, debug.Stack())
+			}
+		}()
+		f()
+	}()
+	<-done
+	if failure != nil {
+		panic(failure)
 	}
 }
 
