@@ -108,7 +108,7 @@ type Options struct {
 	// the client's. See ParseTrustedProxies.
 	TrustedProxies []netip.Prefix
 	// SocketReadBuffer is each WebSocket connection's read buffer in bytes
-	// (0: DefaultSocketReadBuffer; at least 256).
+	// (0: DefaultSocketReadBuffer; at least 128).
 	SocketReadBuffer int
 }
 
@@ -116,7 +116,7 @@ type Options struct {
 // every connection holds it while it waits for a frame. A payload larger
 // than the buffer is read past it, straight into the message, so the size
 // only sets how many small frames one read system call may bring in.
-const DefaultSocketReadBuffer = 512
+const DefaultSocketReadBuffer = 256
 
 // New builds the HTTP application.
 func New(o Options) *Server {
@@ -190,8 +190,8 @@ func socketReadBuffer(n int) int {
 	if n == 0 {
 		return DefaultSocketReadBuffer
 	}
-	// A control frame (125 bytes of payload and its header) must fit.
-	return max(n, 256)
+	// A control frame's payload (125 bytes) must fit.
+	return max(n, 128)
 }
 
 // App is the Fiber application, for tests and for Listen.
