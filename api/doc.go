@@ -4,12 +4,12 @@
 // messages and codes are package api/protocol.
 //
 // The domain's error codes map to protocol codes, HTTP statuses and
-// WebSocket close codes in one table (errors.go). Each WebSocket
-// connection has a reader (the handler goroutine) and one writer goroutine
-// that drains a bounded outbox; the room drops a connection whose outbox
-// is full. A connection's per-address slot and room handle are taken
-// before the upgrade as one lease, given back exactly once however the
-// connection ends (lease.go).
+// WebSocket close codes in one table (errors.go). Each WebSocket connection has a reader
+// (the handler goroutine) and at most one writer goroutine, which runs only
+// while its bounded outbox (outbox.go) holds something to write; the room
+// drops a connection whose outbox is full. A connection's
+// per-address slot and room handle are taken before the upgrade as one
+// lease, given back exactly once however the connection ends (lease.go).
 // Access rules (read-only ids, creation token, allowed origins),
 // per-address and per-connection limits, the client's address behind
 // trusted proxies (clientaddr.go), and the Prometheus metrics live here too.

@@ -59,33 +59,29 @@ func FuzzSocketMessage(f *testing.F) {
 	defer h.Release()
 	s := &Server{limits: DefaultLimits(), metrics: NewMetrics(), log: log, rooms: rooms}
 	c := &conn{
-		s: s, room: h, clientID: "fuzz", log: log,
-		outbox: make(chan []byte, 1<<16), kicked: make(chan struct{}),
+		s: s, room: h, clientID: "fuzz",
 		ops: rate.NewLimiter(rate.Inf, 0), msgs: rate.NewLimiter(rate.Inf, 0),
 	}
+	// The harness is the connection's writer: it drains the outbox itself.
+	c.out.writing = true
 	if err := h.Join(ctx, c, c.clientID, "fuzz"); err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c.handle(data)
-		drain(t, c.outbox)
+		drain(t, &c.out)
 		checkRoom(t, h)
 	})
 }
 
-func drain(t *testing.T, outbox chan []byte) {
+func drain(t *testing.T, out *outbox) {
 	t.Helper()
-	for {
-		select {
-		case b := <-outbox:
-			var m struct {
-				Type string `json:"type"`
-			}
-			if err := json.Unmarshal(b, &m); err != nil || m.Type == "" {
-				t.Fatalf("server sent %q, not a typed JSON object", b)
-			}
-		default:
-			return
+	for b, ok := out.pop(); ok; b, ok = out.pop() {
+		var m struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil || m.Type == "" {
+			t.Fatalf("server sent %q, not a typed JSON object", b)
 		}
 	}
 }

@@ -17,7 +17,8 @@ import (
 )
 
 // dialForwarded opens a WebSocket with one X-Forwarded-For header per
-// value given; the connection is closed in t.Cleanup.
+// value given and reads its init (the server logged the connection by
+// then); the connection is closed in t.Cleanup.
 func dialForwarded(t *testing.T, base, roomID string, forwarded ...string) error {
 	t.Helper()
 	url := "ws" + strings.TrimPrefix(base, "http") + "/api/rooms/" + roomID + "/ws?name=p"
@@ -37,7 +38,9 @@ func dialForwarded(t *testing.T, base, roomID string, forwarded ...string) error
 		return err
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	return nil
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err = c.ReadMessage()
+	return err
 }
 
 // proxyServer starts a server allowing one WebSocket per client address

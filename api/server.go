@@ -107,7 +107,16 @@ type Options struct {
 	// X-Forwarded-Proto are believed; empty: none, the socket's address is
 	// the client's. See ParseTrustedProxies.
 	TrustedProxies []netip.Prefix
+	// SocketReadBuffer is each WebSocket connection's read buffer in bytes
+	// (0: DefaultSocketReadBuffer; at least 128).
+	SocketReadBuffer int
 }
+
+// DefaultSocketReadBuffer is the read buffer of a WebSocket connection:
+// every connection holds it while it waits for a frame. A payload larger
+// than the buffer is read past it, straight into the message, so the size
+// only sets how many small frames one read system call may bring in.
+const DefaultSocketReadBuffer = 256
 
 // New builds the HTTP application.
 func New(o Options) *Server {
@@ -135,12 +144,20 @@ func New(o Options) *Server {
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
+		// fasthttp lends a connection its 4 KiB read and write buffers
+		// only while a request is read or answered, so an upgraded
+		// WebSocket keeps neither (nor does an idle keep-alive
+		// connection); the price is a pool round trip per request.
+		ReduceMemoryUsage: true,
 		// Forwarded headers (the host, for same-origin checks) count only
 		// from trusted proxies; client addresses come from clientAddr.
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          proxies,
 	})
 	s.app.Server().ConnState = s.leases.connState
+	// WebSocket connections outlive fasthttp's hijack handler (handoff.go);
+	// their writers close them.
+	s.app.Server().KeepHijackedConns = true
 	s.app.Use(s.recoverPanics)
 	s.app.Get("/metrics", s.metrics.handler())
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
@@ -152,10 +169,11 @@ func New(o Options) *Server {
 	api.Get("/rooms/:id/ops", s.listOps)
 	api.Post("/rooms/:id/ops", s.submitOp)
 	api.Get("/rooms/:id/ws", s.checkOrigin, s.openSocket, websocket.New(s.serveSocket, websocket.Config{
-		ReadBufferSize:  4096,
+		ReadBufferSize: socketReadBuffer(o.SocketReadBuffer),
+		// Data frames go out through the writer's pooled batch buffer and
+		// control frames from a stack buffer: the library's write buffer,
+		// taken from this pool only by its message writers, stays unused.
 		WriteBufferSize: 4096,
-		// Data frames go out through the connection's own batch buffer;
-		// the library writes only control frames, from a shared pool.
 		WriteBufferPool: &sync.Pool{},
 		RecoverHandler:  s.recoverSocket,
 	}))
@@ -165,6 +183,15 @@ func New(o Options) *Server {
 		s.mountWeb()
 	}
 	return s
+}
+
+// socketReadBuffer is the read buffer for Options.SocketReadBuffer n.
+func socketReadBuffer(n int) int {
+	if n == 0 {
+		return DefaultSocketReadBuffer
+	}
+	// A control frame's payload (125 bytes) must fit.
+	return max(n, 128)
 }
 
 // App is the Fiber application, for tests and for Listen.

@@ -3,14 +3,18 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
+	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/time/rate"
@@ -59,24 +63,25 @@ func (s *Server) openSocket(c *fiber.Ctx) error {
 	return nil
 }
 
-// conn is one WebSocket connection: the handler goroutine reads, one writer
-// goroutine writes everything from the bounded outbox, and the room drops
-// the connection when the outbox is full.
+// conn is one WebSocket connection: the handler goroutine reads, and a
+// writer goroutine, started when there is something to write and gone when
+// the outbox is drained, writes everything (messages, pings, the close
+// frame). The room drops the connection when the outbox is full.
 type conn struct {
 	s        *Server
-	ws       *websocket.Conn
+	ws       *fws.Conn
 	room     *services.Handle
 	clientID string
-	outbox   chan []byte
-	// queued is the bytes in outbox, bounded by Limits.OutboxBytes.
-	queued   atomic.Int64
-	kicked   chan struct{}
-	kickOnce sync.Once
-	close    atomic.Pointer[closeFrame]
-	log      *slog.Logger
-	ops      *rate.Limiter
-	msgs     *rate.Limiter
-	bad      atomic.Int32
+	out      outbox
+	// pinger makes a ping due every PingInterval; a runtime timer, not a
+	// goroutine, while it waits.
+	pinger *time.Timer
+	// done is closed when the writer has closed the socket.
+	done  chan struct{}
+	close atomic.Pointer[closeFrame]
+	ops   *rate.Limiter
+	msgs  *rate.Limiter
+	bad   atomic.Int32
 	// lingerOnClose: discard input for a moment after the close frame.
 	lingerOnClose atomic.Bool
 }
@@ -84,8 +89,11 @@ type conn struct {
 type closeFrame struct {
 	code int
 	text string
+	by   time.Time // the writes of a closing connection end by then
 }
 
+// serveSocket is the hijack handler: it claims the lease and, when it
+// can, hands the connection to a goroutine of its own (handoff.go).
 func (s *Server) serveSocket(ws *websocket.Conn) {
 	lease := ws.Locals(leaseLocal).(*socketLease)
 	if !lease.claim() {
@@ -94,28 +102,35 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 		_ = ws.Close()
 		return
 	}
+	name := displayName(ws.Query("name"))
+	sock := ws.Conn // ws itself goes back to Fiber's pool when this returns
+	if readsSocket(sock.NetConn()) {
+		go s.serveConn(sock, lease, name)
+		return
+	}
+	s.serveConn(sock, lease, name)
+}
+
+// serveConn runs one connection: it joins the room, reads until the
+// connection ends, leaves, and waits for the writer to close the socket.
+func (s *Server) serveConn(ws *fws.Conn, lease *socketLease, name string) {
+	defer s.recoverConn(ws)
 	defer lease.free()
 	h := lease.room
 	s.metrics.connectionOpened()
 	defer s.metrics.connectionClosed()
 	c := &conn{
 		s: s, ws: ws, room: h, clientID: "c" + services.NewRandomID()[:12],
-		outbox: make(chan []byte, s.limits.OutboxSize),
-		kicked: make(chan struct{}),
-		ops:    rate.NewLimiter(rate.Limit(s.limits.OpsPerSecond), s.limits.OpsBurst),
-		msgs:   rate.NewLimiter(rate.Limit(s.limits.MessagesPerSecond), s.limits.MessagesBurst),
+		done: make(chan struct{}),
+		ops:  rate.NewLimiter(rate.Limit(s.limits.OpsPerSecond), s.limits.OpsBurst),
+		msgs: rate.NewLimiter(rate.Limit(s.limits.MessagesPerSecond), s.limits.MessagesBurst),
 	}
+	// Armed once c.pinger is set: pingDue reads it.
+	c.pinger = time.AfterFunc(math.MaxInt64, c.pingDue)
+	c.pinger.Reset(s.limits.PingInterval)
 	s.conns.add(c)
 	defer s.conns.remove(c)
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writeLoop()
-	}()
-	log := s.log.With("room", h.ID(), "client", c.clientID)
-	c.log = log
-	name := displayName(ws.Query("name"))
-	log.Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", lease.addr)
+	c.logger().Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", lease.addr)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	err := h.Join(ctx, c, c.clientID, name)
@@ -127,8 +142,23 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 		h.Leave(c.clientID)
 	}
 	c.Kick(services.Errorf("", "bye"))
-	<-writerDone
-	log.Info("connection closed", "after", time.Since(start).Round(time.Millisecond))
+	<-c.done
+	c.logger().Info("connection closed", "after", time.Since(start).Round(time.Millisecond))
+}
+
+// logger is the connection's logger, made on use: most connections log
+// twice in their life, and keeping one costs memory for every connection.
+func (c *conn) logger() *slog.Logger {
+	return c.s.log.With("room", c.room.ID(), "client", c.clientID)
+}
+
+// recoverConn logs a panic of a connection's reader and closes its socket
+// (the server keeps hijacked connections open until it closes them).
+func (s *Server) recoverConn(ws *fws.Conn) {
+	if r := recover(); r != nil {
+		s.log.Error("panic in WebSocket connection", "panic", r, "stack", string(debug.Stack()))
+		_ = ws.Close()
+	}
 }
 
 func (s *Server) recoverSocket(ws *websocket.Conn) {
@@ -183,52 +213,54 @@ func (c *conn) Deliver(ev *services.Event) bool {
 	return c.send(ev.Encoded(encodeEvent))
 }
 
+// send queues b for the writer, never waiting; false means the outbox is
+// full. Once the connection is kicked, b is dropped.
 func (c *conn) send(b []byte) bool {
-	select {
-	case <-c.kicked:
-		return true
-	default:
+	ok, start := c.out.push(b, c.s.limits.OutboxSize, c.s.limits.OutboxBytes)
+	if start {
+		go c.writeLoop()
 	}
-	// The bytes bound admits one message however big (an init carries the
-	// whole document), so that a connection can always catch up.
-	n := int64(len(b))
-	if q := c.queued.Add(n); q > n && q > int64(c.s.limits.OutboxBytes) && c.s.limits.OutboxBytes > 0 {
-		c.queued.Add(-n)
-		return false
-	}
-	select {
-	case c.outbox <- b:
-		return true
-	default:
-		c.queued.Add(-n)
-		return false
-	}
+	return ok
 }
 
-// dequeued accounts for a message taken from the outbox.
-func (c *conn) dequeued(b []byte) []byte {
-	c.queued.Add(-int64(len(b)))
-	return b
+// pingDue runs on the ping timer. Racing with Kick, it may arm the timer
+// once more; that run sees the kick and stops.
+func (c *conn) pingDue() {
+	if c.out.pingDue() {
+		go c.writeLoop()
+	}
+	if !c.kicked() {
+		c.pinger.Reset(c.s.limits.PingInterval)
+	}
 }
 
 // Kick implements services.Member: the writer sends what is queued, then a
 // close frame with the code the reason maps to, and closes the socket.
 func (c *conn) Kick(reason *services.Error) {
-	c.kickOnce.Do(func() {
-		code := protocol.CloseNormal
-		if reason.Code != "" {
-			code = mapping(reason.Code).closeCode
-		}
-		c.close.Store(&closeFrame{code, reason.Message})
-		close(c.kicked)
-		// A write in flight to a client that stopped reading would hold the
-		// writer (and the outbox) until the write timeout: cut it to the
-		// time a close may take.
-		if c.ws != nil {
-			_ = c.ws.NetConn().SetWriteDeadline(time.Now().Add(closeWriteTime))
-		}
-	})
+	code := protocol.CloseNormal
+	if reason.Code != "" {
+		code = mapping(reason.Code).closeCode
+	}
+	f := &closeFrame{code, reason.Message, time.Now().Add(closeWriteTime)}
+	if !c.close.CompareAndSwap(nil, f) {
+		return
+	}
+	if c.pinger != nil {
+		c.pinger.Stop()
+	}
+	// A write in flight to a client that stopped reading would hold the
+	// writer (and the outbox) until the write timeout: cut it to the
+	// time a close may take.
+	if c.ws != nil {
+		_ = c.ws.NetConn().SetWriteDeadline(f.by)
+	}
+	if _, start := c.out.close(); start {
+		go c.writeLoop()
+	}
 }
+
+// kicked reports whether Kick was called.
+func (c *conn) kicked() bool { return c.close.Load() != nil }
 
 // closeWriteTime bounds the writes of a connection being closed.
 const closeWriteTime = 2 * time.Second
@@ -237,7 +269,7 @@ const closeWriteTime = 2 * time.Second
 // goroutine for submissions. Errors that show misbehaviour are counted.
 func (c *conn) reply(ev *services.Event) {
 	if ev.Type == services.EventError {
-		c.log.Info("error answered", "code", ev.Code, "message", ev.Message, "id", ev.OpID)
+		c.logger().Info("error answered", "code", ev.Code, "message", ev.Message, "id", ev.OpID)
 	}
 	if ev.Type == services.EventError && misbehaviour(ev.Code) {
 		if int(c.bad.Add(1)) >= c.s.limits.MaxBadMessages {
@@ -290,20 +322,47 @@ func (c *conn) readLoop() {
 			return
 		}
 		deadline()
-		select {
-		case <-c.kicked:
+		if c.kicked() {
 			return
-		default:
 		}
-		if mt != websocket.TextMessage {
-			c.fail(services.Errorf(services.CodeBadMessage, "only text frames carry messages"), "")
-			continue
-		}
-		if !c.msgs.Allow() {
-			c.fail(services.Errorf(services.CodeRateLimited, "too many messages"), "")
-			continue
-		}
+		aside(func() { c.receive(mt, data) })
+	}
+}
+
+// receive acts on one message the reader read.
+func (c *conn) receive(mt int, data []byte) {
+	switch {
+	case mt != websocket.TextMessage:
+		c.fail(services.Errorf(services.CodeBadMessage, "only text frames carry messages"), "")
+	case !c.msgs.Allow():
+		c.fail(services.Errorf(services.CodeRateLimited, "too many messages"), "")
+	default:
 		c.handle(data)
+	}
+}
+
+// aside runs f on a goroutine of its own and waits for it; a panic in f
+// goes on in the caller. Acting on a message (decoding it, submitting an
+// operation, encoding the answer) grows a stack to 8 KiB, and Go shrinks a
+// stack only while less than a quarter of it is in use, which a reader
+// idle in a read never gets under: on the reader, one message would keep
+// 4 KiB more of every connection that ever sent one. The price is a
+// goroutine start per message.
+func aside(f func()) {
+	var failure any
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				failure = fmt.Sprintf("%v\n%s", r, debug.Stack())
+			}
+		}()
+		f()
+	}()
+	<-done
+	if failure != nil {
+		panic(failure)
 	}
 }
 
@@ -368,70 +427,80 @@ func truncate(s string, n int) string {
 	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
+// writeLoop is the connection's writer: it writes the queued messages in
+// batches, and a ping when one is due, until the outbox is drained; when
+// the connection is kicked, it writes what is queued, the close frame, and
+// closes the socket. The outbox starts it and guarantees one at a time.
 func (c *conn) writeLoop() {
-	ws := c.ws
-	ping := time.NewTicker(c.s.limits.PingInterval)
-	defer ping.Stop()
-	var frames frameBuffer
+	frames := frameBuffers.Get().(*frameBuffer)
+	defer putFrameBuffer(frames)
 	for {
-		select {
-		case b := <-c.outbox:
-			if err := c.writeQueued(&frames, c.dequeued(b)); err != nil {
-				c.Kick(services.Errorf(services.CodeUnavailable, "write failed"))
-				c.closeSocket()
+		frames.reset()
+		for frames.len() < maxBatchBytes {
+			b, ok := c.out.pop()
+			if !ok {
+				break
+			}
+			frames.add(b)
+		}
+		var err error
+		if frames.len() > 0 {
+			err = c.writeFrames(frames.bytes())
+		} else {
+			switch c.out.step() {
+			case stepMessages:
+				continue
+			case stepPing:
+				err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.limits.WriteTimeout))
+			case stepClose:
+				c.writeClose()
+				return
+			case stepStop:
 				return
 			}
-		case <-ping.C:
-			if err := ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.limits.WriteTimeout)); err != nil {
-				c.Kick(services.Errorf(services.CodeUnavailable, "ping failed"))
-				c.closeSocket()
-				return
-			}
-		case <-c.kicked:
-			c.flushAndClose()
+		}
+		if err != nil && !c.kicked() {
+			// The socket is gone: nothing more can reach the peer.
+			c.Kick(services.Errorf(services.CodeUnavailable, "write failed"))
+			c.out.discard()
+			c.closeSocket()
 			return
+		}
+		if err != nil {
+			// Closing already: skip to the close frame.
+			c.out.discard()
 		}
 	}
 }
 
-// writeQueued writes first and whatever else is queued already, as text
-// frames in one write to the socket: under load one system call carries
-// many messages instead of one each.
-func (c *conn) writeQueued(frames *frameBuffer, first []byte) error {
-	frames.reset()
-	frames.add(first)
-	for more := true; more && frames.len() < maxBatchBytes; {
-		select {
-		case b := <-c.outbox:
-			frames.add(c.dequeued(b))
-		default:
-			more = false
-		}
+// writeFrames writes a batch of frames in one write to the socket: under
+// load one system call carries many messages instead of one each.
+func (c *conn) writeFrames(b []byte) error {
+	deadline := time.Now().Add(c.s.limits.WriteTimeout)
+	if f := c.close.Load(); f != nil {
+		deadline = f.by
 	}
 	nc := c.ws.NetConn()
-	_ = nc.SetWriteDeadline(time.Now().Add(c.s.limits.WriteTimeout))
-	_, err := nc.Write(frames.bytes())
+	_ = nc.SetWriteDeadline(deadline)
+	_, err := nc.Write(b)
 	return err
 }
 
 // maxBatchBytes bounds one batched write.
 const maxBatchBytes = 256 << 10
 
-// flushAndClose writes what is queued (bounded in time), then the close frame.
-func (c *conn) flushAndClose() {
+// frameBuffers holds the batch buffers of writers: an idle connection
+// has none.
+var frameBuffers = sync.Pool{New: func() any { return new(frameBuffer) }}
+
+func putFrameBuffer(f *frameBuffer) {
+	f.reset()
+	frameBuffers.Put(f)
+}
+
+// writeClose writes the close frame, after which the peer gets nothing.
+func (c *conn) writeClose() {
 	ws := c.ws
-	end := time.Now().Add(closeWriteTime)
-	_ = ws.SetWriteDeadline(end)
-	for done := false; !done; {
-		select {
-		case b := <-c.outbox:
-			if ws.WriteMessage(websocket.TextMessage, c.dequeued(b)) != nil {
-				done = true
-			}
-		default:
-			done = true
-		}
-	}
 	f := c.close.Load()
 	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(f.code, truncate(f.text, 120)), time.Now().Add(time.Second))
 	if c.lingerOnClose.Load() {
@@ -450,6 +519,7 @@ func (c *conn) flushAndClose() {
 func (c *conn) closeSocket() {
 	_ = c.ws.SetReadDeadline(time.Now())
 	_ = c.ws.Close()
+	close(c.done)
 }
 
 // lingerBytes bounds what a closing connection reads and drops.
