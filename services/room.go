@@ -141,8 +141,10 @@ type roomDeps struct {
 	clock    Clock
 	// rebases is a semaphore: history pages read at once, for all rooms.
 	rebases chan struct{}
-	// commits is the service's one writer: group commits across rooms.
-	commits *committer
+	// commits is the service's one writer: group commits across rooms;
+	// afterCommits publishes and caches what they committed, likewise.
+	commits      *committer
+	afterCommits *cacheWriter
 	// evict, set by Rooms, forgets a broken room (any goroutine).
 	evict func(*Room)
 }

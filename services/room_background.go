@@ -52,8 +52,9 @@ func (r *Room) saveSnapshot(then func()) {
 	}()
 }
 
-// flushCache writes the operations committed since the last flush, and the
-// head at most every CacheHeadEvery, to the cache in the background. A write
+// flushCache hands the operations committed since the last flush, and the
+// head at most every CacheHeadEvery, to the service's cache writer, which
+// publishes and writes the work of many rooms at once. A write
 // that fails leaves the cache stale, which readers detect; it is logged.
 func (r *Room) flushCache() {
 	if r.deps.cache == nil && r.deps.fanout == nil {
@@ -76,34 +77,25 @@ func (r *Room) flushCache() {
 		return
 	}
 	r.cacheRun, r.cacheDirty = true, false
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		// Publish first: every moment another instance does not know of
-		// these revisions is a moment it may propose one of them and lose.
-		if r.deps.fanout != nil && len(ops) > 0 {
-			if perr := r.deps.fanout.Publish(ctx, r.info.ID, ops); perr != nil {
-				r.deps.log.Warn("fan-out publish", "room", r.info.ID, "err", perr)
-			}
-		}
-		var err error
-		if len(ops) > 0 && r.deps.cache != nil {
-			err = r.deps.cache.AppendOps(ctx, r.info.ID, ops)
-		}
-		if err == nil && head != nil && r.deps.cache != nil {
-			err = r.deps.cache.SetHead(ctx, r.info.ID, *head)
+	r.deps.afterCommits.write(CacheWrite{RoomID: r.info.ID, Ops: ops, Head: head}, func(perr, err error) {
+		if perr != nil {
+			r.deps.log.Warn("fan-out publish", "room", r.info.ID, "err", perr)
 		}
 		if err != nil {
 			r.deps.metrics.Cache("error")
 			r.deps.log.Warn("cache write", "room", r.info.ID, "err", err)
 		}
-		r.do(func() {
+		// The writer serves every room: it never waits for this one.
+		f := func() {
 			r.cacheRun = false
 			if r.cacheDirty || len(r.cacheOps) > 0 {
 				r.flushCache()
 			}
-		})
-	}()
+		}
+		if !r.tryDo(f) {
+			go r.do(f)
+		}
+	})
 }
 
 func sortPeers(peers []Peer) {

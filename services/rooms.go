@@ -128,6 +128,7 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 		stop:  make(chan struct{}),
 	}
 	rs.deps.evict = rs.evict
+	rs.deps.afterCommits = newCacheWriter(cache, func() FanOut { return rs.deps.fanout })
 	rs.wg.Add(1)
 	go rs.janitor()
 	return rs
@@ -459,6 +460,7 @@ func (rs *Rooms) Close(ctx context.Context) {
 	}
 	wg.Wait()
 	rs.deps.commits.close()
+	rs.deps.afterCommits.close()
 }
 
 // maxCommitOps bounds the operations of one transaction of the committer,

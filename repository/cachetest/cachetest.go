@@ -50,6 +50,7 @@ func Run(t *testing.T, newCache func(t *testing.T, cfg Config) services.HeadCach
 		{"RoomsAreSeparate", defaultConfig, testRoomsAreSeparate},
 		{"TTL", Config{Window: 1000, TTL: 150 * time.Millisecond}, testTTL},
 		{"Ping", defaultConfig, testPing},
+		{"WriteBatch", defaultConfig, testWriteBatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newCache(t, tt.cfg)) })
@@ -368,5 +369,39 @@ func testTTL(t *testing.T, c services.HeadCache) {
 func testPing(t *testing.T, c services.HeadCache) {
 	if err := c.Ping(ctx(t)); err != nil {
 		t.Fatalf("Ping: %v", err)
+	}
+}
+
+// A cache that writes several rooms at once (services.BatchCache) leaves
+// each room as the plain methods would.
+func testWriteBatch(t *testing.T, c services.HeadCache) {
+	bc, ok := c.(services.BatchCache)
+	if !ok {
+		t.Skip("not a services.BatchCache")
+	}
+	r1, r2 := services.RoomIDOf("r1"), services.RoomIDOf("r2")
+	head := services.Head{Revision: 3, Content: "abc"}
+	errs := bc.WriteBatch(ctx(t), []services.CacheWrite{
+		{RoomID: r1, Ops: ops(0, 3, "c1"), Head: &head},
+		{RoomID: r2, Ops: ops(0, 2, "c2")},
+		{RoomID: r1, Ops: ops(3, 4, "c1")},
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	got, err := c.Ops(ctx(t), r1, 0, 4)
+	if err != nil {
+		t.Fatalf("Ops(r1): %v", err)
+	}
+	requireOps(t, got, ops(0, 4, "c1"))
+	if got, err = c.Ops(ctx(t), r2, 0, 2); err != nil {
+		t.Fatalf("Ops(r2): %v", err)
+	}
+	requireOps(t, got, ops(0, 2, "c2"))
+	requireHead(t, c, r1, head)
+	if _, err := c.Head(ctx(t), r2); !errors.Is(err, services.ErrCacheMiss) {
+		t.Errorf("Head(r2) = %v, want a miss", err)
 	}
 }

@@ -181,19 +181,71 @@ func (c *Cache) AppendOps(ctx context.Context, roomID services.RoomID, ops []ser
 	if len(ops) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 3+2*len(ops))
-	args = append(args, c.opts.Window, c.opts.TTL.Milliseconds(), c.opts.WindowBytes)
-	for _, op := range ops {
-		member, err := encodeOp(op)
-		if err != nil {
-			return fmt.Errorf("redis append room=%s rev=%d: %w", roomID, op.Revision, err)
-		}
-		args = append(args, op.Revision, member)
+	args, err := c.appendArgs(roomID, ops)
+	if err != nil {
+		return err
 	}
 	if err := appendOps.Run(ctx, c.client, []string{c.opsKey(roomID), c.opsBytesKey(roomID)}, args...).Err(); err != nil {
 		return fmt.Errorf("redis append room=%s revs=%d..%d: %w", roomID, ops[0].Revision, ops[len(ops)-1].Revision, err)
 	}
 	return nil
+}
+
+// appendArgs are appendOps' arguments for ops.
+func (c *Cache) appendArgs(roomID services.RoomID, ops []services.CommittedOp) ([]any, error) {
+	args := make([]any, 0, 3+2*len(ops))
+	args = append(args, c.opts.Window, c.opts.TTL.Milliseconds(), c.opts.WindowBytes)
+	for _, op := range ops {
+		member, err := encodeOp(op)
+		if err != nil {
+			return nil, fmt.Errorf("redis append room=%s rev=%d: %w", roomID, op.Revision, err)
+		}
+		args = append(args, op.Revision, member)
+	}
+	return args, nil
+}
+
+// WriteBatch implements services.BatchCache: every room's operations and
+// head in one pipeline (one round trip). A script Redis does not know yet
+// (NOSCRIPT, after a restart or a flush) is written again on its own,
+// which loads it.
+func (c *Cache) WriteBatch(ctx context.Context, writes []services.CacheWrite) []error {
+	errs := make([]error, len(writes))
+	type pending struct{ ops, head *redis.Cmd }
+	cmds := make([]pending, len(writes))
+	pipe := c.client.Pipeline()
+	for i, w := range writes {
+		if len(w.Ops) > 0 {
+			args, err := c.appendArgs(w.RoomID, w.Ops)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			cmds[i].ops = appendOps.EvalSha(ctx, pipe, []string{c.opsKey(w.RoomID), c.opsBytesKey(w.RoomID)}, args...)
+		}
+		if w.Head != nil {
+			cmds[i].head = setHead.EvalSha(ctx, pipe, []string{c.headKey(w.RoomID)}, w.Head.Revision, w.Head.Content, c.opts.TTL.Milliseconds())
+		}
+	}
+	_, _ = pipe.Exec(ctx)
+	for i, p := range cmds {
+		if errs[i] != nil {
+			continue
+		}
+		var err error
+		for _, cmd := range []*redis.Cmd{p.ops, p.head} {
+			if cmd != nil && cmd.Err() != nil && err == nil {
+				err = cmd.Err()
+			}
+		}
+		switch {
+		case err != nil && redis.HasErrorPrefix(err, "NOSCRIPT"):
+			errs[i] = services.WriteOne(ctx, c, writes[i])
+		case err != nil:
+			errs[i] = fmt.Errorf("redis write room=%s: %w", writes[i].RoomID, err)
+		}
+	}
+	return errs
 }
 
 // Ops returns the operations after from up to and including to.

@@ -73,18 +73,34 @@ func (f *FanOut) roomOf(channel string) services.RoomID {
 
 // Publish implements services.FanOut.
 func (f *FanOut) Publish(ctx context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
-	m := fanOutMessage{Origin: f.origin, Ops: make([]wireOp, len(ops))}
-	for i, op := range ops {
-		m.Ops[i] = toWire(op)
+	return f.PublishBatch(ctx, []services.Batch{{RoomID: roomID, Ops: ops}})[0]
+}
+
+// PublishBatch implements services.BatchFanOut: one PUBLISH per room, all
+// in one pipeline (one round trip).
+func (f *FanOut) PublishBatch(ctx context.Context, batches []services.Batch) []error {
+	errs := make([]error, len(batches))
+	cmds := make([]*redis.IntCmd, len(batches))
+	pipe := f.client.Pipeline()
+	for i, b := range batches {
+		m := fanOutMessage{Origin: f.origin, Ops: make([]wireOp, len(b.Ops))}
+		for k, op := range b.Ops {
+			m.Ops[k] = toWire(op)
+		}
+		msg, err := json.Marshal(m)
+		if err != nil {
+			errs[i] = fmt.Errorf("encode fan-out message: %w", err)
+			continue
+		}
+		cmds[i] = pipe.Publish(ctx, f.channel(b.RoomID), msg)
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("encode fan-out message: %w", err)
+	_, _ = pipe.Exec(ctx)
+	for i, cmd := range cmds {
+		if cmd != nil && cmd.Err() != nil {
+			errs[i] = fmt.Errorf("publish room=%s: %w", batches[i].RoomID, cmd.Err())
+		}
 	}
-	if err := f.client.Publish(ctx, f.channel(roomID), b).Err(); err != nil {
-		return fmt.Errorf("publish room=%s: %w", roomID, err)
-	}
-	return nil
+	return errs
 }
 
 // Subscribe implements services.FanOut.

@@ -1,0 +1,152 @@
+package services
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// CacheWrite is one room's cache work after its commits: the operations
+// to add to its window and, at most every CacheHeadEvery, its head.
+type CacheWrite struct {
+	RoomID RoomID
+	Ops    []CommittedOp
+	Head   *Head
+}
+
+// BatchCache may also be implemented by a HeadCache that writes the work of
+// several rooms at once (Redis: one pipeline). It returns one error per
+// write.
+type BatchCache interface {
+	WriteBatch(ctx context.Context, writes []CacheWrite) []error
+}
+
+// BatchFanOut may also be implemented by a FanOut that publishes the
+// operations of several rooms at once. It returns one error per batch.
+type BatchFanOut interface {
+	PublishBatch(ctx context.Context, batches []Batch) []error
+}
+
+// cacheWriter does what follows commits for every room of the service, as
+// the committer does the commits: the rooms queue their work (at most one
+// entry each in flight), and it publishes and writes all that is queued at
+// once, with BatchFanOut and BatchCache when the implementations offer
+// them, one room at a time otherwise.
+type cacheWriter struct {
+	cache  HeadCache
+	fanout func() FanOut
+	mu     sync.Mutex
+	queue  []cacheRequest
+	wake   chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+type cacheRequest struct {
+	write CacheWrite
+	done  func(fanOutErr, cacheErr error)
+}
+
+func newCacheWriter(cache HeadCache, fanout func() FanOut) *cacheWriter {
+	w := &cacheWriter{cache: cache, fanout: fanout, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+// write queues a room's work; done receives the outcome on the writer's
+// goroutine (it must not block).
+func (w *cacheWriter) write(cw CacheWrite, done func(fanOutErr, cacheErr error)) {
+	w.mu.Lock()
+	w.queue = append(w.queue, cacheRequest{cw, done})
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (w *cacheWriter) close() {
+	close(w.stop)
+	<-w.done
+}
+
+func (w *cacheWriter) run() {
+	defer close(w.done)
+	for {
+		select {
+		case <-w.wake:
+		case <-w.stop:
+			w.flush()
+			return
+		}
+		for w.flush() {
+		}
+	}
+}
+
+// flush writes what is queued and reports whether there was anything.
+func (w *cacheWriter) flush() bool {
+	w.mu.Lock()
+	reqs := w.queue
+	w.queue = nil
+	w.mu.Unlock()
+	if len(reqs) == 0 {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	// Publish first: every moment another instance does not know of these
+	// revisions is a moment it may propose one of them and lose.
+	pubErrs := make([]error, len(reqs))
+	if f := w.fanout(); f != nil {
+		var batches []Batch
+		var of []int
+		for i, r := range reqs {
+			if len(r.write.Ops) > 0 {
+				batches = append(batches, Batch{RoomID: r.write.RoomID, Ops: r.write.Ops})
+				of = append(of, i)
+			}
+		}
+		if bf, ok := f.(BatchFanOut); ok && len(batches) > 1 {
+			for k, err := range bf.PublishBatch(ctx, batches) {
+				pubErrs[of[k]] = err
+			}
+		} else {
+			for k, b := range batches {
+				pubErrs[of[k]] = f.Publish(ctx, b.RoomID, b.Ops)
+			}
+		}
+	}
+	cacheErrs := make([]error, len(reqs))
+	if w.cache != nil {
+		writes := make([]CacheWrite, len(reqs))
+		for i, r := range reqs {
+			writes[i] = r.write
+		}
+		if bc, ok := w.cache.(BatchCache); ok && len(writes) > 1 {
+			cacheErrs = bc.WriteBatch(ctx, writes)
+		} else {
+			for i, cw := range writes {
+				cacheErrs[i] = WriteOne(ctx, w.cache, cw)
+			}
+		}
+	}
+	for i, r := range reqs {
+		r.done(pubErrs[i], cacheErrs[i])
+	}
+	return true
+}
+
+// WriteOne writes one room's cache work through the plain HeadCache
+// methods: the operations, then the head.
+func WriteOne(ctx context.Context, cache HeadCache, cw CacheWrite) error {
+	if len(cw.Ops) > 0 {
+		if err := cache.AppendOps(ctx, cw.RoomID, cw.Ops); err != nil {
+			return err
+		}
+	}
+	if cw.Head != nil {
+		return cache.SetHead(ctx, cw.RoomID, *cw.Head)
+	}
+	return nil
+}
