@@ -107,7 +107,7 @@ func (w *cacheWriter) flush() bool {
 				of = append(of, i)
 			}
 		}
-		if bf, ok := f.(BatchFanOut); ok && len(batches) > 1 {
+		if bf, ok := f.(BatchFanOut); ok && len(batches) > 0 {
 			for k, err := range bf.PublishBatch(ctx, batches) {
 				pubErrs[of[k]] = err
 			}
@@ -123,7 +123,7 @@ func (w *cacheWriter) flush() bool {
 		for i, r := range reqs {
 			writes[i] = r.write
 		}
-		if bc, ok := w.cache.(BatchCache); ok && len(writes) > 1 {
+		if bc, ok := w.cache.(BatchCache); ok {
 			cacheErrs = bc.WriteBatch(ctx, writes)
 		} else {
 			for i, cw := range writes {
