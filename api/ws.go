@@ -72,7 +72,9 @@ type conn struct {
 	ws       *fws.Conn
 	room     *services.Handle
 	clientID string
-	out      outbox
+	// frames encodes the room's events once for all its connections here.
+	frames *frames
+	out    outbox
 	// pinger makes a ping due every PingInterval; a runtime timer, not a
 	// goroutine, while it waits.
 	pinger *time.Timer
@@ -125,6 +127,8 @@ func (s *Server) serveConn(ws *fws.Conn, lease *socketLease, name string) {
 		ops:  rate.NewLimiter(rate.Limit(s.limits.OpsPerSecond), s.limits.OpsBurst),
 		msgs: rate.NewLimiter(rate.Limit(s.limits.MessagesPerSecond), s.limits.MessagesBurst),
 	}
+	c.frames = s.frames.acquire(h.Room)
+	defer s.frames.release(h.Room)
 	// Armed once c.pinger is set: pingDue reads it.
 	c.pinger = time.AfterFunc(math.MaxInt64, c.pingDue)
 	c.pinger.Reset(s.limits.PingInterval)
@@ -210,7 +214,7 @@ func displayName(q string) string {
 
 // Deliver implements services.Member.
 func (c *conn) Deliver(ev *services.Event) bool {
-	return c.send(ev.Encoded(encodeEvent))
+	return c.send(c.frames.encode(ev))
 }
 
 // send queues b for the writer, never waiting; false means the outbox is

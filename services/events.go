@@ -2,7 +2,6 @@ package services
 
 import (
 	"errors"
-	"sync"
 
 	"github.com/tandem-editor/tandem/ot"
 )
@@ -47,15 +46,6 @@ type Event struct {
 	Clients   []Peer
 	Code      Code
 	Message   string
-
-	once    sync.Once
-	encoded []byte
-}
-
-// Encoded returns encode(e), computing it once however many members share e.
-func (e *Event) Encoded(encode func(*Event) []byte) []byte {
-	e.once.Do(func() { e.encoded = encode(e) })
-	return e.encoded
 }
 
 // ErrorEvent turns err into an error event answering the operation opID.
