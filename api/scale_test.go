@@ -17,83 +17,60 @@ import (
 	"github.com/tandem-editor/tandem/internal/testserver"
 )
 
-// A client that never reads is dropped once its outbox is full; the room
-// and its other members go on.
+// A client that never reads is dropped once its outbox is full, by count
+// or by bytes, long before the write timeout; the room and its other
+// members go on.
 func TestClientThatNeverReadsIsDropped(t *testing.T) {
-	limits := api.DefaultLimits()
-	limits.OutboxSize = 8
-	limits.WriteTimeout = 500 * time.Millisecond
-	limits.OpsPerSecond, limits.MessagesPerSecond = 1e6, 1e6
-	srv := testserver.Start(t, testserver.Options{Limits: &limits})
-	id := createRoom(t, srv.URL, "").str("id")
-	// A small receive buffer, so the server meets backpressure soon (Linux
-	// grows a loopback socket's buffer to tens of megabytes otherwise).
-	d := websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
-		c, err := net.Dial(network, addr)
-		if err == nil {
-			_ = c.(*net.TCPConn).SetReadBuffer(8 << 10)
-		}
-		return c, err
-	}}
-	stuck, _, err := d.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/api/rooms/"+id+"/ws?name=stuck", nil)
-	require.NoError(t, err)
-	defer stuck.Close()
-	w := dial(t, srv.URL, id, "writer")
-	// Each operation replaces the document's 32 KiB: far more than socket
-	// buffers hold reaches the stuck client, while the document stays small.
-	chunk := strings.Repeat("x", 32<<10)
-	for i := range 500 {
-		op := []any{chunk}
-		if i > 0 {
-			op = []any{-len(chunk), chunk}
-		}
-		w.send(msg{"type": "op", "revision": i, "op": op})
-		require.Equal(t, i+1, w.readType("ack").num("revision"))
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for srv.API.Connections() > 1 {
-		require.True(t, time.Now().Before(deadline), "the stuck client was not dropped")
-		time.Sleep(20 * time.Millisecond)
-	}
-	// The writer is still served.
-	w.send(msg{"type": "ping"})
-	require.Equal(t, "pong", w.readType("pong").str("type"))
-}
-
-// A client that never reads is dropped once its outbox holds more bytes
-// than the bound, long before the message count or the write timeout would.
-func TestClientThatNeverReadsIsDroppedByBytes(t *testing.T) {
-	limits := api.DefaultLimits()
-	limits.OutboxSize = 4096
-	limits.OutboxBytes = 256 << 10
-	limits.WriteTimeout = time.Minute
-	limits.OpsPerSecond, limits.MessagesPerSecond = 1e6, 1e6
-	srv := testserver.Start(t, testserver.Options{Limits: &limits})
-	id := createRoom(t, srv.URL, "").str("id")
-	d := websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
-		c, err := net.Dial(network, addr)
-		if err == nil {
-			_ = c.(*net.TCPConn).SetReadBuffer(8 << 10)
-		}
-		return c, err
-	}}
-	stuck, _, err := d.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/api/rooms/"+id+"/ws?name=stuck", nil)
-	require.NoError(t, err)
-	defer stuck.Close()
-	w := dial(t, srv.URL, id, "writer")
-	chunk := strings.Repeat("x", 32<<10)
-	for i := range 300 { // 300 messages: far below the count bound
-		op := []any{chunk}
-		if i > 0 {
-			op = []any{-len(chunk), chunk}
-		}
-		w.send(msg{"type": "op", "revision": i, "op": op})
-		require.Equal(t, i+1, w.readType("ack").num("revision"))
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for srv.API.Connections() > 1 {
-		require.True(t, time.Now().Before(deadline), "the stuck client was not dropped")
-		time.Sleep(20 * time.Millisecond)
+	for _, tt := range []struct {
+		name               string
+		outbox, bytes, ops int
+		writeTimeout       time.Duration
+	}{
+		{"by count", 8, 0, 500, 500 * time.Millisecond},
+		{"by bytes", 4096, 256 << 10, 300, time.Minute}, // 300 messages: far below the count bound
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			limits := api.DefaultLimits()
+			limits.OutboxSize, limits.OutboxBytes = tt.outbox, tt.bytes
+			limits.WriteTimeout = tt.writeTimeout
+			limits.OpsPerSecond, limits.MessagesPerSecond = 1e6, 1e6
+			srv := testserver.Start(t, testserver.Options{Limits: &limits})
+			id := createRoom(t, srv.URL, "").str("id")
+			// A small receive buffer, so the server meets backpressure soon
+			// (Linux grows a loopback socket's buffer to tens of megabytes
+			// otherwise).
+			d := websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
+				c, err := net.Dial(network, addr)
+				if err == nil {
+					_ = c.(*net.TCPConn).SetReadBuffer(8 << 10)
+				}
+				return c, err
+			}}
+			stuck, _, err := d.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/api/rooms/"+id+"/ws?name=stuck", nil)
+			require.NoError(t, err)
+			defer stuck.Close()
+			w := dial(t, srv.URL, id, "writer")
+			// Each operation replaces the document's 32 KiB: far more than
+			// socket buffers hold reaches the stuck client, while the
+			// document stays small.
+			chunk := strings.Repeat("x", 32<<10)
+			for i := range tt.ops {
+				op := []any{chunk}
+				if i > 0 {
+					op = []any{-len(chunk), chunk}
+				}
+				w.send(msg{"type": "op", "revision": i, "op": op})
+				require.Equal(t, i+1, w.readType("ack").num("revision"))
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for srv.API.Connections() > 1 {
+				require.True(t, time.Now().Before(deadline), "the stuck client was not dropped")
+				time.Sleep(20 * time.Millisecond)
+			}
+			// The writer is still served.
+			w.send(msg{"type": "ping"})
+			require.Equal(t, "pong", w.readType("pong").str("type"))
+		})
 	}
 }
 

@@ -218,32 +218,31 @@ func (r *Room) close(reason *Error) {
 }
 
 // do runs f on the room's goroutine. It returns false if the room stopped.
-func (r *Room) do(f func()) bool {
-	select {
-	case <-r.done:
-		return false
-	default:
-	}
-	select {
-	case r.inbox <- f:
-		return true
-	case <-r.done:
-		return false
-	}
-}
+func (r *Room) do(f func()) bool { return r.post(f, true) }
 
 // tryDo is do without waiting: it returns false, and f does not run, when
 // the inbox is full.
-func (r *Room) tryDo(f func()) bool {
+func (r *Room) tryDo(f func()) bool { return r.post(f, false) }
+
+// post puts f in the inbox, waiting for room there or not.
+func (r *Room) post(f func(), wait bool) bool {
 	select {
 	case <-r.done:
 		return false
 	default:
 	}
+	if !wait {
+		select {
+		case r.inbox <- f:
+			return true
+		default:
+			return false
+		}
+	}
 	select {
 	case r.inbox <- f:
 		return true
-	default:
+	case <-r.done:
 		return false
 	}
 }
