@@ -144,12 +144,10 @@ func (s *headsStore) counts() (heads, rooms int, per []int) {
 func TestHeadWatchOneQueryPerInterval(t *testing.T) {
 	clock := newFakeClock()
 	store := &headsStore{Store: newStore()}
-	hub := memory.NewFanOutHub(memory.FanOutOptions{Drop: 1}) // every message lost
 	cfg := testConfig()
 	cfg.Clock = clock
 	cfg.IdleTimeout = time.Hour
-	a := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
-	b := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
+	a, b := deafInstances(t, store, cfg)
 	var watchers []*fakeMember
 	var ha *services.Handle
 	for i := range 50 {

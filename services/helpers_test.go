@@ -375,3 +375,21 @@ func runSeeds(t *testing.T, env string, runs, shortRuns int, run func(t *testing
 	}
 	return runs
 }
+
+// deafInstances starts two room services on one store whose fan-out loses
+// every message, so that b learns of a's commits only from the store.
+func deafInstances(t *testing.T, store services.Store, cfg services.Config) (a, b *services.Rooms) {
+	t.Helper()
+	hub := memory.NewFanOutHub(memory.FanOutOptions{Drop: 1})
+	a = newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
+	b = newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
+	return a, b
+}
+
+// openOnBoth creates a room on a with content, opens it on b too, and
+// returns a's and b's handles.
+func openOnBoth(t *testing.T, a, b *services.Rooms, content string) (services.RoomInfo, *services.Handle, *services.Handle) {
+	t.Helper()
+	info, ha := openNewRoom(t, a, content)
+	return info, ha, openRoom(t, b, info.ID)
+}

@@ -87,13 +87,10 @@ func TestOpIDExactlyOnceAfterReload(t *testing.T) {
 // applies in order.
 func TestOpIDExactlyOnceAcrossInstances(t *testing.T) {
 	store := newStore()
-	hub := memory.NewFanOutHub(memory.FanOutOptions{Drop: 1}) // every message lost
 	cfg := smallWindow()
 	cfg.PollInterval = time.Hour
-	a := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
-	b := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
-	info, ha := openNewRoom(t, a, "ab")
-	hb := openRoom(t, b, info.ID)
+	a, b := deafInstances(t, store, cfg)
+	info, ha, hb := openOnBoth(t, a, b, "ab")
 	watcher := join(t, hb, &fakeMember{name: "watcher"})
 	victim := services.Submission{ClientID: "victim", OpID: "v-1", Base: 0, Op: insertAt(2, 0, "x")}
 	assertAck(t, submit(t, ha, victim), 1, "v-1")
@@ -257,13 +254,10 @@ func TestInDoubtResubmissionWaits(t *testing.T) {
 // before taking a submission based on the newest revision.
 func TestLaggingInstanceCatchesUpInPages(t *testing.T) {
 	store := &pagingStore{Store: newStore()}
-	hub := memory.NewFanOutHub(memory.FanOutOptions{Drop: 1})
 	cfg := smallWindow()
 	cfg.PollInterval = time.Hour
-	a := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
-	b := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
-	info, ha := openNewRoom(t, a, "ab")
-	hb := openRoom(t, b, info.ID)
+	a, b := deafInstances(t, store, cfg)
+	_, ha, hb := openOnBoth(t, a, b, "ab")
 	watcher := join(t, hb, &fakeMember{name: "watcher"})
 	typeAlong(t, ha, "typist", 200)
 	rev, content := state(t, ha)

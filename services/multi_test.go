@@ -302,13 +302,10 @@ func (w tWriter) Write(b []byte) (int, error) {
 // from the future (the Go client gives up on such an operation).
 func TestSubmissionAheadOfLaggingInstance(t *testing.T) {
 	store := newStore()
-	hub := memory.NewFanOutHub(memory.FanOutOptions{Drop: 1}) // every message lost
 	cfg := testConfig()
 	cfg.PollInterval = time.Hour
-	a := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
-	b := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
-	info, ha := openNewRoom(t, a, "ab")
-	hb := openRoom(t, b, info.ID)
+	a, b := deafInstances(t, store, cfg)
+	_, ha, hb := openOnBoth(t, a, b, "ab")
 	join(t, hb, &fakeMember{name: "watcher"})
 
 	join(t, ha, &fakeMember{name: "mover"})
