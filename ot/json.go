@@ -15,8 +15,8 @@ const maxCount = 1 << 31
 // [3,"xy",-2,5]. The empty operation is []. It returns the builder's error
 // for an invalid operation.
 //
-// The encoding is made once and cached: later calls return the same bytes,
-// which callers must not change.
+// After CacheEncoding the encoding is made once: later calls return the
+// same bytes, which callers must not change.
 func (o Operation) MarshalJSON() ([]byte, error) {
 	if o.err != nil {
 		return nil, o.err

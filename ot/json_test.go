@@ -159,10 +159,12 @@ func TestUnmarshalThroughEncodingJSON(t *testing.T) {
 	}
 }
 
-// An operation is encoded once: later encodings return the same bytes, and
-// a builder that changes the operation makes it encode afresh.
+// An operation that caches its encoding is encoded once: later encodings
+// return the same bytes, and a builder that changes the operation makes it
+// encode afresh.
 func TestMarshalJSONIsCached(t *testing.T) {
 	op := build(3, "ab", -1)
+	op.CacheEncoding()
 	first, _ := op.MarshalJSON()
 	again, _ := op.MarshalJSON()
 	if &first[0] != &again[0] {

@@ -34,10 +34,8 @@ type Operation struct {
 	// whole run again. A strings.Builder only ever appends, so the strings
 	// it has returned never change.
 	text *strings.Builder
-	// json caches the operation's encoding (MarshalJSON): an operation is
-	// encoded for its digest, the store, the fan-out, the cache and every
-	// member's frame, and is the same each time. A builder that changes an
-	// encoded operation takes a new cache.
+	// json, set by CacheEncoding, caches the operation's encoding
+	// (MarshalJSON). Builders drop it.
 	json *encoding
 	// err is set by a builder given an invalid argument; every later use of
 	// the operation returns it.
@@ -56,8 +54,15 @@ type encoded struct {
 }
 
 // changed is called by every builder before it changes the operation.
-func (o *Operation) changed() {
-	if o.json == nil || o.json.v.Load() != nil {
+func (o *Operation) changed() { o.json = nil }
+
+// CacheEncoding makes the operation keep its JSON once MarshalJSON has made
+// it, for every later call, by this value and the copies made of it from
+// now on. For an operation encoded many times: a committed one is encoded
+// for the store, the fan-out, the cache and every member's frame. Building
+// on the operation drops the cache.
+func (o *Operation) CacheEncoding() {
+	if o.json == nil {
 		o.json = new(encoding)
 	}
 }

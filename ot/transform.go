@@ -30,65 +30,51 @@ func Transform(a, b Operation) (aPrime, bPrime Operation, err error) {
 	ap := Operation{ops: buf[0:0:n]}
 	bp := Operation{ops: buf[n : n : 2*n]}
 
-	ops1, ops2 := a.ops, b.ops
-	i1, i2 := 0, 0
-	var op1, op2 component
-	have1, have2 := false, false
-	for {
-		if !have1 && i1 < len(ops1) {
-			op1, have1 = ops1[i1], true
-			i1++
-		}
-		if !have2 && i2 < len(ops2) {
-			op2, have2 = ops2[i2], true
-			i2++
-		}
-		if !have1 && !have2 {
-			break
-		}
+	w := pairWalk{ops1: a.ops, ops2: b.ops}
+	for w.next() {
 		// Inserts go through; a's first on a tie.
-		if have1 && op1.isInsert() {
-			ap.insert(op1.s, op1.n)
-			bp.retain(op1.n)
-			have1 = false
+		if w.have1 && w.op1.isInsert() {
+			ap.insert(w.op1.s, w.op1.n)
+			bp.retain(w.op1.n)
+			w.have1 = false
 			continue
 		}
-		if have2 && op2.isInsert() {
-			ap.retain(op2.n)
-			bp.insert(op2.s, op2.n)
-			have2 = false
+		if w.have2 && w.op2.isInsert() {
+			ap.retain(w.op2.n)
+			bp.insert(w.op2.s, w.op2.n)
+			w.have2 = false
 			continue
 		}
-		if !have1 || !have2 {
+		if !w.have1 || !w.have2 {
 			// Unreachable for operations built by this package: equal base
 			// lengths mean both run out together.
 			return Operation{}, Operation{}, fmt.Errorf("transform: operations out of step: %w", ErrInvalidOp)
 		}
 		switch {
-		case op1.isRetain() && op2.isRetain():
-			m := min(op1.n, op2.n)
-			op1.n -= m
-			op2.n -= m
+		case w.op1.isRetain() && w.op2.isRetain():
+			m := min(w.op1.n, w.op2.n)
+			w.op1.n -= m
+			w.op2.n -= m
 			ap.retain(m)
 			bp.retain(m)
-		case op1.isDelete() && op2.isDelete():
+		case w.op1.isDelete() && w.op2.isDelete():
 			// Both delete the same text: nothing to emit.
-			m := min(-op1.n, -op2.n)
-			op1.n += m
-			op2.n += m
-		case op1.isDelete() && op2.isRetain():
-			m := min(-op1.n, op2.n)
-			op1.n += m
-			op2.n -= m
+			m := min(-w.op1.n, -w.op2.n)
+			w.op1.n += m
+			w.op2.n += m
+		case w.op1.isDelete() && w.op2.isRetain():
+			m := min(-w.op1.n, w.op2.n)
+			w.op1.n += m
+			w.op2.n -= m
 			ap.delete(m)
 		default: // retain against delete
-			m := min(op1.n, -op2.n)
-			op1.n -= m
-			op2.n += m
+			m := min(w.op1.n, -w.op2.n)
+			w.op1.n -= m
+			w.op2.n += m
 			bp.delete(m)
 		}
-		have1 = op1.n != 0
-		have2 = op2.n != 0
+		w.have1 = w.op1.n != 0
+		w.have2 = w.op2.n != 0
 	}
 	return ap, bp, nil
 }

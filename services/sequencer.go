@@ -261,6 +261,9 @@ func (s *Sequencer) Propose(sub Submission, older []CommittedOp) (Decision, erro
 	if err != nil {
 		return Decision{}, wrap(CodeInvalidOp, err, "operation does not fit revision %d: %v", sub.Base, err)
 	}
+	// The committed operation is encoded for the store, the fan-out, the
+	// cache and the frames: once.
+	op.CacheEncoding()
 	if s.maxDocSize > 0 && op.TargetLen() > s.maxDocSize {
 		return Decision{}, Errorf(CodeTooLarge, "document would be %d units long; the limit is %d", op.TargetLen(), s.maxDocSize)
 	}
