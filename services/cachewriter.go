@@ -2,7 +2,6 @@ package services
 
 import (
 	"context"
-	"sync"
 	"time"
 )
 
@@ -35,11 +34,7 @@ type BatchFanOut interface {
 type cacheWriter struct {
 	cache  HeadCache
 	fanout func() FanOut
-	mu     sync.Mutex
-	queue  []cacheRequest
-	wake   chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
+	loop   *gatherer[cacheRequest]
 }
 
 type cacheRequest struct {
@@ -48,51 +43,21 @@ type cacheRequest struct {
 }
 
 func newCacheWriter(cache HeadCache, fanout func() FanOut) *cacheWriter {
-	w := &cacheWriter{cache: cache, fanout: fanout, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	go w.run()
+	w := &cacheWriter{cache: cache, fanout: fanout}
+	w.loop = newGatherer(w.round)
 	return w
 }
 
 // write queues a room's work; done receives the outcome on the writer's
 // goroutine (it must not block).
 func (w *cacheWriter) write(cw CacheWrite, done func(fanOutErr, cacheErr error)) {
-	w.mu.Lock()
-	w.queue = append(w.queue, cacheRequest{cw, done})
-	w.mu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
+	w.loop.add(cacheRequest{cw, done})
 }
 
-func (w *cacheWriter) close() {
-	close(w.stop)
-	<-w.done
-}
+func (w *cacheWriter) close() { w.loop.close() }
 
-func (w *cacheWriter) run() {
-	defer close(w.done)
-	for {
-		select {
-		case <-w.wake:
-		case <-w.stop:
-			w.flush()
-			return
-		}
-		for w.flush() {
-		}
-	}
-}
-
-// flush writes what is queued and reports whether there was anything.
-func (w *cacheWriter) flush() bool {
-	w.mu.Lock()
-	reqs := w.queue
-	w.queue = nil
-	w.mu.Unlock()
-	if len(reqs) == 0 {
-		return false
-	}
+// round publishes and writes everything queued.
+func (w *cacheWriter) round(reqs []cacheRequest) []cacheRequest {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	// Publish first: every moment another instance does not know of these
@@ -134,7 +99,7 @@ func (w *cacheWriter) flush() bool {
 	for i, r := range reqs {
 		r.done(pubErrs[i], cacheErrs[i])
 	}
-	return true
+	return nil
 }
 
 // WriteOne writes one room's cache work through the plain HeadCache

@@ -2,7 +2,6 @@ package services
 
 import (
 	"context"
-	"sync"
 	"time"
 )
 
@@ -22,11 +21,7 @@ type committer struct {
 	timeout time.Duration
 	clock   Clock
 	maxOps  int
-	mu      sync.Mutex
-	queue   []commitRequest
-	wake    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
+	loop    *gatherer[commitRequest]
 }
 
 // commitRequest is one room's batch; done receives the outcome on the
@@ -37,61 +32,28 @@ type commitRequest struct {
 }
 
 func newCommitter(store Store, timeout time.Duration, clock Clock, maxOps int) *committer {
-	c := &committer{
-		store: store, timeout: timeout, clock: clock, maxOps: max(maxOps, 1),
-		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
-	}
-	go c.run()
+	c := &committer{store: store, timeout: timeout, clock: clock, maxOps: max(maxOps, 1)}
+	c.loop = newGatherer(c.round)
 	return c
 }
 
 // commit queues a room's batch for the next transaction.
 func (c *committer) commit(b Batch, done func(took time.Duration, err error)) {
-	c.mu.Lock()
-	c.queue = append(c.queue, commitRequest{b, done})
-	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.loop.add(commitRequest{b, done})
 }
 
 // close stops the writer once the batches queued so far are committed.
-func (c *committer) close() {
-	close(c.stop)
-	<-c.done
-}
+func (c *committer) close() { c.loop.close() }
 
-func (c *committer) run() {
-	defer close(c.done)
-	for {
-		select {
-		case <-c.wake:
-		case <-c.stop:
-			for c.flush() {
-			}
-			return
-		}
-		for c.flush() {
-		}
-	}
-}
-
-// flush commits what is queued (up to maxOps operations) in one go, and
-// reports whether it found anything.
-func (c *committer) flush() bool {
-	c.mu.Lock()
+// round commits the first of the queued batches, up to maxOps operations,
+// in one transaction, and leaves the rest for the next round.
+func (c *committer) round(queue []commitRequest) []commitRequest {
 	n, ops := 0, 0
-	for n < len(c.queue) && (n == 0 || ops+len(c.queue[n].batch.Ops) <= c.maxOps) {
-		ops += len(c.queue[n].batch.Ops)
+	for n < len(queue) && (n == 0 || ops+len(queue[n].batch.Ops) <= c.maxOps) {
+		ops += len(queue[n].batch.Ops)
 		n++
 	}
-	reqs := c.queue[:n:n]
-	c.queue = append([]commitRequest(nil), c.queue[n:]...)
-	c.mu.Unlock()
-	if n == 0 {
-		return false
-	}
+	reqs := queue[:n:n]
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	start := c.clock.Now()
 	var errs []error
@@ -109,5 +71,5 @@ func (c *committer) flush() bool {
 	for i, r := range reqs {
 		r.done(took, errs[i])
 	}
-	return true
+	return queue[n:]
 }
