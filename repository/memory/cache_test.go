@@ -29,16 +29,7 @@ func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	}
 	c.Head(ctx, services.RoomIDOf("r0"))                                // r0 is now the most recently used
 	c.SetHead(ctx, services.RoomIDOf("r3"), services.Head{Revision: 3}) // evicts r1
-	tests := []struct {
-		room string
-		hit  bool
-	}{{"r0", true}, {"r1", false}, {"r2", true}, {"r3", true}}
-	for _, tt := range tests {
-		_, err := c.Head(ctx, services.RoomIDOf(tt.room))
-		if got := err == nil; got != tt.hit {
-			t.Errorf("Head(%s) = %v, want hit %v", tt.room, err, tt.hit)
-		}
-	}
+	requireEvicted(t, c, "r1", "r0", "r2", "r3")
 }
 
 func TestCacheExpiresOnInjectedClock(t *testing.T) {
@@ -117,21 +108,23 @@ func TestCacheEvictsByBytesLeastRecentlyUsed(t *testing.T) {
 	}
 	c.Head(ctx, services.RoomIDOf("r0"))
 	c.SetHead(ctx, services.RoomIDOf("r3"), services.Head{Revision: 1, Content: strings.Repeat("x", 800)}) // evicts r1
-	tests := []struct {
-		room string
-		hit  bool
-	}{{"r0", true}, {"r1", false}, {"r2", true}, {"r3", true}}
-	for _, tt := range tests {
-		_, err := c.Head(ctx, services.RoomIDOf(tt.room))
-		if got := err == nil; got != tt.hit {
-			t.Errorf("Head(%s) = %v, want hit %v", tt.room, err, tt.hit)
-		}
-	}
+	requireEvicted(t, c, "r1", "r0", "r2", "r3")
 	if got := c.Bytes(); got > 3500 {
 		t.Errorf("Bytes() = %d, want at most 3500", got)
 	}
 	c.SetHead(ctx, services.RoomIDOf("huge"), services.Head{Revision: 1, Content: strings.Repeat("x", 4000)})
 	if _, err := c.Head(ctx, services.RoomIDOf("huge")); !errors.Is(err, services.ErrCacheMiss) {
 		t.Errorf("Head(huge), larger than the whole cache, = %v; want ErrCacheMiss", err)
+	}
+}
+
+// requireEvicted checks that the cache misses gone and hits every kept room.
+func requireEvicted(t *testing.T, c *memory.Cache, gone string, kept ...string) {
+	t.Helper()
+	for _, room := range append([]string{gone}, kept...) {
+		_, err := c.Head(context.Background(), services.RoomIDOf(room))
+		if hit := err == nil; hit != (room != gone) {
+			t.Errorf("Head(%s) = %v, want hit %v", room, err, room != gone)
+		}
 	}
 }
