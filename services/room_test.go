@@ -329,15 +329,7 @@ func (s *gatedStore) AppendOps(ctx context.Context, roomID services.RoomID, ops 
 // itself when the store is back.
 func TestRoomStoreOutage(t *testing.T) {
 	store := newStore()
-	metrics := &countingMetrics{}
-	rs := newRooms(t, store, testConfig(), metrics)
-	info, h := openNewRoom(t, rs, "ab")
-	a := joinClient(t, h, "a")
-	b := joinClient(t, h, "b")
-	if err := a.c.applyClient(build(2, "c")); err != nil {
-		t.Fatal(err)
-	}
-	converge(t, h, a, b)
+	metrics, info, h, a, b := typedRoom(t, store)
 
 	store.Fail(errors.New("down"))
 	// Its commit fails with an unknown outcome: it is answered once the room
@@ -427,15 +419,7 @@ func (s *writeThenFailStore) AppendOps(ctx context.Context, roomID services.Room
 // failed are found in the store, acked and broadcast, not refused.
 func TestRoomCommitOutcomeUnknown(t *testing.T) {
 	store := &writeThenFailStore{Store: newStore()}
-	metrics := &countingMetrics{}
-	rs := newRooms(t, store, testConfig(), metrics)
-	info, h := openNewRoom(t, rs, "ab")
-	a := joinClient(t, h, "a")
-	b := joinClient(t, h, "b")
-	if err := a.c.applyClient(build(2, "c")); err != nil {
-		t.Fatal(err)
-	}
-	converge(t, h, a, b)
+	metrics, info, h, a, b := typedRoom(t, store)
 	if metrics.commitFailed.Load() != 1 {
 		t.Fatalf("%d failed commits, want 1", metrics.commitFailed.Load())
 	}
@@ -584,4 +568,20 @@ func TestRoomSelectionClamped(t *testing.T) {
 			t.Errorf("c's init has a's selection %s, want %s", selString(p.Selection), selString(want))
 		}
 	}
+}
+
+// typedRoom opens a room "ab" on store with clients a and b, after a has
+// typed "c" at its end and both have converged on "abc".
+func typedRoom(t *testing.T, store services.Store) (*countingMetrics, services.RoomInfo, *services.Handle, *roomClient, *roomClient) {
+	t.Helper()
+	metrics := &countingMetrics{}
+	rs := newRooms(t, store, testConfig(), metrics)
+	info, h := openNewRoom(t, rs, "ab")
+	a := joinClient(t, h, "a")
+	b := joinClient(t, h, "b")
+	if err := a.c.applyClient(build(2, "c")); err != nil {
+		t.Fatal(err)
+	}
+	converge(t, h, a, b)
+	return metrics, info, h, a, b
 }
