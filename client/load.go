@@ -77,6 +77,23 @@ type LoadReport struct {
 	Diverged int `json:"divergedRooms"`
 }
 
+// Metrics hands report the headline figures, in the units the benchmarks
+// quote (testing.B.ReportMetric fits): acks/s, the p50 and p99 of
+// submit→ack and submit→broadcast in ms, and errors (error answers plus
+// resyncs).
+func (r LoadReport) Metrics(report func(value float64, unit string)) {
+	report(r.AcksPerSecond, "acks/s")
+	report(r.SubmitAck.P50, "ack-p50-ms")
+	report(r.SubmitAck.P99, "ack-p99-ms")
+	report(r.SubmitBroadcast.P50, "bcast-p50-ms")
+	report(r.SubmitBroadcast.P99, "bcast-p99-ms")
+	errors := r.Resyncs
+	for _, n := range r.Errors {
+		errors += n
+	}
+	report(float64(errors), "errors")
+}
+
 // RunLoad creates the rooms, connects the clients, types, waits for every
 // client to settle, checks convergence and reports. Everything is bounded in
 // time by the config and ctx.

@@ -58,13 +58,8 @@ func BenchmarkRoomSpreadOverInstances(b *testing.B) {
 				if rep.Diverged != 0 {
 					b.Fatalf("%d rooms diverged", rep.Diverged)
 				}
-				b.ReportMetric(rep.AcksPerSecond, "acks/s")
-				b.ReportMetric(rep.SubmitAck.P50, "ack-p50-ms")
-				b.ReportMetric(rep.SubmitAck.P99, "ack-p99-ms")
-				b.ReportMetric(rep.SubmitBroadcast.P50, "bcast-p50-ms")
-				b.ReportMetric(rep.SubmitBroadcast.P99, "bcast-p99-ms")
+				rep.Metrics(b.ReportMetric)
 				b.ReportMetric(float64(lostRaces()-before)/7, "lost-races/s")
-				b.ReportMetric(float64(len(rep.Errors)+rep.Resyncs), "errors")
 				b.Logf("%+v", rep)
 			}
 		})
