@@ -49,12 +49,17 @@ func transformIndex(index int, op Operation) int {
 
 // Transform moves every range across op (see Range.Transform).
 func (s Selection) Transform(op Operation) Selection {
+	return s.each(func(r Range) Range { return r.Transform(op) })
+}
+
+// each returns the selection of f applied to every range (nil stays nil).
+func (s Selection) each(f func(Range) Range) Selection {
 	if s.Ranges == nil {
 		return s
 	}
 	out := make([]Range, len(s.Ranges))
 	for i, r := range s.Ranges {
-		out[i] = r.Transform(op)
+		out[i] = f(r)
 	}
 	return Selection{Ranges: out}
 }
@@ -75,12 +80,7 @@ func (s Selection) Validate(docLen int) error {
 // made on an older or newer revision still fits the document, and a wild
 // offset cannot reach anyone else.
 func (s Selection) Clamp(docLen int) Selection {
-	if s.Ranges == nil {
-		return s
-	}
-	out := make([]Range, len(s.Ranges))
-	for i, r := range s.Ranges {
-		out[i] = Range{Anchor: min(max(r.Anchor, 0), docLen), Head: min(max(r.Head, 0), docLen)}
-	}
-	return Selection{Ranges: out}
+	return s.each(func(r Range) Range {
+		return Range{Anchor: min(max(r.Anchor, 0), docLen), Head: min(max(r.Head, 0), docLen)}
+	})
 }

@@ -504,14 +504,7 @@ func (s *raceOnceStore) AppendOps(ctx context.Context, roomID services.RoomID, o
 // acks it; everyone converges.
 func TestRoomLostRace(t *testing.T) {
 	store := &raceOnceStore{Store: newStore()}
-	rs := newRooms(t, store, testConfig(), nil)
-	info, h := openNewRoom(t, rs, "ab")
-	a := joinClient(t, h, "a")
-	b := joinClient(t, h, "b")
-	if err := a.c.applyClient(build(2, "c")); err != nil {
-		t.Fatal(err)
-	}
-	converge(t, h, a, b)
+	_, info, h, a, _ := typedRoom(t, store)
 	var got []string
 	for _, ev := range a.m.ofType(services.EventAck, services.EventOp, services.EventError) {
 		got = append(got, fmt.Sprintf("%s:%d:%s", ev.Type, ev.Revision, ev.ClientID))
