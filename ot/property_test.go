@@ -41,23 +41,22 @@ func genOp(t *rapid.T, doc, label string) ot.Operation {
 		if i == len(units) && kind != 2 {
 			break
 		}
+		// take draws how many characters the next retain or delete covers
+		// and returns their length in UTF-16 units.
+		take := func(what string) int {
+			k := rapid.IntRange(1, len(units)-i).Draw(t, label+"-"+what)
+			n := 0
+			for _, u := range units[i : i+k] {
+				n += u
+			}
+			i += k
+			return n
+		}
 		switch kind {
 		case 0, 3:
-			k := rapid.IntRange(1, len(units)-i).Draw(t, label+"-retain")
-			n := 0
-			for _, u := range units[i : i+k] {
-				n += u
-			}
-			o.Retain(n)
-			i += k
+			o.Retain(take("retain"))
 		case 1:
-			k := rapid.IntRange(1, len(units)-i).Draw(t, label+"-delete")
-			n := 0
-			for _, u := range units[i : i+k] {
-				n += u
-			}
-			o.Delete(n)
-			i += k
+			o.Delete(take("delete"))
 		case 2:
 			o.Insert(genText(t, label+"-insert", 4))
 		}
