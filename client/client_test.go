@@ -101,11 +101,18 @@ func TestClientEditsAreAckedAndBroadcast(t *testing.T) {
 	require.NoError(t, a.Insert(8, "!"))
 	require.Equal(t, "héllo 😀!", a.Content())
 	require.Equal(t, "héllo 😀!", requireConverged(t, srv.URL, id, a, b))
-	mu.Lock()
-	require.Len(t, remote, 1)
-	require.Equal(t, 1, remote[0].Revision)
-	require.Equal(t, a.ClientID(), remote[0].ClientID)
-	mu.Unlock()
+	// The event reaches OnEvent after b's document has changed: wait for
+	// it (and never fail holding mu, which OnEvent needs).
+	got := func() []client.Event {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]client.Event(nil), remote...)
+	}
+	require.Eventually(t, func() bool { return len(got()) >= 1 }, 5*time.Second, time.Millisecond)
+	events := got()
+	require.Len(t, events, 1)
+	require.Equal(t, 1, events[0].Revision)
+	require.Equal(t, a.ClientID(), events[0].ClientID)
 }
 
 func TestClientsConvergeUnderConcurrentEdits(t *testing.T) {
@@ -356,9 +363,15 @@ func TestResubmissionOfCommittedOpIsAnAckInThePast(t *testing.T) {
 
 	got := requireConverged(t, srv.URL, id, a, b)
 	require.Equal(t, "CAaxbcB", got)
-	mu.Lock()
-	require.Equal(t, []int{1, 4}, acks)
-	mu.Unlock()
+	// Events reach OnEvent after the state changed: wait for them, and never
+	// fail holding mu, which OnEvent needs.
+	seen := func() []int {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]int(nil), acks...)
+	}
+	require.Eventually(t, func() bool { return len(seen()) >= 2 }, 5*time.Second, time.Millisecond)
+	require.Equal(t, []int{1, 4}, seen())
 }
 
 // TestCatchUpOverShortPages runs a server whose pages of history hold one
