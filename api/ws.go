@@ -140,7 +140,7 @@ func (s *Server) serveConn(ws *fws.Conn, lease *socketLease, name string) {
 	err := h.Join(ctx, c, c.clientID, name)
 	cancel()
 	if err != nil {
-		c.Kick(asCoded(err))
+		c.Kick(services.AsError(err))
 	} else {
 		c.readLoop()
 		h.Leave(c.clientID)
@@ -175,14 +175,6 @@ func (s *Server) recoverSocket(ws *websocket.Conn) {
 		}
 		_ = ws.Close()
 	}
-}
-
-func asCoded(err error) *services.Error {
-	var e *services.Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return &services.Error{Code: services.ErrorCode(err), Message: services.PublicMessage(err), Err: err}
 }
 
 // displayName cleans the name a client gave in its query: invalid UTF-8
