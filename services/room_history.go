@@ -84,7 +84,7 @@ func (r *Room) readHistory(sub Submission, need *NeedHistory, head int) (next Su
 // client.
 func (r *Room) answerOriginal(q queuedSubmission, orig CommittedOp) {
 	switch {
-	case orig.BaseRevision != q.sub.Base || orig.Digest != q.sub.Digest():
+	case !q.sub.repeats(orig):
 		r.reject(Errorf(CodeConflict, "operation id %q was already used for a different operation", q.sub.OpID), q.sub.OpID, q.reply)
 	case orig.Revision > r.seq.Head():
 		r.park(q, orig.Revision)

@@ -170,7 +170,7 @@ func (r *Room) claimParked(op CommittedOp) {
 	}
 	kept := r.ahead[:0]
 	for _, p := range r.ahead {
-		if p.sub.OpID == op.OpID && p.sub.Base == op.BaseRevision && p.sub.Digest() == op.Digest {
+		if p.sub.repeats(op) {
 			r.waiters[op.Revision] = append(r.waiters[op.Revision], waiter{clientID: p.sub.ClientID, opID: p.sub.OpID, reply: p.reply, received: p.at})
 			continue
 		}

@@ -79,6 +79,12 @@ func (s Submission) Digest() string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// repeats reports whether op is this submission committed: the same id,
+// base revision and operation (the client may differ: a reconnected one).
+func (s Submission) repeats(op CommittedOp) bool {
+	return s.OpID != "" && op.OpID == s.OpID && op.BaseRevision == s.Base && op.Digest == s.Digest()
+}
+
 // Proposal is a transformed operation the sequencer has placed at the next
 // revision. It is tentative until Commit; Abort withdraws it.
 type Proposal struct {
