@@ -70,8 +70,10 @@ func (s *Server) openSocket(c *fiber.Ctx) error {
 type conn struct {
 	s        *Server
 	ws       *fws.Conn
+	lease    *socketLease
 	room     *services.Handle
 	clientID string
+	opened   time.Time
 	// frames encodes the room's events once for all its connections here.
 	frames *frames
 	out    outbox
@@ -94,8 +96,9 @@ type closeFrame struct {
 	by   time.Time // the writes of a closing connection end by then
 }
 
-// serveSocket is the hijack handler: it claims the lease and, when it
-// can, hands the connection to a goroutine of its own (handoff.go).
+// serveSocket is the hijack handler: it claims the lease, opens the
+// connection and, when it can, hands it to a goroutine of its own
+// (handoff.go) to be served.
 func (s *Server) serveSocket(ws *websocket.Conn) {
 	lease := ws.Locals(leaseLocal).(*socketLease)
 	if !lease.claim() {
@@ -104,50 +107,80 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 		_ = ws.Close()
 		return
 	}
-	name := displayName(ws.Query("name"))
 	sock := ws.Conn // ws itself goes back to Fiber's pool when this returns
-	if readsSocket(sock.NetConn()) {
-		go s.serveConn(sock, lease, name)
+	c := s.newConn(sock, lease)
+	joinErr, ok := c.open(displayName(ws.Query("name")))
+	if !ok {
 		return
 	}
-	s.serveConn(sock, lease, name)
+	if readsSocket(sock.NetConn()) {
+		go c.serve(joinErr)
+		return
+	}
+	c.serve(joinErr)
 }
 
-// serveConn runs one connection: it joins the room, reads until the
-// connection ends, leaves, and waits for the writer to close the socket.
-func (s *Server) serveConn(ws *fws.Conn, lease *socketLease, name string) {
-	defer s.recoverConn(ws)
-	defer lease.free()
-	h := lease.room
-	s.metrics.connectionOpened()
-	defer s.metrics.connectionClosed()
-	c := &conn{
-		s: s, ws: ws, room: h, clientID: "c" + services.NewRandomID()[:12],
+func (s *Server) newConn(ws *fws.Conn, lease *socketLease) *conn {
+	return &conn{
+		s: s, ws: ws, lease: lease, room: lease.room, clientID: "c" + services.NewRandomID()[:12],
 		done: make(chan struct{}),
 		ops:  rate.NewLimiter(rate.Limit(s.limits.OpsPerSecond), s.limits.OpsBurst),
 		msgs: rate.NewLimiter(rate.Limit(s.limits.MessagesPerSecond), s.limits.MessagesBurst),
 	}
+}
+
+// open registers the connection, logs it and joins its room, on the
+// goroutine that upgraded it: that goroutine's stack, grown deep by the
+// upgrade, the log line and the join, goes on to serve other requests,
+// while the goroutine that then serves the connection starts small and,
+// waiting on the socket, stays small (a stack, once grown, is kept until
+// a garbage collection finds it mostly unused). ok is false if it
+// panicked: the connection is then closed and released.
+func (c *conn) open(name string) (joinErr error, ok bool) {
+	defer func() {
+		if !ok {
+			c.release()
+		}
+	}()
+	defer c.recovering()
+	s, h := c.s, c.room
+	s.metrics.connectionOpened()
 	c.frames = s.frames.acquire(h.Room)
-	defer s.frames.release(h.Room)
 	// Armed once c.pinger is set: pingDue reads it.
 	c.pinger = time.AfterFunc(math.MaxInt64, c.pingDue)
 	c.pinger.Reset(s.limits.PingInterval)
 	s.conns.add(c)
-	defer s.conns.remove(c)
-	c.logger().Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", lease.addr)
-	start := time.Now()
+	c.opened = time.Now()
+	c.logger().Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", c.lease.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	err := h.Join(ctx, c, c.clientID, name)
-	cancel()
-	if err != nil {
-		c.Kick(services.AsError(err))
+	defer cancel()
+	return h.Join(ctx, c, c.clientID, name), true
+}
+
+// serve reads until the connection ends, leaves the room, and waits for
+// the writer to close the socket.
+func (c *conn) serve(joinErr error) {
+	defer c.release()
+	defer c.recovering()
+	if joinErr != nil {
+		c.Kick(services.AsError(joinErr))
 	} else {
 		c.readLoop()
-		h.Leave(c.clientID)
+		c.room.Leave(c.clientID)
 	}
 	c.Kick(services.Errorf("", "bye"))
 	<-c.done
-	c.logger().Info("connection closed", "after", time.Since(start).Round(time.Millisecond))
+	c.logger().Info("connection closed", "after", time.Since(c.opened).Round(time.Millisecond))
+}
+
+// release undoes what open registered.
+func (c *conn) release() {
+	c.s.conns.remove(c)
+	if c.frames != nil {
+		c.s.frames.release(c.room.Room)
+	}
+	c.s.metrics.connectionClosed()
+	c.lease.free()
 }
 
 // logger is the connection's logger, made on use: most connections log
@@ -156,12 +189,13 @@ func (c *conn) logger() *slog.Logger {
 	return c.s.log.With("room", c.room.ID(), "client", c.clientID)
 }
 
-// recoverConn logs a panic of a connection's reader and closes its socket
-// (the server keeps hijacked connections open until it closes them).
-func (s *Server) recoverConn(ws *fws.Conn) {
+// recovering logs a panic of the connection's goroutine and closes its
+// socket (the server keeps hijacked connections open until it closes
+// them). It is deferred, so that it recovers.
+func (c *conn) recovering() {
 	if r := recover(); r != nil {
-		s.log.Error("panic in WebSocket connection", "panic", r, "stack", string(debug.Stack()))
-		_ = ws.Close()
+		c.s.log.Error("panic in WebSocket connection", "panic", r, "stack", string(debug.Stack()))
+		_ = c.ws.Close()
 	}
 }
 

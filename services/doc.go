@@ -24,8 +24,9 @@
 //
 // # Rooms
 //
-// Room owns a Sequencer and the room's members; one goroutine runs it and
-// everything else posts closures to it. Its commit protocol is one phase:
+// Room owns a Sequencer and the room's members; everything else posts
+// closures to its mailbox, which runs them one at a time on a goroutine
+// that exists only while the room has work (an idle room holds none). Its commit protocol is one phase:
 // idle, committing (one batch in flight, the next gathering behind it) or
 // resolving (submissions wait, since an answer before the resolution would
 // be a guess). It answers nothing before the store has committed, and an

@@ -58,16 +58,18 @@ type participant struct {
 }
 
 // Room runs one room: it owns a Sequencer and the room's members, and all its
-// state is touched by its own goroutine only (the loop in run). Other
-// goroutines reach it through its methods, which post closures to the inbox.
+// state is touched by the closures its mailbox runs, one at a time (the
+// room's goroutine, while it has work). Other goroutines reach it through its
+// methods, which post closures to the mailbox.
 // Storage calls run in helper goroutines and report back the same way, so a
 // slow database never stops presence or reads.
 type Room struct {
 	deps  *roomDeps
 	info  RoomInfo
 	seq   *Sequencer
-	inbox chan func()
-	done  chan struct{}
+	inbox *mailbox
+	// done is the inbox's: closed when the room stopped.
+	done <-chan struct{}
 
 	members map[string]*participant
 	waiters map[int][]waiter
@@ -152,8 +154,6 @@ type roomDeps struct {
 func newRoom(deps *roomDeps, info RoomInfo, seq *Sequencer, snapshotRev int) *Room {
 	r := &Room{
 		deps: deps, info: info, seq: seq,
-		inbox:       make(chan func(), 256),
-		done:        make(chan struct{}),
 		members:     map[string]*participant{},
 		waiters:     map[int][]waiter{},
 		remote:      map[int]CommittedOp{},
@@ -167,21 +167,13 @@ func newRoom(deps *roomDeps, info RoomInfo, seq *Sequencer, snapshotRev int) *Ro
 			r.recording = rec
 		}
 	}
-	go r.run()
-	return r
-}
-
-func (r *Room) run() {
-	r.published()
-	for f := range r.inbox {
+	r.inbox = newMailbox(256, func(f func()) {
 		r.safely(f)
 		r.published()
-		select {
-		case <-r.done:
-			return
-		default:
-		}
-	}
+	})
+	r.done = r.inbox.done
+	r.published()
+	return r
 }
 
 // safely runs f; if it panics (a bug, never client input), the room stops
@@ -225,27 +217,7 @@ func (r *Room) do(f func()) bool { return r.post(f, true) }
 func (r *Room) tryDo(f func()) bool { return r.post(f, false) }
 
 // post puts f in the inbox, waiting for room there or not.
-func (r *Room) post(f func(), wait bool) bool {
-	select {
-	case <-r.done:
-		return false
-	default:
-	}
-	if !wait {
-		select {
-		case r.inbox <- f:
-			return true
-		default:
-			return false
-		}
-	}
-	select {
-	case r.inbox <- f:
-		return true
-	case <-r.done:
-		return false
-	}
-}
+func (r *Room) post(f func(), wait bool) bool { return r.inbox.post(f, wait) }
 
 // call runs f on the room's goroutine and waits for it, or for ctx.
 func (r *Room) call(ctx context.Context, f func()) error {

@@ -151,7 +151,7 @@ func (r *Room) Stop(ctx context.Context) {
 		case <-ctx.Done():
 		}
 	}
-	r.do(func() { close(r.done) })
+	r.do(r.inbox.close)
 }
 
 // storeError turns a storage failure into a coded error.

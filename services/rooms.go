@@ -275,7 +275,7 @@ func (rs *Rooms) load(e *roomEntry, info RoomInfo) {
 		if err != nil {
 			rs.deps.log.Warn("fan-out subscribe", "room", info.ID, "err", err)
 		} else {
-			go func() { <-r.done; cancel() }()
+			r.inbox.onClose(cancel)
 		}
 		// Operations committed elsewhere between loading and subscribing.
 		r.do(r.fillGap)
