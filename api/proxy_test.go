@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tandem-editor/tandem/api"
+	"github.com/tandem-editor/tandem/internal/testenv"
 	"github.com/tandem-editor/tandem/internal/testserver"
 )
 
@@ -64,7 +65,7 @@ func TestForwardedForFromAnUntrustedPeerIsIgnored(t *testing.T) {
 }
 
 func TestForwardedForFromATrustedProxyNamesTheClient(t *testing.T) {
-	var logs logBuffer
+	var logs testenv.LogBuffer
 	srv := proxyServer(t, slog.New(slog.NewTextHandler(&logs, nil)), "127.0.0.0/8")
 	id := createRoom(t, srv.URL, "").str("id")
 	require.NoError(t, dialForwarded(t, srv.URL, id, "198.51.100.1"))
