@@ -376,6 +376,35 @@ func runSeeds(t *testing.T, env string, runs, shortRuns int, run func(t *testing
 	return runs
 }
 
+// seedStats is what one seeded run counts, added up over a batch.
+type seedStats[S any] interface {
+	*S
+	add(S)
+	// counts names what the runs must exercise, with how often they did.
+	counts() map[string]int64
+}
+
+// runSeedBatch calls run once per seed, as runSeeds does, logs the total of
+// what the runs counted, and after a batch fails the test for each count
+// that is 0: the runs must exercise what they claim to.
+func runSeedBatch[S any, P seedStats[S]](t *testing.T, env string, runs, shortRuns int, run func(t *testing.T, seed int64) S) {
+	t.Helper()
+	var total S
+	n := runSeeds(t, env, runs, shortRuns, func(t *testing.T, seed int64) {
+		P(&total).add(run(t, seed))
+	})
+	if n == 0 {
+		t.Logf("%+v", total)
+		return
+	}
+	t.Logf("%d runs: %+v", n, total)
+	for name, c := range P(&total).counts() {
+		if c == 0 {
+			t.Errorf("no %s in %d runs", name, n)
+		}
+	}
+}
+
 // deafInstances starts two room services on one store whose fan-out loses
 // every message, so that b learns of a's commits only from the store.
 func deafInstances(t *testing.T, store services.Store, cfg services.Config) (a, b *services.Rooms) {

@@ -28,27 +28,18 @@ import (
 //
 // Each run prints its seed; MULTI_SEED=n reruns one seed.
 func TestInstancesRaceForOneRoom(t *testing.T) {
-	var total multiStats
-	runs := runSeeds(t, "MULTI_SEED", 60, 15, func(t *testing.T, seed int64) {
-		total.add(runInstances(t, seed))
-	})
-	if runs == 0 {
-		t.Logf("%+v", total)
-		return
-	}
-	t.Logf("%d runs: %+v", runs, total)
-	for name, n := range map[string]int64{
-		"revisions": total.Revisions, "lost races": total.LostRaces,
-		"dropped messages": total.Dropped, "doubled messages": total.Duplicated,
-	} {
-		if n == 0 {
-			t.Errorf("no %s in %d runs", name, runs)
-		}
-	}
+	runSeedBatch(t, "MULTI_SEED", 60, 15, runInstances)
 }
 
 type multiStats struct {
 	Revisions, LostRaces, Dropped, Duplicated, Errors int64
+}
+
+func (s *multiStats) counts() map[string]int64 {
+	return map[string]int64{
+		"revisions": s.Revisions, "lost races": s.LostRaces,
+		"dropped messages": s.Dropped, "doubled messages": s.Duplicated,
+	}
 }
 
 func (s *multiStats) add(o multiStats) {
