@@ -221,16 +221,23 @@ func testOps(t *testing.T, c services.HeadCache) {
 }
 
 func testWindowTrim(t *testing.T, c services.HeadCache) {
-	all := ops(0, 25, "c")
-	for i := 0; i < len(all); i += 7 {
-		appendOps(t, c, room1, all[i:min(i+7, len(all))])
+	requireTrimmed(t, c, ops(0, 25, "c"), 7, 15, 14) // a window of 10
+}
+
+// requireTrimmed appends all to room1, batch operations at a time, then
+// checks that the window still holds those after revision kept and no
+// longer holds the one after revision gone (gone < kept).
+func requireTrimmed(t *testing.T, c services.HeadCache, all []services.CommittedOp, batch, kept, gone int) {
+	t.Helper()
+	for i := 0; i < len(all); i += batch {
+		appendOps(t, c, room1, all[i:min(i+batch, len(all))])
 	}
-	got, err := c.Ops(ctx(t), room1, 15, 25)
+	got, err := c.Ops(ctx(t), room1, kept, len(all))
 	if err != nil {
-		t.Fatalf("Ops(15, 25) over the window of 10: %v", err)
+		t.Fatalf("Ops(%d, %d), the newest operations: %v", kept, len(all), err)
 	}
-	requireOps(t, got, all[15:])
-	_, err = c.Ops(ctx(t), room1, 14, 25)
+	requireOps(t, got, all[kept:])
+	_, err = c.Ops(ctx(t), room1, gone, len(all))
 	requireMiss(t, err)
 }
 
@@ -249,17 +256,7 @@ func bigOps(from, to, size int) []services.CommittedOp {
 // testWindowBytesTrim fills a window of 8 KiB with operations of 1 KiB:
 // the newest few stay, the oldest go, whatever the count window says.
 func testWindowBytesTrim(t *testing.T, c services.HeadCache) {
-	all := bigOps(0, 40, 1<<10)
-	for i := 0; i < len(all); i += 3 {
-		appendOps(t, c, room1, all[i:min(i+3, len(all))])
-	}
-	got, err := c.Ops(ctx(t), room1, 36, 40)
-	if err != nil {
-		t.Fatalf("Ops(36, 40), 4 KiB in a window of 8 KiB: %v", err)
-	}
-	requireOps(t, got, all[36:])
-	_, err = c.Ops(ctx(t), room1, 31, 40)
-	requireMiss(t, err)
+	requireTrimmed(t, c, bigOps(0, 40, 1<<10), 3, 36, 31) // 4 KiB of the newest kept
 }
 
 // testOpLargerThanWindow appends an operation larger than the whole
