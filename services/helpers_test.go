@@ -179,6 +179,13 @@ func openNewRoom(t *testing.T, rs *services.Rooms, content string) (services.Roo
 	return info, openRoom(t, rs, info.ID)
 }
 
+// newRoom starts a room service on store with cfg, closed when the test
+// ends, and opens a new room with content on it.
+func newRoom(t *testing.T, store services.Store, cfg services.Config, content string) (services.RoomInfo, *services.Handle) {
+	t.Helper()
+	return openNewRoom(t, newRooms(t, store, cfg, nil), content)
+}
+
 func openRoom(t *testing.T, rs *services.Rooms, id services.RoomID) *services.Handle {
 	t.Helper()
 	h, err := rs.Open(ctxT(t), id)
@@ -415,10 +422,15 @@ func deafInstances(t *testing.T, store services.Store, cfg services.Config) (a, 
 	return a, b
 }
 
-// openOnBoth creates a room on a with content, opens it on b too, and
-// returns a's and b's handles.
-func openOnBoth(t *testing.T, a, b *services.Rooms, content string) (services.RoomInfo, *services.Handle, *services.Handle) {
+// openOnDeafPair starts two deaf instances (deafInstances) with cfg, which
+// poll the store only once an hour, creates a room with content on the
+// first and opens it on the second too: the second learns of the first's
+// commits only when something makes it read the store. It returns the
+// room and the two handles.
+func openOnDeafPair(t *testing.T, store services.Store, cfg services.Config, content string) (services.RoomInfo, *services.Handle, *services.Handle) {
 	t.Helper()
+	cfg.PollInterval = time.Hour
+	a, b := deafInstances(t, store, cfg)
 	info, ha := openNewRoom(t, a, content)
 	return info, ha, openRoom(t, b, info.ID)
 }

@@ -292,11 +292,7 @@ func (w tWriter) Write(b []byte) (int, error) {
 // must catch up from the store and take it, not refuse it as a revision
 // from the future (the Go client gives up on such an operation).
 func TestSubmissionAheadOfLaggingInstance(t *testing.T) {
-	store := newStore()
-	cfg := testConfig()
-	cfg.PollInterval = time.Hour
-	a, b := deafInstances(t, store, cfg)
-	_, ha, hb := openOnBoth(t, a, b, "ab")
+	_, ha, hb := openOnDeafPair(t, newStore(), testConfig(), "ab")
 	join(t, hb, &fakeMember{name: "watcher"})
 
 	join(t, ha, &fakeMember{name: "mover"})

@@ -20,8 +20,7 @@ func TestRoomQueries(t *testing.T) {
 	cfg := testConfig()
 	cfg.Room.Sequencer.Window = 2
 	cfg.Room.SnapshotEvery = 3
-	rs := newRooms(t, store, cfg, nil)
-	info, h := openNewRoom(t, rs, "😀")
+	info, h := newRoom(t, store, cfg, "😀")
 	contents := []string{"😀"}
 	for i := range 7 {
 		head, content := state(t, h)
@@ -131,8 +130,7 @@ func TestOpsPagesAreBoundedByBytes(t *testing.T) {
 			cfg.Room.Sequencer.Window = window
 			cfg.Room.SnapshotEvery = 0
 			cfg.Room.MaxPageBytes = maxPage
-			rs := newRooms(t, store, cfg, nil)
-			_, h := openNewRoom(t, rs, "")
+			_, h := newRoom(t, store, cfg, "")
 			for i := range opCount {
 				text := strings.Repeat(fmt.Sprintf("%d<&\n\"", i%10), opText/5)
 				head, content := state(t, h)
@@ -186,8 +184,7 @@ func TestOpsPageHoldsAnOperationLargerThanTheBound(t *testing.T) {
 			cfg := testConfig()
 			cfg.Room.Sequencer.Window = window
 			cfg.Room.MaxPageBytes = 1 << 10
-			rs := newRooms(t, newStore(), cfg, nil)
-			_, h := openNewRoom(t, rs, "")
+			_, h := newRoom(t, newStore(), cfg, "")
 			for i := range 3 {
 				assertAck(t, submit(t, h, services.Submission{ClientID: "a", OpID: fmt.Sprint(i), Base: i, Op: insertAt(i*4000, i*4000, strings.Repeat("x", 4000))}), i+1, fmt.Sprint(i))
 			}
