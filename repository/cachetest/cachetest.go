@@ -183,31 +183,10 @@ func testOps(t *testing.T, c services.HeadCache) {
 	all := ops(0, 5, "c")
 	appendOps(t, c, room1, all[:2])
 	appendOps(t, c, room1, all[2:])
-	tests := []struct {
-		from, to int
-		want     []services.CommittedOp // nil: a miss
-	}{
-		{0, 5, all},
-		{2, 4, all[2:4]},
-		{4, 5, all[4:]},
-		{0, 1, all[:1]},
-		{0, 6, nil},
-		{5, 6, nil},
-		{-1, 5, nil},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("(%d,%d]", tt.from, tt.to), func(t *testing.T) {
-			got, err := c.Ops(ctx(t), room1, tt.from, tt.to)
-			if tt.want == nil {
-				requireMiss(t, err)
-				return
-			}
-			if err != nil {
-				t.Fatalf("Ops: %v", err)
-			}
-			requireOps(t, got, tt.want)
-		})
-	}
+	requireRanges(t, c, all, []opsRange{
+		{0, 5, true}, {2, 4, true}, {4, 5, true}, {0, 1, true},
+		{0, 6, false}, {5, 6, false}, {-1, 5, false},
+	})
 	t.Run("unknown room", func(t *testing.T) {
 		_, err := c.Ops(ctx(t), noRoom, 0, 1)
 		requireMiss(t, err)
@@ -274,21 +253,31 @@ func testGap(t *testing.T, c services.HeadCache) {
 	all := ops(0, 7, "c")
 	appendOps(t, c, room1, all[:3])
 	appendOps(t, c, room1, all[5:])
-	tests := []struct {
-		from, to int
-		hit      bool
-	}{{0, 7, false}, {3, 7, false}, {2, 4, false}, {4, 7, false}, {5, 7, true}, {0, 3, true}}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("(%d,%d]", tt.from, tt.to), func(t *testing.T) {
-			got, err := c.Ops(ctx(t), room1, tt.from, tt.to)
-			if !tt.hit {
+	requireRanges(t, c, all, []opsRange{{0, 7, false}, {3, 7, false}, {2, 4, false}, {4, 7, false}, {5, 7, true}, {0, 3, true}})
+}
+
+// opsRange is a read of the operations (from, to] that the cache answers
+// (hit) or misses.
+type opsRange struct {
+	from, to int
+	hit      bool
+}
+
+// requireRanges reads each range of room1, whose operations from revision
+// 1 on are all, in a subtest: a hit must return all[from:to].
+func requireRanges(t *testing.T, c services.HeadCache, all []services.CommittedOp, ranges []opsRange) {
+	t.Helper()
+	for _, r := range ranges {
+		t.Run(fmt.Sprintf("(%d,%d]", r.from, r.to), func(t *testing.T) {
+			got, err := c.Ops(ctx(t), room1, r.from, r.to)
+			if !r.hit {
 				requireMiss(t, err)
 				return
 			}
 			if err != nil {
 				t.Fatalf("Ops: %v", err)
 			}
-			requireOps(t, got, all[tt.from:tt.to])
+			requireOps(t, got, all[r.from:r.to])
 		})
 	}
 }
