@@ -150,6 +150,14 @@ func testConfig() services.Config {
 	return cfg
 }
 
+// windowConfig is testConfig with a sequencer that keeps the newest window
+// operations in memory.
+func windowConfig(window int) services.Config {
+	cfg := testConfig()
+	cfg.Room.Sequencer.Window = window
+	return cfg
+}
+
 // newRooms starts a room service on store and closes it when the test ends.
 func newRooms(t *testing.T, store services.Store, cfg services.Config, metrics services.Metrics) *services.Rooms {
 	t.Helper()

@@ -15,11 +15,7 @@ import (
 
 // smallWindow is a configuration whose sequencer forgets operations (and
 // their ids) after 10 revisions.
-func smallWindow() services.Config {
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 10
-	return cfg
-}
+func smallWindow() services.Config { return windowConfig(10) }
 
 // typeAlong commits n one-character inserts at the end of the document.
 func typeAlong(t *testing.T, h *services.Handle, client string, n int) {

@@ -17,8 +17,7 @@ import (
 // beyond the window, with snapshots along the way.
 func TestRoomQueries(t *testing.T) {
 	store := newStore()
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 2
+	cfg := windowConfig(2)
 	cfg.Room.SnapshotEvery = 3
 	info, h := newRoom(t, store, cfg, "😀")
 	contents := []string{"😀"}
@@ -126,8 +125,7 @@ func TestOpsPagesAreBoundedByBytes(t *testing.T) {
 	for _, window := range []int{1000, 2} {
 		t.Run(fmt.Sprint("window=", window), func(t *testing.T) {
 			store := &opsCountingStore{Store: newStore()}
-			cfg := testConfig()
-			cfg.Room.Sequencer.Window = window
+			cfg := windowConfig(window)
 			cfg.Room.SnapshotEvery = 0
 			cfg.Room.MaxPageBytes = maxPage
 			_, h := newRoom(t, store, cfg, "")
@@ -181,8 +179,7 @@ func TestOpsPagesAreBoundedByBytes(t *testing.T) {
 func TestOpsPageHoldsAnOperationLargerThanTheBound(t *testing.T) {
 	for _, window := range []int{1000, 1} {
 		t.Run(fmt.Sprint("window=", window), func(t *testing.T) {
-			cfg := testConfig()
-			cfg.Room.Sequencer.Window = window
+			cfg := windowConfig(window)
 			cfg.Room.MaxPageBytes = 1 << 10
 			_, h := newRoom(t, newStore(), cfg, "")
 			for i := range 3 {

@@ -143,8 +143,7 @@ func TestRoomClientsConverge(t *testing.T) {
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	store := newStore()
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 8
+	cfg := windowConfig(8)
 	cfg.Room.MaxBatch = 3
 	info, h := newRoom(t, store, cfg, "start 😀")
 	var clients []*roomClient
@@ -234,9 +233,7 @@ func TestRoomSlowMemberIsKicked(t *testing.T) {
 // connection, and after the operation left the window.
 func TestRoomResubmission(t *testing.T) {
 	store := newStore()
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 2
-	info, h := newRoom(t, store, cfg, "ab")
+	info, h := newRoom(t, store, windowConfig(2), "ab")
 	other := join(t, h, &fakeMember{name: "other"})
 	sub := services.Submission{ClientID: "a", OpID: "a-1", Base: 0, Op: build(2, "!")}
 
@@ -511,8 +508,7 @@ func TestRoomLostRace(t *testing.T) {
 // the window, it must still be sequenced (with history from the store).
 func TestRoomLostRaceOldBase(t *testing.T) {
 	mem := newStore()
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 1
+	cfg := windowConfig(1)
 	rs := newRooms(t, mem, cfg, nil)
 	info, h := openNewRoom(t, rs, "")
 	for i := range 2 {

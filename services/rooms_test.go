@@ -14,9 +14,7 @@ import (
 // store, and that the clients converge.
 func TestRoomOldBaseBeyondWindow(t *testing.T) {
 	store := newStore()
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 2
-	info, h := newRoom(t, store, cfg, "ab")
+	info, h := newRoom(t, store, windowConfig(2), "ab")
 	stale := joinClient(t, h, "stale")
 	b := joinClient(t, h, "b")
 	// stale edits at revision 0, but its uplink and downlink stall while
