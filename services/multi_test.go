@@ -28,29 +28,10 @@ import (
 //
 // Each run prints its seed; MULTI_SEED=n reruns one seed.
 func TestInstancesRaceForOneRoom(t *testing.T) {
-	runSeedBatch(t, "MULTI_SEED", 60, 15, runInstances)
+	runSeedBatch(t, "MULTI_SEED", 60, 15, runInstances, "revisions", "lost races", "dropped messages", "doubled messages")
 }
 
-type multiStats struct {
-	Revisions, LostRaces, Dropped, Duplicated, Errors int64
-}
-
-func (s *multiStats) counts() map[string]int64 {
-	return map[string]int64{
-		"revisions": s.Revisions, "lost races": s.LostRaces,
-		"dropped messages": s.Dropped, "doubled messages": s.Duplicated,
-	}
-}
-
-func (s *multiStats) add(o multiStats) {
-	s.Revisions += o.Revisions
-	s.LostRaces += o.LostRaces
-	s.Dropped += o.Dropped
-	s.Duplicated += o.Duplicated
-	s.Errors += o.Errors
-}
-
-func runInstances(t *testing.T, seed int64) multiStats {
+func runInstances(t *testing.T, seed int64) tally {
 	t.Helper()
 	rng := rand.New(rand.NewSource(seed))
 	store := newStore()
@@ -115,14 +96,13 @@ func runInstances(t *testing.T, seed int64) multiStats {
 	w.quiesce()
 	w.check()
 
-	st := multiStats{Revisions: int64(len(storedOps(t, store, info.ID)))}
-	for _, m := range metrics {
-		st.LostRaces += m.commitFailed.Load()
-	}
 	hs := hub.Stats()
-	st.Dropped, st.Duplicated = hs.Dropped, hs.Duplicated
+	st := tally{"revisions": int64(len(storedOps(t, store, info.ID))), "dropped messages": hs.Dropped, "doubled messages": hs.Duplicated}
+	for _, m := range metrics {
+		st["lost races"] += m.commitFailed.Load()
+	}
 	for _, c := range clients {
-		st.Errors += int64(c.errors)
+		st["errors"] += int64(c.errors)
 	}
 	return st
 }
