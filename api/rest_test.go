@@ -9,34 +9,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/tandem-editor/tandem/api"
+	"github.com/tandem-editor/tandem/internal/testenv"
 	"github.com/tandem-editor/tandem/repository/memory"
 	"github.com/tandem-editor/tandem/services"
 	"github.com/tandem-editor/tandem/services/autocomplete"
 )
-
-// logBuffer collects log output; safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // newAPI builds a server (no listener) for requests through App().Test;
 // the room service is closed in t.Cleanup.
@@ -90,7 +72,7 @@ func (panickingCompleter) Complete(context.Context, autocomplete.Request) ([]aut
 // A panic in a REST handler is answered with 500 and the contract's
 // internal error, logged with its detail, and the server goes on.
 func TestPanicInHandlerIsAnInternalError(t *testing.T) {
-	var logs logBuffer
+	var logs testenv.LogBuffer
 	srv := newAPI(t, api.Options{Completer: panickingCompleter{}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	status, body := call(t, srv, "POST", "/api/autocomplete", `{"language":"go","content":"x","offset":1}`)
 	require.Equal(t, http.StatusInternalServerError, status)
@@ -105,7 +87,7 @@ func TestPanicInHandlerIsAnInternalError(t *testing.T) {
 // /readyz names the dependency that is down and nothing more; the error's
 // detail (hosts, users) goes to the log.
 func TestReadyzNamesTheFailingDependencyWithoutItsError(t *testing.T) {
-	var logs logBuffer
+	var logs testenv.LogBuffer
 	secret := `dial tcp 10.1.2.3:5432: password authentication failed for user "tandem_admin"`
 	ok := func(context.Context) error { return nil }
 	srv := newAPI(t, api.Options{Log: slog.New(slog.NewTextHandler(&logs, nil)), Ready: []api.ReadyCheck{

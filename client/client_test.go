@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"context"
-	"io"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tandem-editor/tandem/client"
+	"github.com/tandem-editor/tandem/internal/testenv"
 	"github.com/tandem-editor/tandem/internal/testserver"
 	"github.com/tandem-editor/tandem/ot"
 	"github.com/tandem-editor/tandem/repository/memory"
@@ -262,67 +262,6 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 	require.Equal(t, "more offline start a1 b-offline", got)
 }
 
-// proxy forwards TCP connections to a server; while blackholed it swallows
-// what the server sends, and Cut closes every connection.
-type proxy struct {
-	ln        net.Listener
-	target    string
-	blackhole atomic.Bool
-	mu        sync.Mutex
-	conns     []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *proxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &proxy{ln: ln, target: target}
-	t.Cleanup(func() { _ = ln.Close(); p.Cut() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				_ = c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(s, c); _ = s.Close() }()
-			go func() {
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := s.Read(buf)
-					if n > 0 && !p.blackhole.Load() {
-						if _, werr := c.Write(buf[:n]); werr != nil {
-							break
-						}
-					}
-					if err != nil {
-						break
-					}
-				}
-				_ = c.Close()
-			}()
-		}
-	}()
-	return p
-}
-
-func (p *proxy) URL() string { return "http://" + p.ln.Addr().String() }
-
-func (p *proxy) Cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		_ = c.Close()
-	}
-	p.conns = nil
-}
-
 // TestResubmissionOfCommittedOpIsAnAckInThePast: the server commits an
 // operation but its ack is lost with the connection; meanwhile another
 // client commits more. After the reconnect the resubmission is answered with
@@ -331,10 +270,10 @@ func (p *proxy) Cut() {
 func TestResubmissionOfCommittedOpIsAnAckInThePast(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	id := newRoom(t, srv.URL, "abc")
-	p := startProxy(t, srv.Addr())
+	p := testenv.NewProxy(t, srv.Addr())
 	var acks []int
 	var mu sync.Mutex
-	a := dial(t, p.URL(), id, client.Options{OnEvent: func(ev client.Event) {
+	a := dial(t, "http://"+p.Addr(), id, client.Options{OnEvent: func(ev client.Event) {
 		if ev.Kind == client.EventAck {
 			mu.Lock()
 			acks = append(acks, ev.Revision)
@@ -344,7 +283,7 @@ func TestResubmissionOfCommittedOpIsAnAckInThePast(t *testing.T) {
 	b := dial(t, srv.URL, id, client.Options{})
 	rest := client.NewREST(srv.URL)
 
-	p.blackhole.Store(true)
+	p.Blackhole(true)
 	require.NoError(t, a.Insert(0, "A"))
 	require.Eventually(t, func() bool {
 		room, err := rest.Room(context.Background(), id)
@@ -358,8 +297,9 @@ func TestResubmissionOfCommittedOpIsAnAckInThePast(t *testing.T) {
 	require.Equal(t, ot.AwaitingConfirm, a.SyncState())
 
 	require.NoError(t, a.Insert(2, "x")) // buffered behind the lost ack
-	p.blackhole.Store(false)
-	p.Cut()
+	p.Blackhole(false)
+	p.Cut() // the connection and the ack with it
+	p.Restore()
 
 	got := requireConverged(t, srv.URL, id, a, b)
 	require.Equal(t, "CAaxbcB", got)

@@ -78,8 +78,7 @@ func TestResolutionRetriesOnTheClock(t *testing.T) {
 	cfg.Clock = clock
 	cfg.IdleTimeout = time.Hour
 	store := newStore()
-	rs := newRooms(t, store, cfg, nil)
-	_, h := openNewRoom(t, rs, "ab")
+	_, h := newRoom(t, store, cfg, "ab")
 	store.Fail(errors.New("down"))
 	answer := submitAsync(h, services.Submission{ClientID: "a", OpID: "a-1", Base: 0, Op: insertAt(2, 0, "x")})
 	// The commit fails, the first read of the resolution fails, and the

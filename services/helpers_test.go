@@ -150,6 +150,14 @@ func testConfig() services.Config {
 	return cfg
 }
 
+// windowConfig is testConfig with a sequencer that keeps the newest window
+// operations in memory.
+func windowConfig(window int) services.Config {
+	cfg := testConfig()
+	cfg.Room.Sequencer.Window = window
+	return cfg
+}
+
 // newRooms starts a room service on store and closes it when the test ends.
 func newRooms(t *testing.T, store services.Store, cfg services.Config, metrics services.Metrics) *services.Rooms {
 	t.Helper()
@@ -177,6 +185,13 @@ func openNewRoom(t *testing.T, rs *services.Rooms, content string) (services.Roo
 		t.Fatalf("Create: %v", err)
 	}
 	return info, openRoom(t, rs, info.ID)
+}
+
+// newRoom starts a room service on store with cfg, closed when the test
+// ends, and opens a new room with content on it.
+func newRoom(t *testing.T, store services.Store, cfg services.Config, content string) (services.RoomInfo, *services.Handle) {
+	t.Helper()
+	return openNewRoom(t, newRooms(t, store, cfg, nil), content)
 }
 
 func openRoom(t *testing.T, rs *services.Rooms, id services.RoomID) *services.Handle {
@@ -376,6 +391,33 @@ func runSeeds(t *testing.T, env string, runs, shortRuns int, run func(t *testing
 	return runs
 }
 
+// tally counts what a seeded run did, by name.
+type tally map[string]int64
+
+// runSeedBatch calls run once per seed, as runSeeds does, and logs the sum
+// of the runs' tallies. After a batch it fails the test for each name in
+// exercised that the runs never counted: they must exercise what they
+// claim to.
+func runSeedBatch(t *testing.T, env string, runs, shortRuns int, run func(t *testing.T, seed int64) tally, exercised ...string) {
+	t.Helper()
+	total := tally{}
+	n := runSeeds(t, env, runs, shortRuns, func(t *testing.T, seed int64) {
+		for name, c := range run(t, seed) {
+			total[name] += c
+		}
+	})
+	if n == 0 {
+		t.Logf("%v", total)
+		return
+	}
+	t.Logf("%d runs: %v", n, total)
+	for _, name := range exercised {
+		if total[name] == 0 {
+			t.Errorf("no %s in %d runs", name, n)
+		}
+	}
+}
+
 // deafInstances starts two room services on one store whose fan-out loses
 // every message, so that b learns of a's commits only from the store.
 func deafInstances(t *testing.T, store services.Store, cfg services.Config) (a, b *services.Rooms) {
@@ -386,10 +428,15 @@ func deafInstances(t *testing.T, store services.Store, cfg services.Config) (a, 
 	return a, b
 }
 
-// openOnBoth creates a room on a with content, opens it on b too, and
-// returns a's and b's handles.
-func openOnBoth(t *testing.T, a, b *services.Rooms, content string) (services.RoomInfo, *services.Handle, *services.Handle) {
+// openOnDeafPair starts two deaf instances (deafInstances) with cfg, which
+// poll the store only once an hour, creates a room with content on the
+// first and opens it on the second too: the second learns of the first's
+// commits only when something makes it read the store. It returns the
+// room and the two handles.
+func openOnDeafPair(t *testing.T, store services.Store, cfg services.Config, content string) (services.RoomInfo, *services.Handle, *services.Handle) {
 	t.Helper()
+	cfg.PollInterval = time.Hour
+	a, b := deafInstances(t, store, cfg)
 	info, ha := openNewRoom(t, a, content)
 	return info, ha, openRoom(t, b, info.ID)
 }

@@ -15,11 +15,7 @@ import (
 
 // smallWindow is a configuration whose sequencer forgets operations (and
 // their ids) after 10 revisions.
-func smallWindow() services.Config {
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 10
-	return cfg
-}
+func smallWindow() services.Config { return windowConfig(10) }
 
 // typeAlong commits n one-character inserts at the end of the document.
 func typeAlong(t *testing.T, h *services.Handle, client string, n int) {
@@ -37,8 +33,7 @@ func typeAlong(t *testing.T, h *services.Handle, client string, n int) {
 // it (then only the store knows the id).
 func TestOpIDExactlyOnceAfterWindow(t *testing.T) {
 	store := newStore()
-	rs := newRooms(t, store, smallWindow(), nil)
-	info, h := openNewRoom(t, rs, "ab")
+	info, h := newRoom(t, store, smallWindow(), "ab")
 	join(t, h, &fakeMember{name: "victim"})
 	victim := services.Submission{ClientID: "victim", OpID: "v-1", Base: 0, Op: insertAt(2, 0, "x")}
 	assertAck(t, submit(t, h, victim), 1, "v-1")
@@ -87,10 +82,7 @@ func TestOpIDExactlyOnceAfterReload(t *testing.T) {
 // applies in order.
 func TestOpIDExactlyOnceAcrossInstances(t *testing.T) {
 	store := newStore()
-	cfg := smallWindow()
-	cfg.PollInterval = time.Hour
-	a, b := deafInstances(t, store, cfg)
-	info, ha, hb := openOnBoth(t, a, b, "ab")
+	info, ha, hb := openOnDeafPair(t, store, smallWindow(), "ab")
 	watcher := join(t, hb, &fakeMember{name: "watcher"})
 	victim := services.Submission{ClientID: "victim", OpID: "v-1", Base: 0, Op: insertAt(2, 0, "x")}
 	assertAck(t, submit(t, ha, victim), 1, "v-1")
@@ -149,8 +141,7 @@ func (s *pagingStore) stats() (maxLimit, maxInside int) {
 // once, and are answered (never internal) even while the room moves on.
 func TestOldBaseReadsHistoryInPages(t *testing.T) {
 	store := &pagingStore{Store: newStore()}
-	rs := newRooms(t, store, smallWindow(), nil)
-	_, h := openNewRoom(t, rs, "ab")
+	_, h := newRoom(t, store, smallWindow(), "ab")
 	typeAlong(t, h, "typist", 300)
 	var answers []chan *services.Event
 	for i := range 10 {
@@ -184,8 +175,7 @@ func TestOldBaseReadsHistoryInPages(t *testing.T) {
 func TestOldBaseBeyondHorizon(t *testing.T) {
 	cfg := smallWindow()
 	cfg.Room.RebaseHorizon = 50
-	rs := newRooms(t, newStore(), cfg, nil)
-	_, h := openNewRoom(t, rs, "ab")
+	_, h := newRoom(t, newStore(), cfg, "ab")
 	old := services.Submission{ClientID: "old", OpID: "old-1", Base: 0, Op: insertAt(2, 0, "x")}
 	assertAck(t, submit(t, h, old), 1, "old-1")
 	typeAlong(t, h, "typist", 100)
@@ -225,8 +215,7 @@ func (s *inDoubtStore) AppendOps(ctx context.Context, roomID services.RoomID, op
 // once storage answers.
 func TestInDoubtResubmissionWaits(t *testing.T) {
 	store := &inDoubtStore{Store: newStore(), tripped: make(chan struct{})}
-	rs := newRooms(t, store, testConfig(), nil)
-	info, h := openNewRoom(t, rs, "ab")
+	info, h := newRoom(t, store, testConfig(), "ab")
 	sub := services.Submission{ClientID: "a", OpID: "a-1", Base: 0, Op: insertAt(2, 0, "x")}
 	first := submitAsync(h, sub)
 	<-store.tripped
@@ -254,10 +243,7 @@ func TestInDoubtResubmissionWaits(t *testing.T) {
 // before taking a submission based on the newest revision.
 func TestLaggingInstanceCatchesUpInPages(t *testing.T) {
 	store := &pagingStore{Store: newStore()}
-	cfg := smallWindow()
-	cfg.PollInterval = time.Hour
-	a, b := deafInstances(t, store, cfg)
-	_, ha, hb := openOnBoth(t, a, b, "ab")
+	_, ha, hb := openOnDeafPair(t, store, smallWindow(), "ab")
 	watcher := join(t, hb, &fakeMember{name: "watcher"})
 	typeAlong(t, ha, "typist", 200)
 	rev, content := state(t, ha)

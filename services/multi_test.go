@@ -28,38 +28,10 @@ import (
 //
 // Each run prints its seed; MULTI_SEED=n reruns one seed.
 func TestInstancesRaceForOneRoom(t *testing.T) {
-	var total multiStats
-	runs := runSeeds(t, "MULTI_SEED", 60, 15, func(t *testing.T, seed int64) {
-		total.add(runInstances(t, seed))
-	})
-	if runs == 0 {
-		t.Logf("%+v", total)
-		return
-	}
-	t.Logf("%d runs: %+v", runs, total)
-	for name, n := range map[string]int64{
-		"revisions": total.Revisions, "lost races": total.LostRaces,
-		"dropped messages": total.Dropped, "doubled messages": total.Duplicated,
-	} {
-		if n == 0 {
-			t.Errorf("no %s in %d runs", name, runs)
-		}
-	}
+	runSeedBatch(t, "MULTI_SEED", 60, 15, runInstances, "revisions", "lost races", "dropped messages", "doubled messages")
 }
 
-type multiStats struct {
-	Revisions, LostRaces, Dropped, Duplicated, Errors int64
-}
-
-func (s *multiStats) add(o multiStats) {
-	s.Revisions += o.Revisions
-	s.LostRaces += o.LostRaces
-	s.Dropped += o.Dropped
-	s.Duplicated += o.Duplicated
-	s.Errors += o.Errors
-}
-
-func runInstances(t *testing.T, seed int64) multiStats {
+func runInstances(t *testing.T, seed int64) tally {
 	t.Helper()
 	rng := rand.New(rand.NewSource(seed))
 	store := newStore()
@@ -124,14 +96,13 @@ func runInstances(t *testing.T, seed int64) multiStats {
 	w.quiesce()
 	w.check()
 
-	st := multiStats{Revisions: int64(len(storedOps(t, store, info.ID)))}
-	for _, m := range metrics {
-		st.LostRaces += m.commitFailed.Load()
-	}
 	hs := hub.Stats()
-	st.Dropped, st.Duplicated = hs.Dropped, hs.Duplicated
+	st := tally{"revisions": int64(len(storedOps(t, store, info.ID))), "dropped messages": hs.Dropped, "doubled messages": hs.Duplicated}
+	for _, m := range metrics {
+		st["lost races"] += m.commitFailed.Load()
+	}
 	for _, c := range clients {
-		st.Errors += int64(c.errors)
+		st["errors"] += int64(c.errors)
 	}
 	return st
 }
@@ -301,11 +272,7 @@ func (w tWriter) Write(b []byte) (int, error) {
 // must catch up from the store and take it, not refuse it as a revision
 // from the future (the Go client gives up on such an operation).
 func TestSubmissionAheadOfLaggingInstance(t *testing.T) {
-	store := newStore()
-	cfg := testConfig()
-	cfg.PollInterval = time.Hour
-	a, b := deafInstances(t, store, cfg)
-	_, ha, hb := openOnBoth(t, a, b, "ab")
+	_, ha, hb := openOnDeafPair(t, newStore(), testConfig(), "ab")
 	join(t, hb, &fakeMember{name: "watcher"})
 
 	join(t, ha, &fakeMember{name: "mover"})

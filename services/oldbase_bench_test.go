@@ -25,9 +25,7 @@ func BenchmarkOldBaseSubmissions(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 10
-	rs := services.NewRooms(st, nil, cfg, discardLog, nil)
+	rs := services.NewRooms(st, nil, windowConfig(10), discardLog, nil)
 	defer rs.Close(context.Background())
 	ctx := context.Background()
 	info, err := rs.Create(ctx, "bench", "go", "ab")

@@ -17,11 +17,9 @@ import (
 // beyond the window, with snapshots along the way.
 func TestRoomQueries(t *testing.T) {
 	store := newStore()
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 2
+	cfg := windowConfig(2)
 	cfg.Room.SnapshotEvery = 3
-	rs := newRooms(t, store, cfg, nil)
-	info, h := openNewRoom(t, rs, "😀")
+	info, h := newRoom(t, store, cfg, "😀")
 	contents := []string{"😀"}
 	for i := range 7 {
 		head, content := state(t, h)
@@ -127,12 +125,10 @@ func TestOpsPagesAreBoundedByBytes(t *testing.T) {
 	for _, window := range []int{1000, 2} {
 		t.Run(fmt.Sprint("window=", window), func(t *testing.T) {
 			store := &opsCountingStore{Store: newStore()}
-			cfg := testConfig()
-			cfg.Room.Sequencer.Window = window
+			cfg := windowConfig(window)
 			cfg.Room.SnapshotEvery = 0
 			cfg.Room.MaxPageBytes = maxPage
-			rs := newRooms(t, store, cfg, nil)
-			_, h := openNewRoom(t, rs, "")
+			_, h := newRoom(t, store, cfg, "")
 			for i := range opCount {
 				text := strings.Repeat(fmt.Sprintf("%d<&\n\"", i%10), opText/5)
 				head, content := state(t, h)
@@ -183,11 +179,9 @@ func TestOpsPagesAreBoundedByBytes(t *testing.T) {
 func TestOpsPageHoldsAnOperationLargerThanTheBound(t *testing.T) {
 	for _, window := range []int{1000, 1} {
 		t.Run(fmt.Sprint("window=", window), func(t *testing.T) {
-			cfg := testConfig()
-			cfg.Room.Sequencer.Window = window
+			cfg := windowConfig(window)
 			cfg.Room.MaxPageBytes = 1 << 10
-			rs := newRooms(t, newStore(), cfg, nil)
-			_, h := openNewRoom(t, rs, "")
+			_, h := newRoom(t, newStore(), cfg, "")
 			for i := range 3 {
 				assertAck(t, submit(t, h, services.Submission{ClientID: "a", OpID: fmt.Sprint(i), Base: i, Op: insertAt(i*4000, i*4000, strings.Repeat("x", 4000))}), i+1, fmt.Sprint(i))
 			}

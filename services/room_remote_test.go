@@ -9,71 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandem-editor/tandem/repository/memory"
 	"github.com/tandem-editor/tandem/services"
 )
-
-// serialFanOut delivers, as Redis pub/sub does, every room's messages from
-// one goroutine in order. inject queues a message as if another instance
-// had published it; this instance's own are not looped back.
-type serialFanOut struct {
-	mu        sync.Mutex
-	subs      map[services.RoomID]map[int]func([]services.CommittedOp)
-	next      int
-	queue     chan serialMessage
-	delivered atomic.Int64
-	done      chan struct{}
-}
-
-type serialMessage struct {
-	room services.RoomID
-	ops  []services.CommittedOp
-}
-
-// newSerialFanOut starts a fan-out that stops when the test ends.
-func newSerialFanOut(t *testing.T, capacity int) *serialFanOut {
-	f := &serialFanOut{subs: map[services.RoomID]map[int]func([]services.CommittedOp){}, queue: make(chan serialMessage, capacity), done: make(chan struct{})}
-	go func() {
-		defer close(f.done)
-		for m := range f.queue {
-			f.mu.Lock()
-			var targets []func([]services.CommittedOp)
-			for _, d := range f.subs[m.room] {
-				targets = append(targets, d)
-			}
-			f.mu.Unlock()
-			for _, d := range targets {
-				d(m.ops)
-			}
-			f.delivered.Add(1)
-		}
-	}()
-	t.Cleanup(func() { close(f.queue); <-f.done })
-	return f
-}
-
-func (f *serialFanOut) inject(room services.RoomID, ops ...services.CommittedOp) {
-	f.queue <- serialMessage{room, ops}
-}
-
-func (f *serialFanOut) Publish(context.Context, services.RoomID, []services.CommittedOp) error {
-	return nil
-}
-
-func (f *serialFanOut) Subscribe(room services.RoomID, deliver func([]services.CommittedOp)) (func(), error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.subs[room] == nil {
-		f.subs[room] = map[int]func([]services.CommittedOp){}
-	}
-	id := f.next
-	f.next++
-	f.subs[room][id] = deliver
-	return func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		delete(f.subs[room], id)
-	}, nil
-}
 
 // stuckMember blocks the room's goroutine in Deliver on operations until
 // release is closed; stuck is closed once it blocks.
@@ -101,19 +39,20 @@ func (m *dropMetrics) FanOutDropped() { m.dropped.Add(1) }
 
 // TestFullRoomDoesNotHoldUpFanOut: room x's goroutine is stuck on its first
 // operation while another instance commits 299 more, one fan-out message each,
-// and then one to room y. The fan-out, which delivers from one goroutine,
-// gets through all of them at once and y's member sees its operation while
-// x is still stuck; x's messages beyond its inbox are dropped and, once x
+// and then one to room y. The fan-out, which delivers from one goroutine (as
+// Redis pub/sub does; here the publisher's), gets through all of them at once
+// and y's member sees its operation while x is still stuck; x's messages beyond its inbox are dropped and, once x
 // moves again, its member still gets all 300 operations in order, the
 // dropped ones loaded from the store (polling is off).
 func TestFullRoomDoesNotHoldUpFanOut(t *testing.T) {
 	const n = 300
 	store := newStore()
-	fan := newSerialFanOut(t, n+1)
+	hub := memory.NewFanOutHub(memory.FanOutOptions{})
+	elsewhere := hub.Endpoint() // the other instance's
 	metrics := &dropMetrics{}
 	cfg := testConfig()
 	cfg.PollInterval = time.Hour
-	rs := newRooms(t, store, cfg, metrics).WithFanOut(fan)
+	rs := newRooms(t, store, cfg, metrics).WithFanOut(hub.Endpoint())
 	x, hx := openNewRoom(t, rs, "")
 	y, hy := openNewRoom(t, rs, "")
 	stuck := &stuckMember{fakeMember: fakeMember{name: "stuck"}, release: make(chan struct{}), stuck: make(chan struct{})}
@@ -132,18 +71,30 @@ func TestFullRoomDoesNotHoldUpFanOut(t *testing.T) {
 		}
 		return op
 	}
-	fan.inject(x.ID, commit(x.ID, 1))
+	publish := func(room services.RoomID, op services.CommittedOp) {
+		_ = elsewhere.Publish(context.Background(), room, []services.CommittedOp{op}) // never fails
+	}
+	publish(x.ID, commit(x.ID, 1))
 	select {
 	case <-stuck.stuck:
 	case <-time.After(5 * time.Second):
 		t.Fatal("x's goroutine did not get stuck on its first operation within 5s")
 	}
+	var rest []services.CommittedOp
 	for rev := 2; rev <= n; rev++ {
-		fan.inject(x.ID, commit(x.ID, rev))
+		rest = append(rest, commit(x.ID, rev))
 	}
-	fan.inject(y.ID, commit(y.ID, 1))
+	last := commit(y.ID, 1)
+	// From a goroutine of its own, so that a room holding up the fan-out
+	// fails the wait below instead of hanging the test.
+	go func() {
+		for _, op := range rest {
+			publish(x.ID, op)
+		}
+		publish(y.ID, last)
+	}()
 
-	waitFor(t, "the fan-out to deliver every message while x is stuck", func() bool { return fan.delivered.Load() == n+1 }, 5*time.Second)
+	waitFor(t, "the fan-out to deliver every message while x is stuck", func() bool { return hub.Stats().Delivered == n+1 }, 5*time.Second)
 	waitFor(t, "y's member to get its operation while x is stuck", func() bool { return len(watcher.ofType(services.EventOp)) == 1 }, 5*time.Second)
 	if metrics.dropped.Load() == 0 {
 		t.Fatal("no message was dropped: x's inbox never filled, the test proves nothing")

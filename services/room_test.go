@@ -17,8 +17,7 @@ import (
 )
 
 func TestRoomJoinInitAndPresence(t *testing.T) {
-	rs := newRooms(t, newStore(), testConfig(), nil)
-	_, h := openNewRoom(t, rs, "hello 😀")
+	_, h := newRoom(t, newStore(), testConfig(), "hello 😀")
 	a := join(t, h, &fakeMember{name: "a"})
 	b := join(t, h, &fakeMember{name: "b"})
 
@@ -51,8 +50,7 @@ func TestRoomJoinInitAndPresence(t *testing.T) {
 func TestRoomFull(t *testing.T) {
 	cfg := testConfig()
 	cfg.Room.MaxClients = 2
-	rs := newRooms(t, newStore(), cfg, nil)
-	_, h := openNewRoom(t, rs, "")
+	_, h := newRoom(t, newStore(), cfg, "")
 	join(t, h, &fakeMember{name: "a"})
 	join(t, h, &fakeMember{name: "b"})
 	err := h.Join(ctxT(t), &fakeMember{name: "c"}, "c", "c")
@@ -95,8 +93,7 @@ func submitAs(t *testing.T, h *services.Handle, m *fakeMember, id string, base i
 // member sees each revision once.
 func TestRoomAckThenBroadcast(t *testing.T) {
 	store := newStore()
-	rs := newRooms(t, store, testConfig(), nil)
-	info, h := openNewRoom(t, rs, "ab")
+	info, h := newRoom(t, store, testConfig(), "ab")
 	order := &eventOrder{}
 	a := join(t, h, &fakeMember{name: "a", order: order})
 	b := join(t, h, &fakeMember{name: "b", order: order})
@@ -146,11 +143,9 @@ func TestRoomClientsConverge(t *testing.T) {
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	store := newStore()
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 8
+	cfg := windowConfig(8)
 	cfg.Room.MaxBatch = 3
-	rs := newRooms(t, store, cfg, nil)
-	info, h := openNewRoom(t, rs, "start 😀")
+	info, h := newRoom(t, store, cfg, "start 😀")
 	var clients []*roomClient
 	for i := range 5 {
 		clients = append(clients, joinClient(t, h, fmt.Sprintf("c%d", i)))
@@ -198,8 +193,7 @@ func TestRoomClientsConverge(t *testing.T) {
 // TestRoomSlowMemberIsKicked checks that a member whose queue is full is
 // dropped and the room goes on.
 func TestRoomSlowMemberIsKicked(t *testing.T) {
-	rs := newRooms(t, newStore(), testConfig(), nil)
-	_, h := openNewRoom(t, rs, "")
+	_, h := newRoom(t, newStore(), testConfig(), "")
 	a := joinClient(t, h, "a")
 	slow := join(t, h, &fakeMember{name: "slow", limit: 2}) // init and one op
 	b := joinClient(t, h, "b")
@@ -239,10 +233,7 @@ func TestRoomSlowMemberIsKicked(t *testing.T) {
 // connection, and after the operation left the window.
 func TestRoomResubmission(t *testing.T) {
 	store := newStore()
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 2
-	rs := newRooms(t, store, cfg, nil)
-	info, h := openNewRoom(t, rs, "ab")
+	info, h := newRoom(t, store, windowConfig(2), "ab")
 	other := join(t, h, &fakeMember{name: "other"})
 	sub := services.Submission{ClientID: "a", OpID: "a-1", Base: 0, Op: build(2, "!")}
 
@@ -277,8 +268,7 @@ func TestRoomResubmission(t *testing.T) {
 // neither connection gets the operation as a broadcast.
 func TestRoomResubmissionWhilePending(t *testing.T) {
 	store := &gatedStore{Store: newStore(), entered: make(chan struct{}, 10), release: make(chan struct{})}
-	rs := newRooms(t, store, testConfig(), nil)
-	_, h := openNewRoom(t, rs, "")
+	_, h := newRoom(t, store, testConfig(), "")
 	old := join(t, h, &fakeMember{name: "a"})
 	fresh := join(t, h, &fakeMember{name: "a2"})
 	sub := services.Submission{ClientID: "a", OpID: "a-1", Base: 0, Op: build("x")}
@@ -372,8 +362,7 @@ func TestRoomStoreOutage(t *testing.T) {
 // store is back.
 func TestRoomStoreUnreachable(t *testing.T) {
 	store := newStore()
-	rs := newRooms(t, store, testConfig(), nil)
-	_, h := openNewRoom(t, rs, "ab")
+	_, h := newRoom(t, store, testConfig(), "ab")
 	other := joinClient(t, h, "other")
 	store.Fail(fmt.Errorf("%w: dial tcp: connection refused", services.ErrStoreUnreachable))
 	sub := services.Submission{ClientID: "a", OpID: "a-1", Base: 0, Op: build(2, "c")}
@@ -439,8 +428,7 @@ func TestRoomCommitOutcomeUnknown(t *testing.T) {
 func TestRoomCommitOutcomeUnknownBatch(t *testing.T) {
 	inner := &gatedStore{Store: newStore(), entered: make(chan struct{}, 10), release: make(chan struct{})}
 	store := &writeThenFailStore{Store: inner}
-	rs := newRooms(t, store, testConfig(), nil)
-	info, h := openNewRoom(t, rs, "")
+	info, h := newRoom(t, store, testConfig(), "")
 	var answers []chan *services.Event
 	answers = append(answers, submitAsync(h, services.Submission{ClientID: "a", OpID: "a-1", Base: 0, Op: build("a")}))
 	<-inner.entered
@@ -520,8 +508,7 @@ func TestRoomLostRace(t *testing.T) {
 // the window, it must still be sequenced (with history from the store).
 func TestRoomLostRaceOldBase(t *testing.T) {
 	mem := newStore()
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 1
+	cfg := windowConfig(1)
 	rs := newRooms(t, mem, cfg, nil)
 	info, h := openNewRoom(t, rs, "")
 	for i := range 2 {
@@ -545,8 +532,7 @@ func TestRoomLostRaceOldBase(t *testing.T) {
 // A selection is kept inside the document: a wild offset from one client
 // never reaches the others, live or in a joiner's init.
 func TestRoomSelectionClamped(t *testing.T) {
-	rs := newRooms(t, newStore(), testConfig(), nil)
-	_, h := openNewRoom(t, rs, "hello 😀") // 8 UTF-16 units
+	_, h := newRoom(t, newStore(), testConfig(), "hello 😀") // 8 UTF-16 units
 	join(t, h, &fakeMember{name: "a"})
 	b := join(t, h, &fakeMember{name: "b"})
 	h.SetSelection("a", &ot.Selection{Ranges: []ot.Range{{Anchor: math.MaxInt64, Head: -5}, {Anchor: 2, Head: 9}}})

@@ -35,8 +35,7 @@ func TestLanguageUpdatesCoalesce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n = 20
 		store := &gatedUpdateStore{Store: newStore(), gate: make(chan struct{})}
-		rs := newRooms(t, store, testConfig(), nil)
-		info, h := openNewRoom(t, rs, "")
+		info, h := newRoom(t, store, testConfig(), "")
 		watcher := join(t, h, &fakeMember{name: "watcher"})
 		results := make([]services.RoomInfo, n+1)
 		errs := make([]error, n+1)
@@ -87,8 +86,7 @@ func TestLanguageUpdatesCoalesce(t *testing.T) {
 func TestUpdateThatChangesNothingIsNotWritten(t *testing.T) {
 	store := &gatedUpdateStore{Store: newStore(), gate: make(chan struct{})}
 	close(store.gate)
-	rs := newRooms(t, store, testConfig(), nil)
-	info, h := openNewRoom(t, rs, "")
+	info, h := newRoom(t, store, testConfig(), "")
 	watcher := join(t, h, &fakeMember{name: "watcher"})
 	for range 5 {
 		got, err := h.Update(ctxT(t), "c", &info.Name, &info.Language)

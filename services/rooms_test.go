@@ -14,10 +14,7 @@ import (
 // store, and that the clients converge.
 func TestRoomOldBaseBeyondWindow(t *testing.T) {
 	store := newStore()
-	cfg := testConfig()
-	cfg.Room.Sequencer.Window = 2
-	rs := newRooms(t, store, cfg, nil)
-	info, h := openNewRoom(t, rs, "ab")
+	info, h := newRoom(t, store, windowConfig(2), "ab")
 	stale := joinClient(t, h, "stale")
 	b := joinClient(t, h, "b")
 	// stale edits at revision 0, but its uplink and downlink stall while
@@ -196,8 +193,7 @@ func TestRoomsCloseFinishesCommits(t *testing.T) {
 // returns after a reload, at the microsecond and in UTC.
 func TestTimesReadTheSameFromMemoryAndStore(t *testing.T) {
 	store := newStore()
-	rs := newRooms(t, store, testConfig(), nil)
-	info, h := openNewRoom(t, rs, "ab")
+	info, h := newRoom(t, store, testConfig(), "ab")
 	stored, err := store.Room(ctxT(t), info.ID)
 	if err != nil {
 		t.Fatalf("store.Room: %v", err)

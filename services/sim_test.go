@@ -23,41 +23,9 @@ import (
 //
 // Each run prints its seed; SIM_SEED=n reruns one seed.
 func TestSimulatedClients(t *testing.T) {
-	var total simStats
-	runs := runSeeds(t, "SIM_SEED", 1000, 100, func(t *testing.T, seed int64) {
-		total.add(runSimulation(t, seed))
-	})
-	if runs == 0 {
-		t.Logf("%+v", total)
-		return
-	}
-	t.Logf("%d runs: %+v", runs, total)
-	// The runs must exercise what they claim to.
-	for name, n := range map[string]int{
-		"ops": total.Ops, "transformed": total.Transformed, "need history": total.NeedHistory,
-		"aborted": total.Aborted, "written though failed": total.WrittenFailed, "lost races": total.LostRaces,
-		"pending duplicates": total.PendingDups, "committed duplicates": total.CommittedDups, "late joins": total.Joins,
-	} {
-		if n == 0 {
-			t.Errorf("no %s in %d runs", name, runs)
-		}
-	}
-}
-
-type simStats struct {
-	Ops, Transformed, NeedHistory, Aborted, WrittenFailed, LostRaces, PendingDups, CommittedDups, Joins int
-}
-
-func (s *simStats) add(o simStats) {
-	s.Ops += o.Ops
-	s.Transformed += o.Transformed
-	s.NeedHistory += o.NeedHistory
-	s.Aborted += o.Aborted
-	s.WrittenFailed += o.WrittenFailed
-	s.LostRaces += o.LostRaces
-	s.PendingDups += o.PendingDups
-	s.CommittedDups += o.CommittedDups
-	s.Joins += o.Joins
+	runSeedBatch(t, "SIM_SEED", 1000, 100, runSimulation,
+		"ops", "transformed", "need history", "aborted", "written though failed", "lost races",
+		"pending duplicates", "committed duplicates", "late joins")
 }
 
 // sim is one simulated room: the sequencer, the store's history, and the
@@ -79,7 +47,7 @@ type sim struct {
 	// sentByID is every submission the server received, by id.
 	sentByID map[string]services.Submission
 	foreign  int
-	stats    simStats
+	stats    tally
 }
 
 func (s *sim) fatalf(format string, args ...any) {
@@ -87,7 +55,7 @@ func (s *sim) fatalf(format string, args ...any) {
 	s.t.Fatalf("seed %d: "+format, append([]any{s.seed}, args...)...)
 }
 
-func runSimulation(t *testing.T, seed int64) simStats {
+func runSimulation(t *testing.T, seed int64) tally {
 	t.Helper()
 	rng := rand.New(rand.NewSource(seed))
 	initial := randomText(rng, 5)
@@ -97,7 +65,7 @@ func runSimulation(t *testing.T, seed int64) simStats {
 	}
 	s := &sim{
 		t: t, seed: seed, rng: rng, seq: seq, initial: initial,
-		owner: map[int]int{}, sentByID: map[string]services.Submission{},
+		owner: map[int]int{}, sentByID: map[string]services.Submission{}, stats: tally{},
 	}
 	n := 2 + rng.Intn(7)
 	for i := range n {
@@ -158,7 +126,7 @@ func runSimulation(t *testing.T, seed int64) simStats {
 // join adds client i at the committed head, as an init event would.
 func (s *sim) join(i int, late bool) {
 	if late {
-		s.stats.Joins++
+		s.stats["late joins"]++
 	}
 	s.joined[i] = true
 	s.clients[i] = newOTClient(fmt.Sprintf("c%d", i), s.seq.Head(), s.seq.Content(), func(m sentOp) {
@@ -177,7 +145,7 @@ func (s *sim) propose(sub services.Submission) services.Decision {
 	d, err := s.seq.Propose(sub, nil)
 	var need *services.NeedHistory
 	if errors.As(err, &need) {
-		s.stats.NeedHistory++
+		s.stats["need history"]++
 		d, err = s.seq.Propose(sub, s.older(need))
 	}
 	if err != nil {
@@ -200,7 +168,7 @@ func (s *sim) receive(i int) {
 		s.fatalf("proposal %s has revision %d, want %d", m.ID, p.Revision, want)
 	}
 	if p.Depth > 0 {
-		s.stats.Transformed++
+		s.stats["transformed"]++
 	}
 	s.owner[p.Revision] = i
 	s.sentByID[m.ID] = sub
@@ -213,7 +181,7 @@ func (s *sim) receive(i int) {
 		if d.Duplicate == nil || d.Duplicate.Revision != p.Revision || !d.Duplicate.Pending {
 			s.fatalf("pending resubmission of %s = %+v, want pending duplicate of %d", m.ID, d, p.Revision)
 		}
-		s.stats.PendingDups++
+		s.stats["pending duplicates"]++
 	}
 }
 
@@ -233,7 +201,7 @@ func (s *sim) publish(ops []services.CommittedOp) {
 		if op.Revision != len(s.stored) {
 			s.fatalf("committed revision %d at history position %d", op.Revision, len(s.stored))
 		}
-		s.stats.Ops++
+		s.stats["ops"]++
 		owner, mine := s.owner[op.Revision]
 		if !mine {
 			owner = -1
@@ -262,7 +230,7 @@ func (s *sim) publish(ops []services.CommittedOp) {
 		if d.Duplicate == nil || d.Duplicate.Revision != op.Revision || d.Duplicate.Pending || !d.Duplicate.Op.Equal(op.Op) {
 			s.fatalf("resubmission of committed %s (revision %d) = %+v, want its duplicate", op.OpID, op.Revision, d)
 		}
-		s.stats.CommittedDups++
+		s.stats["committed duplicates"]++
 	}
 }
 
@@ -295,16 +263,16 @@ func (s *sim) fail() {
 	var cause error
 	switch s.rng.Intn(3) {
 	case 0: // Nothing written.
-		s.stats.Aborted++
+		s.stats["aborted"]++
 		cause = errors.New("connection refused")
 	case 1: // Written, but the store reported an error: found when resolving.
-		s.stats.WrittenFailed++
+		s.stats["written though failed"]++
 		cause = errors.New("connection reset after commit")
 		for _, p := range pending[:1+s.rng.Intn(len(pending))] {
 			stored = append(stored, p.CommittedOp)
 		}
 	case 2: // Another writer took the next revision: sequence ours again.
-		s.stats.LostRaces++
+		s.stats["lost races"]++
 		cause = services.ErrRevisionTaken
 		s.foreign++
 		op := randomEdit(s.rng, s.seq.Content())

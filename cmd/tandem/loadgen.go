@@ -18,8 +18,8 @@ func loadgenCommand() *cli.Command {
 		Name:  "loadgen",
 		Usage: "type into rooms with many clients and report throughput and latency",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", EnvVars: []string{"TANDEM_URL"}, Usage: "server base URL"},
-			&cli.StringFlag{Name: "token", EnvVars: []string{"TANDEM_CREATE_TOKEN"}, Usage: "bearer token for creating rooms"},
+			serverURLFlag(),
+			createTokenFlag(),
 			&cli.IntFlag{Name: "rooms", Value: 1, Usage: "rooms to create"},
 			&cli.IntFlag{Name: "clients", Value: 10, Usage: "clients per room"},
 			&cli.Float64Flag{Name: "rate", Value: 5, Usage: "edits per second per client"},

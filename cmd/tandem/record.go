@@ -17,7 +17,7 @@ func recordCommand() *cli.Command {
 		Usage:     "write a room's committed history as a recording (JSON Lines; see docs/recording.md)",
 		ArgsUsage: "ROOM_ID",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", EnvVars: []string{"TANDEM_URL"}, Usage: "server base URL"},
+			serverURLFlag(),
 			&cli.IntFlag{Name: "from", Usage: "start at this revision (the header holds the content at it)"},
 			&cli.IntFlag{Name: "to", Value: -1, Usage: "stop at this revision (-1: the head)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "-", Usage: "file to write (-: standard output)"},

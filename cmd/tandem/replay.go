@@ -24,7 +24,7 @@ func replayCommand() *cli.Command {
 		ArgsUsage: "FILE",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "url", Usage: "replay live against this server (empty: offline, in-process)"},
-			&cli.StringFlag{Name: "token", EnvVars: []string{"TANDEM_CREATE_TOKEN"}, Usage: "bearer token for creating the live room"},
+			createTokenFlag(),
 			&cli.Float64Flag{Name: "speed", Value: 0, Usage: "live: time factor (1: as recorded, 2: twice as fast, 0: as fast as possible)"},
 			&cli.BoolFlag{Name: "print-content", Usage: "print the final content"},
 			&cli.StringFlag{Name: "expect-sha256", Usage: "exit non-zero unless the final content has this SHA-256 (hex)"},

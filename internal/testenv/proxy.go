@@ -4,20 +4,23 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
 // Proxy is a TCP proxy on loopback in front of a service, so a test can cut
 // the service off (as an outage or a partition would) and bring it back
 // without touching the service other tests share, or send new connections
-// to another instance, as a load balancer would. Safe for concurrent use.
+// to another instance, as a load balancer would, or lose what the service
+// sends while the connections stay up. Safe for concurrent use.
 type Proxy struct {
-	ln     net.Listener
-	mu     sync.Mutex
-	target string
-	cut    bool
-	conns  map[net.Conn]struct{}
-	wg     sync.WaitGroup
+	ln        net.Listener
+	mu        sync.Mutex
+	target    string
+	cut       bool
+	conns     map[net.Conn]struct{}
+	wg        sync.WaitGroup
+	blackhole atomic.Bool
 }
 
 // NewProxy listens on 127.0.0.1 and forwards to target ("host:port"). It
@@ -57,6 +60,11 @@ func (p *Proxy) Route(target string) {
 	p.target = target
 }
 
+// Blackhole, while on, swallows what the target sends on every connection,
+// which stay open, as when replies are lost in the network; what clients
+// send still reaches the target.
+func (p *Proxy) Blackhole(on bool) { p.blackhole.Store(on) }
+
 // Restore lets connections through again.
 func (p *Proxy) Restore() {
 	p.mu.Lock()
@@ -87,20 +95,35 @@ func (p *Proxy) accept() {
 		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(2)
-		go p.pipe(c, up)
-		go p.pipe(up, c)
+		go p.pipe(swallower{c, &p.blackhole}, c, up)
+		go p.pipe(up, up, c)
 	}
 }
 
-func (p *Proxy) pipe(dst, src net.Conn) {
+// pipe copies src to w, which writes to dst, until either closes.
+func (p *Proxy) pipe(w io.Writer, dst, src net.Conn) {
 	defer p.wg.Done()
-	_, _ = io.Copy(dst, src)
+	_, _ = io.Copy(w, src)
 	_ = dst.Close()
 	_ = src.Close()
 	p.mu.Lock()
 	delete(p.conns, dst)
 	delete(p.conns, src)
 	p.mu.Unlock()
+}
+
+// swallower writes to its connection unless on is set, when it drops what
+// it is given.
+type swallower struct {
+	net.Conn
+	on *atomic.Bool
+}
+
+func (s swallower) Write(b []byte) (int, error) {
+	if s.on.Load() {
+		return len(b), nil
+	}
+	return s.Conn.Write(b)
 }
 
 func (p *Proxy) close() {

@@ -183,31 +183,10 @@ func testOps(t *testing.T, c services.HeadCache) {
 	all := ops(0, 5, "c")
 	appendOps(t, c, room1, all[:2])
 	appendOps(t, c, room1, all[2:])
-	tests := []struct {
-		from, to int
-		want     []services.CommittedOp // nil: a miss
-	}{
-		{0, 5, all},
-		{2, 4, all[2:4]},
-		{4, 5, all[4:]},
-		{0, 1, all[:1]},
-		{0, 6, nil},
-		{5, 6, nil},
-		{-1, 5, nil},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("(%d,%d]", tt.from, tt.to), func(t *testing.T) {
-			got, err := c.Ops(ctx(t), room1, tt.from, tt.to)
-			if tt.want == nil {
-				requireMiss(t, err)
-				return
-			}
-			if err != nil {
-				t.Fatalf("Ops: %v", err)
-			}
-			requireOps(t, got, tt.want)
-		})
-	}
+	requireRanges(t, c, all, []opsRange{
+		{0, 5, true}, {2, 4, true}, {4, 5, true}, {0, 1, true},
+		{0, 6, false}, {5, 6, false}, {-1, 5, false},
+	})
 	t.Run("unknown room", func(t *testing.T) {
 		_, err := c.Ops(ctx(t), noRoom, 0, 1)
 		requireMiss(t, err)
@@ -221,16 +200,23 @@ func testOps(t *testing.T, c services.HeadCache) {
 }
 
 func testWindowTrim(t *testing.T, c services.HeadCache) {
-	all := ops(0, 25, "c")
-	for i := 0; i < len(all); i += 7 {
-		appendOps(t, c, room1, all[i:min(i+7, len(all))])
+	requireTrimmed(t, c, ops(0, 25, "c"), 7, 15, 14) // a window of 10
+}
+
+// requireTrimmed appends all to room1, batch operations at a time, then
+// checks that the window still holds those after revision kept and no
+// longer holds the one after revision gone (gone < kept).
+func requireTrimmed(t *testing.T, c services.HeadCache, all []services.CommittedOp, batch, kept, gone int) {
+	t.Helper()
+	for i := 0; i < len(all); i += batch {
+		appendOps(t, c, room1, all[i:min(i+batch, len(all))])
 	}
-	got, err := c.Ops(ctx(t), room1, 15, 25)
+	got, err := c.Ops(ctx(t), room1, kept, len(all))
 	if err != nil {
-		t.Fatalf("Ops(15, 25) over the window of 10: %v", err)
+		t.Fatalf("Ops(%d, %d), the newest operations: %v", kept, len(all), err)
 	}
-	requireOps(t, got, all[15:])
-	_, err = c.Ops(ctx(t), room1, 14, 25)
+	requireOps(t, got, all[kept:])
+	_, err = c.Ops(ctx(t), room1, gone, len(all))
 	requireMiss(t, err)
 }
 
@@ -249,17 +235,7 @@ func bigOps(from, to, size int) []services.CommittedOp {
 // testWindowBytesTrim fills a window of 8 KiB with operations of 1 KiB:
 // the newest few stay, the oldest go, whatever the count window says.
 func testWindowBytesTrim(t *testing.T, c services.HeadCache) {
-	all := bigOps(0, 40, 1<<10)
-	for i := 0; i < len(all); i += 3 {
-		appendOps(t, c, room1, all[i:min(i+3, len(all))])
-	}
-	got, err := c.Ops(ctx(t), room1, 36, 40)
-	if err != nil {
-		t.Fatalf("Ops(36, 40), 4 KiB in a window of 8 KiB: %v", err)
-	}
-	requireOps(t, got, all[36:])
-	_, err = c.Ops(ctx(t), room1, 31, 40)
-	requireMiss(t, err)
+	requireTrimmed(t, c, bigOps(0, 40, 1<<10), 3, 36, 31) // 4 KiB of the newest kept
 }
 
 // testOpLargerThanWindow appends an operation larger than the whole
@@ -277,21 +253,31 @@ func testGap(t *testing.T, c services.HeadCache) {
 	all := ops(0, 7, "c")
 	appendOps(t, c, room1, all[:3])
 	appendOps(t, c, room1, all[5:])
-	tests := []struct {
-		from, to int
-		hit      bool
-	}{{0, 7, false}, {3, 7, false}, {2, 4, false}, {4, 7, false}, {5, 7, true}, {0, 3, true}}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("(%d,%d]", tt.from, tt.to), func(t *testing.T) {
-			got, err := c.Ops(ctx(t), room1, tt.from, tt.to)
-			if !tt.hit {
+	requireRanges(t, c, all, []opsRange{{0, 7, false}, {3, 7, false}, {2, 4, false}, {4, 7, false}, {5, 7, true}, {0, 3, true}})
+}
+
+// opsRange is a read of the operations (from, to] that the cache answers
+// (hit) or misses.
+type opsRange struct {
+	from, to int
+	hit      bool
+}
+
+// requireRanges reads each range of room1, whose operations from revision
+// 1 on are all, in a subtest: a hit must return all[from:to].
+func requireRanges(t *testing.T, c services.HeadCache, all []services.CommittedOp, ranges []opsRange) {
+	t.Helper()
+	for _, r := range ranges {
+		t.Run(fmt.Sprintf("(%d,%d]", r.from, r.to), func(t *testing.T) {
+			got, err := c.Ops(ctx(t), room1, r.from, r.to)
+			if !r.hit {
 				requireMiss(t, err)
 				return
 			}
 			if err != nil {
 				t.Fatalf("Ops: %v", err)
 			}
-			requireOps(t, got, all[tt.from:tt.to])
+			requireOps(t, got, all[r.from:r.to])
 		})
 	}
 }

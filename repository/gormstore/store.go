@@ -291,16 +291,27 @@ func (s *Store) OpByID(ctx context.Context, roomID services.RoomID, opID string)
 	if opID == "" {
 		return services.CommittedOp{}, services.ErrOpNotFound
 	}
-	var rows []models.Revision
-	err := s.r.WithContext(ctx).Where("room_id = ? AND op_id = ?", roomID.Reveal(), opID).
-		Order("revision").Limit(1).Find(&rows).Error
+	r, found, err := firstRow[models.Revision](ctx, s.r, "revision", "room_id = ? AND op_id = ?", roomID.Reveal(), opID)
 	if err != nil {
 		return services.CommittedOp{}, fmt.Errorf("op room=%s id=%s: %w", roomID, opID, err)
 	}
-	if len(rows) == 0 {
+	if !found {
 		return services.CommittedOp{}, services.ErrOpNotFound
 	}
-	return committedOp(rows[0])
+	return committedOp(r)
+}
+
+// firstRow reads the first row of T in order among those that match where
+// with args, and says whether there is one: no row is not an error.
+func firstRow[T any](ctx context.Context, db *gorm.DB, order, where string, args ...any) (row T, found bool, err error) {
+	var rows []T
+	if err := db.WithContext(ctx).Where(where, args...).Order(order).Limit(1).Find(&rows).Error; err != nil {
+		return row, false, err
+	}
+	if len(rows) == 0 {
+		return row, false, nil
+	}
+	return rows[0], true, nil
 }
 
 func committedOp(r models.Revision) (services.CommittedOp, error) {
@@ -317,16 +328,13 @@ func committedOp(r models.Revision) (services.CommittedOp, error) {
 // Snapshot returns the newest snapshot at or before revision.
 // Returns services.ErrSnapshotNotFound.
 func (s *Store) Snapshot(ctx context.Context, roomID services.RoomID, revision int) (services.Snapshot, error) {
-	var rows []models.Snapshot
-	err := s.r.WithContext(ctx).Where("room_id = ? AND revision <= ?", roomID.Reveal(), revision).
-		Order("revision DESC").Limit(1).Find(&rows).Error
+	r, found, err := firstRow[models.Snapshot](ctx, s.r, "revision DESC", "room_id = ? AND revision <= ?", roomID.Reveal(), revision)
 	if err != nil {
 		return services.Snapshot{}, fmt.Errorf("snapshot room=%s rev=%d: %w", roomID, revision, err)
 	}
-	if len(rows) == 0 {
+	if !found {
 		return services.Snapshot{}, services.ErrSnapshotNotFound
 	}
-	r := rows[0]
 	return services.Snapshot{RoomID: services.RoomIDOf(r.RoomID), Revision: int(r.Revision), Content: string(r.Content), CreatedAt: stamp(r.CreatedAt)}, nil
 }
 

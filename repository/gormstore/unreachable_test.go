@@ -13,35 +13,18 @@ import (
 // services.ErrStoreUnreachable, the promise that nothing was written.
 func TestAppendUnreachable(t *testing.T) {
 	ops := []services.CommittedOp{{Revision: 1, ClientID: "c"}}
+	openSQLite := func(t *testing.T) (*Store, error) { return Open(context.Background(), "", t.TempDir(), nil) }
 	tests := []struct {
-		name  string
-		store func(t *testing.T) *Store
-		ctx   func() context.Context
+		name   string
+		open   func(t *testing.T) (*Store, error)
+		closed bool // the store is closed before the write
+		ctx    func() context.Context
 	}{
-		{"nothing listens", func(t *testing.T) *Store {
-			s, err := connect("postgres://postgres@127.0.0.1:1/postgres?sslmode=disable", "", nil)
-			if err != nil {
-				t.Fatalf("connect: %v", err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		}, context.Background},
-		{"closed store", func(t *testing.T) *Store {
-			s, err := Open(context.Background(), "", t.TempDir(), nil)
-			if err != nil {
-				t.Fatalf("Open: %v", err)
-			}
-			s.Close()
-			return s
-		}, context.Background},
-		{"context done", func(t *testing.T) *Store {
-			s, err := Open(context.Background(), "", t.TempDir(), nil)
-			if err != nil {
-				t.Fatalf("Open: %v", err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		}, func() context.Context {
+		{"nothing listens", func(*testing.T) (*Store, error) {
+			return connect("postgres://postgres@127.0.0.1:1/postgres?sslmode=disable", "", nil)
+		}, false, context.Background},
+		{"closed store", openSQLite, true, context.Background},
+		{"context done", openSQLite, false, func() context.Context {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			return ctx
@@ -49,9 +32,17 @@ func TestAppendUnreachable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := tt.store(t)
+			s, err := tt.open(t)
+			if err != nil {
+				t.Fatalf("open: %v", err)
+			}
+			if tt.closed {
+				s.Close()
+			} else {
+				t.Cleanup(func() { s.Close() })
+			}
 			start := time.Now()
-			err := s.AppendOps(tt.ctx(), services.RoomIDOf("room"), ops)
+			err = s.AppendOps(tt.ctx(), services.RoomIDOf("room"), ops)
 			if !errors.Is(err, services.ErrStoreUnreachable) {
 				t.Fatalf("AppendOps = %v, want an error wrapping ErrStoreUnreachable", err)
 			}

@@ -74,33 +74,38 @@ func (s *Store) room(id services.RoomID) (*room, error) {
 	return r, nil
 }
 
-// Room implements services.Store.
-func (s *Store) Room(_ context.Context, id services.RoomID) (services.RoomInfo, error) {
+// withRoom calls f with the room id names, under the store's lock, and
+// returns what f returns; or, without calling f, the error room returns.
+func withRoom[T any](s *Store, id services.RoomID, f func(r *room) (T, error)) (T, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.room(id)
 	if err != nil {
-		return services.RoomInfo{}, err
+		var zero T
+		return zero, err
 	}
-	return r.info, nil
+	return f(r)
+}
+
+// Room implements services.Store.
+func (s *Store) Room(_ context.Context, id services.RoomID) (services.RoomInfo, error) {
+	return withRoom(s, id, func(r *room) (services.RoomInfo, error) {
+		return r.info, nil
+	})
 }
 
 // UpdateRoom implements services.Store.
 func (s *Store) UpdateRoom(_ context.Context, id services.RoomID, name, language *string) (services.RoomInfo, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.room(id)
-	if err != nil {
-		return services.RoomInfo{}, err
-	}
-	if name != nil {
-		r.info.Name = *name
-	}
-	if language != nil {
-		r.info.Language = *language
-	}
-	r.info.UpdatedAt = stamp(time.Now())
-	return r.info, nil
+	return withRoom(s, id, func(r *room) (services.RoomInfo, error) {
+		if name != nil {
+			r.info.Name = *name
+		}
+		if language != nil {
+			r.info.Language = *language
+		}
+		r.info.UpdatedAt = stamp(time.Now())
+		return r.info, nil
+	})
 }
 
 // AppendOps implements services.Store.
@@ -168,47 +173,35 @@ func (s *Store) AppendBatches(ctx context.Context, batches []services.Batch) []e
 
 // Ops implements services.Store.
 func (s *Store) Ops(_ context.Context, roomID services.RoomID, from, limit int) ([]services.CommittedOp, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.room(roomID)
-	if err != nil {
-		return nil, err
-	}
-	from = max(from, 0)
-	if from >= len(r.ops) || limit <= 0 {
-		return nil, nil
-	}
-	end := min(len(r.ops), from+limit)
-	return append([]services.CommittedOp(nil), r.ops[from:end]...), nil
+	return withRoom(s, roomID, func(r *room) ([]services.CommittedOp, error) {
+		from = max(from, 0)
+		if from >= len(r.ops) || limit <= 0 {
+			return nil, nil
+		}
+		end := min(len(r.ops), from+limit)
+		return append([]services.CommittedOp(nil), r.ops[from:end]...), nil
+	})
 }
 
 // OpByID implements services.Store.
 func (s *Store) OpByID(_ context.Context, roomID services.RoomID, opID string) (services.CommittedOp, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.room(roomID)
-	if err != nil {
-		return services.CommittedOp{}, err
-	}
-	if i, ok := r.byOpID[opID]; ok && opID != "" {
-		return r.ops[i], nil
-	}
-	return services.CommittedOp{}, services.ErrOpNotFound
+	return withRoom(s, roomID, func(r *room) (services.CommittedOp, error) {
+		if i, ok := r.byOpID[opID]; ok && opID != "" {
+			return r.ops[i], nil
+		}
+		return services.CommittedOp{}, services.ErrOpNotFound
+	})
 }
 
 // Snapshot implements services.Store.
 func (s *Store) Snapshot(_ context.Context, roomID services.RoomID, revision int) (services.Snapshot, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.room(roomID)
-	if err != nil {
-		return services.Snapshot{}, err
-	}
-	i := sort.Search(len(r.snapshots), func(i int) bool { return r.snapshots[i].Revision > revision })
-	if i == 0 {
-		return services.Snapshot{}, services.ErrSnapshotNotFound
-	}
-	return r.snapshots[i-1], nil
+	return withRoom(s, roomID, func(r *room) (services.Snapshot, error) {
+		i := sort.Search(len(r.snapshots), func(i int) bool { return r.snapshots[i].Revision > revision })
+		if i == 0 {
+			return services.Snapshot{}, services.ErrSnapshotNotFound
+		}
+		return r.snapshots[i-1], nil
+	})
 }
 
 // SaveSnapshot implements services.Store.

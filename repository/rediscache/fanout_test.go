@@ -1,11 +1,9 @@
 package rediscache_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,24 +11,6 @@ import (
 	"github.com/tandem-editor/tandem/repository/rediscache"
 	"github.com/tandem-editor/tandem/services"
 )
-
-// lockedBuffer is a log destination safe for concurrent use.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestFanOutLogsNoWholeRoomID sends a malformed message on a room's
 // channel: the warning names the room by its prefix only, since room ids
@@ -42,7 +22,7 @@ func TestFanOutLogsNoWholeRoomID(t *testing.T) {
 		t.Fatalf("NewClient: %v", err)
 	}
 	t.Cleanup(func() { client.Close() })
-	var logs lockedBuffer
+	var logs testenv.LogBuffer
 	f := rediscache.NewFanOut(client, prefix, slog.New(slog.NewTextHandler(&logs, nil)))
 	t.Cleanup(func() { f.Close() })
 	room := services.NewRoomID()

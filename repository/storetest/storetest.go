@@ -142,6 +142,16 @@ func requireOps(t *testing.T, got, want []services.CommittedOp) {
 	}
 }
 
+// requireHistory fails unless room's history is want, from revision 1 on,
+// and its head the last of them.
+func requireHistory(t *testing.T, s services.Store, room services.RoomID, want []services.CommittedOp) {
+	t.Helper()
+	if got := head(t, s, room); got != len(want) {
+		t.Fatalf("head of %s = %d, want %d", room, got, len(want))
+	}
+	requireOps(t, allOps(t, s, room), want)
+}
+
 func requireRoom(t *testing.T, got, want services.RoomInfo) {
 	t.Helper()
 	if got.ID != want.ID || got.ReadOnlyID != want.ReadOnlyID || got.Name != want.Name ||

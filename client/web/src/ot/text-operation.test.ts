@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TextOperation } from './text-operation';
-import { randomOperation, randomString, seededRng } from '../test/random';
+import { type Rng, randomOperation, randomString, seededRng } from '../test/random';
 
 const N = 500;
 
@@ -46,51 +46,51 @@ describe('TextOperation builders', () => {
   });
 });
 
+/**
+ * Checks a law on N random cases drawn from the seed labelled label: each a
+ * document s and an operation a on it; check may draw more from rng.
+ */
+function forRandomCases(label: string, check: (rng: Rng, s: string, a: TextOperation) => void): void {
+  const rng = seededRng(label);
+  for (let i = 0; i < N; i++) {
+    const s = randomString(rng, 50);
+    check(rng, s, randomOperation(rng, s));
+  }
+}
+
 describe('TextOperation laws (random, seeded)', () => {
   it('apply(apply(S, A), invert(A, S)) = S', () => {
-    const rng = seededRng('invert');
-    for (let i = 0; i < N; i++) {
-      const s = randomString(rng, 50);
-      const a = randomOperation(rng, s);
+    forRandomCases('invert', (_rng, s, a) => {
       const inv = a.invert(s);
       expect(inv.baseLength).toBe(a.targetLength);
       expect(inv.apply(a.apply(s))).toBe(s);
-    }
+    });
   });
 
   it('apply(apply(S, A), B) = apply(S, compose(A, B))', () => {
-    const rng = seededRng('compose');
-    for (let i = 0; i < N; i++) {
-      const s = randomString(rng, 50);
-      const a = randomOperation(rng, s);
+    forRandomCases('compose', (rng, s, a) => {
       const afterA = a.apply(s);
       const b = randomOperation(rng, afterA);
       const ab = a.compose(b);
       expect(ab.apply(s)).toBe(b.apply(afterA));
       expect(ab.baseLength).toBe(a.baseLength);
       expect(ab.targetLength).toBe(b.targetLength);
-    }
+    });
   });
 
   it('transform converges: apply(apply(S, A), B\') = apply(apply(S, B), A\')', () => {
-    const rng = seededRng('transform');
-    for (let i = 0; i < N; i++) {
-      const s = randomString(rng, 50);
-      const a = randomOperation(rng, s);
+    forRandomCases('transform', (rng, s, a) => {
       const b = randomOperation(rng, s);
       const [a2, b2] = TextOperation.transform(a, b);
       expect(b2.apply(a.apply(s))).toBe(a2.apply(b.apply(s)));
       expect(a.compose(b2).equals(b.compose(a2))).toBe(true);
-    }
+    });
   });
 
   it('JSON round-trips', () => {
-    const rng = seededRng('json');
-    for (let i = 0; i < N; i++) {
-      const s = randomString(rng, 50);
-      const a = randomOperation(rng, s);
+    forRandomCases('json', (_rng, _s, a) => {
       expect(TextOperation.fromJSON(JSON.parse(JSON.stringify(a))).equals(a)).toBe(true);
-    }
+    });
   });
 });
 

@@ -12,6 +12,12 @@
 
 export type Component = number | string;
 
+/**
+ * One step of walkPair: a component of the first operation alone, one of the
+ * second alone, or the two heads together; m is how many units the step covers.
+ */
+type PairStep = [Component, undefined, number] | [undefined, Component, number] | [Component, Component, number];
+
 export class TextOperation {
   readonly ops: Component[] = [];
   /** Length of the document the operation applies to. */
@@ -34,12 +40,7 @@ export class TextOperation {
     if (n === 0) return this;
     this.baseLength += n;
     this.targetLength += n;
-    const last = this.ops.length - 1;
-    if (last >= 0 && TextOperation.isRetain(this.ops[last])) {
-      (this.ops[last] as number) += n;
-    } else {
-      this.ops.push(n);
-    }
+    this.pushCount(n);
     return this;
   }
 
@@ -70,13 +71,22 @@ export class TextOperation {
     if (n === 0) return this;
     if (n > 0) n = -n;
     this.baseLength -= n;
+    this.pushCount(n);
+    return this;
+  }
+
+  /**
+   * Appends a retain (n > 0) or a delete (n < 0), merged into the last
+   * component when that is of the same kind.
+   */
+  private pushCount(n: number): void {
     const last = this.ops.length - 1;
-    if (last >= 0 && TextOperation.isDelete(this.ops[last])) {
-      (this.ops[last] as number) += n;
+    const prev = this.ops[last];
+    if (typeof prev === 'number' && Math.sign(prev) === Math.sign(n)) {
+      this.ops[last] = prev + n;
     } else {
       this.ops.push(n);
     }
-    return this;
   }
 
   /** True when applying the operation changes nothing. */
@@ -155,80 +165,20 @@ export class TextOperation {
       throw new Error('compose: the first operation\'s target length must equal the second\'s base length');
     }
     const result = new TextOperation();
-    const ops1 = this.ops;
-    const ops2 = other.ops;
-    let i1 = 0;
-    let i2 = 0;
-    let op1: Component | undefined = ops1[i1++];
-    let op2: Component | undefined = ops2[i2++];
-    for (;;) {
-      if (op1 === undefined && op2 === undefined) break;
-      if (op1 !== undefined && TextOperation.isDelete(op1)) {
-        result.delete(op1);
-        op1 = ops1[i1++];
-        continue;
-      }
-      if (op2 !== undefined && TextOperation.isInsert(op2)) {
-        result.insert(op2);
-        op2 = ops2[i2++];
-        continue;
-      }
-      if (op1 === undefined) throw new Error('compose: the first operation is too short');
-      if (op2 === undefined) throw new Error('compose: the first operation is too long');
-
-      if (TextOperation.isRetain(op1) && TextOperation.isRetain(op2)) {
-        if (op1 > op2) {
-          result.retain(op2);
-          op1 = op1 - op2;
-          op2 = ops2[i2++];
-        } else if (op1 === op2) {
-          result.retain(op1);
-          op1 = ops1[i1++];
-          op2 = ops2[i2++];
-        } else {
-          result.retain(op1);
-          op2 = op2 - op1;
-          op1 = ops1[i1++];
-        }
+    // A's deletes and B's inserts go through whole: the other side never sees that text.
+    for (const [op1, op2, m] of walkPair('compose', this.ops, other.ops, TextOperation.isDelete, TextOperation.isInsert)) {
+      if (op2 === undefined) {
+        result.delete(m);
+      } else if (op1 === undefined) {
+        result.insert(op2 as string);
+      } else if (TextOperation.isRetain(op1) && TextOperation.isRetain(op2)) {
+        result.retain(m);
       } else if (TextOperation.isInsert(op1) && TextOperation.isDelete(op2)) {
-        if (op1.length > -op2) {
-          op1 = op1.slice(-op2);
-          op2 = ops2[i2++];
-        } else if (op1.length === -op2) {
-          op1 = ops1[i1++];
-          op2 = ops2[i2++];
-        } else {
-          op2 = op2 + op1.length;
-          op1 = ops1[i1++];
-        }
+        // B deletes (part of) what A inserted: drop it.
       } else if (TextOperation.isInsert(op1) && TextOperation.isRetain(op2)) {
-        if (op1.length > op2) {
-          result.insert(op1.slice(0, op2));
-          op1 = op1.slice(op2);
-          op2 = ops2[i2++];
-        } else if (op1.length === op2) {
-          result.insert(op1);
-          op1 = ops1[i1++];
-          op2 = ops2[i2++];
-        } else {
-          result.insert(op1);
-          op2 = op2 - op1.length;
-          op1 = ops1[i1++];
-        }
+        result.insert(op1.slice(0, m));
       } else if (TextOperation.isRetain(op1) && TextOperation.isDelete(op2)) {
-        if (op1 > -op2) {
-          result.delete(op2);
-          op1 = op1 + op2;
-          op2 = ops2[i2++];
-        } else if (op1 === -op2) {
-          result.delete(op2);
-          op1 = ops1[i1++];
-          op2 = ops2[i2++];
-        } else {
-          result.delete(op1);
-          op2 = op2 + op1;
-          op1 = ops1[i1++];
-        }
+        result.delete(m);
       } else {
         throw new Error(`compose: unexpected components ${JSON.stringify(op1)} and ${JSON.stringify(op2)}`);
       }
@@ -247,87 +197,23 @@ export class TextOperation {
     }
     const prime1 = new TextOperation();
     const prime2 = new TextOperation();
-    const ops1 = operation1.ops;
-    const ops2 = operation2.ops;
-    let i1 = 0;
-    let i2 = 0;
-    let op1: Component | undefined = ops1[i1++];
-    let op2: Component | undefined = ops2[i2++];
-    for (;;) {
-      if (op1 === undefined && op2 === undefined) break;
-      if (op1 !== undefined && TextOperation.isInsert(op1)) {
-        prime1.insert(op1);
-        prime2.retain(op1.length);
-        op1 = ops1[i1++];
-        continue;
-      }
-      if (op2 !== undefined && TextOperation.isInsert(op2)) {
-        prime1.retain(op2.length);
-        prime2.insert(op2);
-        op2 = ops2[i2++];
-        continue;
-      }
-      if (op1 === undefined) throw new Error('transform: the first operation is too short');
-      if (op2 === undefined) throw new Error('transform: the first operation is too long');
-
-      let minl: number;
-      if (TextOperation.isRetain(op1) && TextOperation.isRetain(op2)) {
-        if (op1 > op2) {
-          minl = op2;
-          op1 = op1 - op2;
-          op2 = ops2[i2++];
-        } else if (op1 === op2) {
-          minl = op2;
-          op1 = ops1[i1++];
-          op2 = ops2[i2++];
-        } else {
-          minl = op1;
-          op2 = op2 - op1;
-          op1 = ops1[i1++];
-        }
-        prime1.retain(minl);
-        prime2.retain(minl);
+    // Inserts go through whole, A's first; the other side retains over them.
+    for (const [op1, op2, m] of walkPair('transform', operation1.ops, operation2.ops, TextOperation.isInsert, TextOperation.isInsert)) {
+      if (op2 === undefined) {
+        prime1.insert(op1 as string);
+        prime2.retain(m);
+      } else if (op1 === undefined) {
+        prime1.retain(m);
+        prime2.insert(op2 as string);
+      } else if (TextOperation.isRetain(op1) && TextOperation.isRetain(op2)) {
+        prime1.retain(m);
+        prime2.retain(m);
       } else if (TextOperation.isDelete(op1) && TextOperation.isDelete(op2)) {
-        if (-op1 > -op2) {
-          op1 = op1 - op2;
-          op2 = ops2[i2++];
-        } else if (op1 === op2) {
-          op1 = ops1[i1++];
-          op2 = ops2[i2++];
-        } else {
-          op2 = op2 - op1;
-          op1 = ops1[i1++];
-        }
+        // Both delete the same text: nothing to emit.
       } else if (TextOperation.isDelete(op1) && TextOperation.isRetain(op2)) {
-        if (-op1 > op2) {
-          minl = op2;
-          op1 = op1 + op2;
-          op2 = ops2[i2++];
-        } else if (-op1 === op2) {
-          minl = op2;
-          op1 = ops1[i1++];
-          op2 = ops2[i2++];
-        } else {
-          minl = -op1;
-          op2 = op2 + op1;
-          op1 = ops1[i1++];
-        }
-        prime1.delete(minl);
+        prime1.delete(m);
       } else if (TextOperation.isRetain(op1) && TextOperation.isDelete(op2)) {
-        if (op1 > -op2) {
-          minl = -op2;
-          op1 = op1 + op2;
-          op2 = ops2[i2++];
-        } else if (op1 === -op2) {
-          minl = op1;
-          op1 = ops1[i1++];
-          op2 = ops2[i2++];
-        } else {
-          minl = op1;
-          op2 = op2 + op1;
-          op1 = ops1[i1++];
-        }
-        prime2.delete(minl);
+        prime2.delete(m);
       } else {
         throw new Error('transform: incompatible operations');
       }
@@ -342,38 +228,34 @@ export class TextOperation {
    * edit (typing on, or deleting on), so an undo manager may merge them.
    */
   shouldBeComposedWith(other: TextOperation): boolean {
-    if (this.isNoop() || other.isNoop()) return true;
-    const startA = getStartIndex(this);
-    const startB = getStartIndex(other);
-    const simpleA = getSimpleOp(this);
-    const simpleB = getSimpleOp(other);
-    if (simpleA === undefined || simpleB === undefined) return false;
-    if (TextOperation.isInsert(simpleA) && TextOperation.isInsert(simpleB)) {
-      return startA + simpleA.length === startB;
-    }
-    if (TextOperation.isDelete(simpleA) && TextOperation.isDelete(simpleB)) {
-      // Backspace (startB - simpleB === startA) or delete key (startA === startB).
-      return startB - simpleB === startA || startA === startB;
-    }
-    return false;
+    return continuesEdit(this, other, false);
   }
 
   /** Like shouldBeComposedWith, for operations that are inverses (undo stack entries). */
   shouldBeComposedWithInverted(other: TextOperation): boolean {
-    if (this.isNoop() || other.isNoop()) return true;
-    const startA = getStartIndex(this);
-    const startB = getStartIndex(other);
-    const simpleA = getSimpleOp(this);
-    const simpleB = getSimpleOp(other);
-    if (simpleA === undefined || simpleB === undefined) return false;
-    if (TextOperation.isInsert(simpleA) && TextOperation.isInsert(simpleB)) {
-      return startA + simpleA.length === startB || startA === startB;
-    }
-    if (TextOperation.isDelete(simpleA) && TextOperation.isDelete(simpleB)) {
-      return startB - simpleB === startA;
-    }
-    return false;
+    return continuesEdit(this, other, true);
   }
+}
+
+/**
+ * Whether b continues a's edit: b inserts where a's insert ends, or deletes
+ * just before a's delete (backspace). Where both start at the same place, it
+ * is the delete key for operations and, for inverses (inverted), an insert.
+ */
+function continuesEdit(a: TextOperation, b: TextOperation, inverted: boolean): boolean {
+  if (a.isNoop() || b.isNoop()) return true;
+  const startA = getStartIndex(a);
+  const startB = getStartIndex(b);
+  const simpleA = getSimpleOp(a);
+  const simpleB = getSimpleOp(b);
+  if (simpleA === undefined || simpleB === undefined) return false;
+  if (TextOperation.isInsert(simpleA) && TextOperation.isInsert(simpleB)) {
+    return startA + simpleA.length === startB || (inverted && startA === startB);
+  }
+  if (TextOperation.isDelete(simpleA) && TextOperation.isDelete(simpleB)) {
+    return startB - simpleB === startA || (!inverted && startA === startB);
+  }
+  return false;
 }
 
 function getSimpleOp(operation: TextOperation): Component | undefined {
@@ -391,4 +273,54 @@ function getSimpleOp(operation: TextOperation): Component | undefined {
 
 function getStartIndex(operation: TextOperation): number {
   return TextOperation.isRetain(operation.ops[0]) ? operation.ops[0] : 0;
+}
+
+/** How many units of the document a component walks over. */
+function units(c: Component): number {
+  return typeof c === 'string' ? c.length : Math.abs(c);
+}
+
+/** What is left of component c after its first m units (0 < m < units(c)). */
+function shorten(c: Component, m: number): Component {
+  if (typeof c === 'string') return c.slice(m);
+  return c > 0 ? c - m : c + m;
+}
+
+/**
+ * walkPair steps through two operations side by side, as compose and
+ * transform do. A head for which alone1 (first operation) or alone2 (second)
+ * holds is yielded whole on its own, the first's before the second's;
+ * otherwise both heads are yielded together with m, the shorter one's length,
+ * and each loses its first m units. It throws, naming the caller, when one
+ * operation runs out before the other.
+ */
+function* walkPair(
+  name: string,
+  ops1: readonly Component[],
+  ops2: readonly Component[],
+  alone1: (c: Component) => boolean,
+  alone2: (c: Component) => boolean,
+): Generator<PairStep> {
+  let i1 = 0;
+  let i2 = 0;
+  let op1: Component | undefined = ops1[0];
+  let op2: Component | undefined = ops2[0];
+  while (op1 !== undefined || op2 !== undefined) {
+    if (op1 !== undefined && alone1(op1)) {
+      yield [op1, undefined, units(op1)];
+      op1 = ops1[++i1];
+      continue;
+    }
+    if (op2 !== undefined && alone2(op2)) {
+      yield [undefined, op2, units(op2)];
+      op2 = ops2[++i2];
+      continue;
+    }
+    if (op1 === undefined) throw new Error(`${name}: the first operation is too short`);
+    if (op2 === undefined) throw new Error(`${name}: the first operation is too long`);
+    const m = Math.min(units(op1), units(op2));
+    yield [op1, op2, m];
+    op1 = m === units(op1) ? ops1[++i1] : shorten(op1, m);
+    op2 = m === units(op2) ? ops2[++i2] : shorten(op2, m);
+  }
 }
