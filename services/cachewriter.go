@@ -26,6 +26,14 @@ type BatchFanOut interface {
 	PublishBatch(ctx context.Context, batches []Batch) []error
 }
 
+// PublishingCache may also be implemented by a HeadCache that can publish
+// through f in the same round trip as its writes (Redis, when the fan-out
+// shares its client: one pipeline, the publishes first). ok is false when
+// it cannot with this f; nothing was sent then.
+type PublishingCache interface {
+	PublishAndWrite(ctx context.Context, f FanOut, batches []Batch, writes []CacheWrite) (pubErrs, cacheErrs []error, ok bool)
+}
+
 // cacheWriter does what follows commits for every room of the service, as
 // the committer does the commits: the rooms queue their work (at most one
 // entry each in flight), and it publishes and writes all that is queued at
@@ -62,44 +70,63 @@ func (w *cacheWriter) round(reqs []cacheRequest) []cacheRequest {
 	defer cancel()
 	// Publish first: every moment another instance does not know of these
 	// revisions is a moment it may propose one of them and lose.
-	pubErrs := make([]error, len(reqs))
-	if f := w.fanout(); f != nil {
-		var batches []Batch
-		var of []int
+	f := w.fanout()
+	var batches []Batch
+	var of []int
+	if f != nil {
 		for i, r := range reqs {
 			if len(r.write.Ops) > 0 {
 				batches = append(batches, Batch{RoomID: r.write.RoomID, Ops: r.write.Ops})
 				of = append(of, i)
 			}
 		}
-		if bf, ok := f.(BatchFanOut); ok && len(batches) > 0 {
-			for k, err := range bf.PublishBatch(ctx, batches) {
-				pubErrs[of[k]] = err
-			}
-		} else {
-			for k, b := range batches {
-				pubErrs[of[k]] = f.Publish(ctx, b.RoomID, b.Ops)
-			}
-		}
 	}
-	cacheErrs := make([]error, len(reqs))
+	var writes []CacheWrite
 	if w.cache != nil {
-		writes := make([]CacheWrite, len(reqs))
+		writes = make([]CacheWrite, len(reqs))
 		for i, r := range reqs {
 			writes[i] = r.write
 		}
-		if bc, ok := w.cache.(BatchCache); ok {
-			cacheErrs = bc.WriteBatch(ctx, writes)
-		} else {
-			for i, cw := range writes {
-				cacheErrs[i] = WriteOne(ctx, w.cache, cw)
-			}
-		}
 	}
+	pubErrs, cacheErrs := make([]error, len(reqs)), make([]error, len(reqs))
+	published, written := w.publishAndWrite(ctx, f, batches, writes)
+	for k, err := range published {
+		pubErrs[of[k]] = err
+	}
+	copy(cacheErrs, written)
 	for i, r := range reqs {
 		r.done(pubErrs[i], cacheErrs[i])
 	}
 	return nil
+}
+
+// publishAndWrite publishes batches through f and then makes the writes,
+// in one round trip when the cache can (PublishingCache), else with the
+// batch interfaces when offered, else one at a time. It returns one error
+// per batch and one per write.
+func (w *cacheWriter) publishAndWrite(ctx context.Context, f FanOut, batches []Batch, writes []CacheWrite) (pubErrs, cacheErrs []error) {
+	if pc, ok := w.cache.(PublishingCache); ok && f != nil && len(batches) > 0 {
+		if pubErrs, cacheErrs, ok := pc.PublishAndWrite(ctx, f, batches, writes); ok {
+			return pubErrs, cacheErrs
+		}
+	}
+	pubErrs = make([]error, len(batches))
+	if bf, ok := f.(BatchFanOut); ok && len(batches) > 0 {
+		pubErrs = bf.PublishBatch(ctx, batches)
+	} else {
+		for k, b := range batches {
+			pubErrs[k] = f.Publish(ctx, b.RoomID, b.Ops)
+		}
+	}
+	cacheErrs = make([]error, len(writes))
+	if bc, ok := w.cache.(BatchCache); ok && len(writes) > 0 {
+		cacheErrs = bc.WriteBatch(ctx, writes)
+	} else {
+		for i, cw := range writes {
+			cacheErrs[i] = WriteOne(ctx, w.cache, cw)
+		}
+	}
+	return pubErrs, cacheErrs
 }
 
 // WriteOne writes one room's cache work through the plain HeadCache

@@ -210,10 +210,33 @@ func (c *Cache) appendArgs(roomID services.RoomID, ops []services.CommittedOp) (
 // (NOSCRIPT, after a restart or a flush) is written again on its own,
 // which loads it.
 func (c *Cache) WriteBatch(ctx context.Context, writes []services.CacheWrite) []error {
+	pipe := c.client.Pipeline()
+	collect := c.queueWrites(ctx, pipe, writes)
+	_, _ = pipe.Exec(ctx)
+	return collect()
+}
+
+// PublishAndWrite implements services.PublishingCache: when f is a FanOut
+// on this cache's client, the publishes and then the writes go in one
+// pipeline, one round trip for both.
+func (c *Cache) PublishAndWrite(ctx context.Context, f services.FanOut, batches []services.Batch, writes []services.CacheWrite) (pubErrs, cacheErrs []error, ok bool) {
+	fo, ok := f.(*FanOut)
+	if !ok || fo.client != c.client {
+		return nil, nil, false
+	}
+	pipe := c.client.Pipeline()
+	published := fo.queuePublish(ctx, pipe, batches)
+	written := c.queueWrites(ctx, pipe, writes)
+	_, _ = pipe.Exec(ctx)
+	return published(), written(), true
+}
+
+// queueWrites queues writes' scripts on pipe; once it has run, collect
+// returns one error per write.
+func (c *Cache) queueWrites(ctx context.Context, pipe redis.Pipeliner, writes []services.CacheWrite) (collect func() []error) {
 	errs := make([]error, len(writes))
 	type pending struct{ ops, head *redis.Cmd }
 	cmds := make([]pending, len(writes))
-	pipe := c.client.Pipeline()
 	for i, w := range writes {
 		if len(w.Ops) > 0 {
 			args, err := c.appendArgs(w.RoomID, w.Ops)
@@ -227,25 +250,26 @@ func (c *Cache) WriteBatch(ctx context.Context, writes []services.CacheWrite) []
 			cmds[i].head = setHead.EvalSha(ctx, pipe, []string{c.headKey(w.RoomID)}, w.Head.Revision, w.Head.Content, c.opts.TTL.Milliseconds())
 		}
 	}
-	_, _ = pipe.Exec(ctx)
-	for i, p := range cmds {
-		if errs[i] != nil {
-			continue
-		}
-		var err error
-		for _, cmd := range []*redis.Cmd{p.ops, p.head} {
-			if cmd != nil && cmd.Err() != nil && err == nil {
-				err = cmd.Err()
+	return func() []error {
+		for i, p := range cmds {
+			if errs[i] != nil {
+				continue
+			}
+			var err error
+			for _, cmd := range []*redis.Cmd{p.ops, p.head} {
+				if cmd != nil && cmd.Err() != nil && err == nil {
+					err = cmd.Err()
+				}
+			}
+			switch {
+			case err != nil && redis.HasErrorPrefix(err, "NOSCRIPT"):
+				errs[i] = services.WriteOne(ctx, c, writes[i])
+			case err != nil:
+				errs[i] = fmt.Errorf("redis write room=%s: %w", writes[i].RoomID, err)
 			}
 		}
-		switch {
-		case err != nil && redis.HasErrorPrefix(err, "NOSCRIPT"):
-			errs[i] = services.WriteOne(ctx, c, writes[i])
-		case err != nil:
-			errs[i] = fmt.Errorf("redis write room=%s: %w", writes[i].RoomID, err)
-		}
+		return errs
 	}
-	return errs
 }
 
 // Ops returns the operations after from up to and including to.

@@ -3,6 +3,7 @@ package rediscache_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/tandem-editor/tandem/internal/testenv"
 	"github.com/tandem-editor/tandem/ot"
@@ -52,5 +53,71 @@ func TestWriteBatchAfterScriptFlush(t *testing.T) {
 	}
 	if got, err := c.Ops(ctx, room, 0, 1); err != nil || len(got) != 1 {
 		t.Errorf("Ops = %v, %v; want one", got, err)
+	}
+}
+
+// PublishAndWrite sends a fan-out on the cache's own client and the
+// cache's writes in one pipeline: another instance hears the operations
+// and the cache holds them. A fan-out on another client is declined, with
+// nothing sent.
+func TestPublishAndWrite(t *testing.T) {
+	prefix := testenv.RedisPrefix(t)
+	c, err := rediscache.Open(context.Background(), testenv.RedisURL(t), rediscache.Options{Prefix: prefix})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	mine := rediscache.NewFanOut(c.Client(), prefix, nil)
+	t.Cleanup(func() { mine.Close() })
+	other := rediscache.NewFanOut(c.Client(), prefix, nil) // another instance: another origin
+	t.Cleanup(func() { other.Close() })
+	room := services.NewRoomID()
+	heard := make(chan []services.CommittedOp, 64)
+	stop, err := other.Subscribe(room, func(ops []services.CommittedOp) { heard <- ops })
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	defer stop()
+
+	var op ot.Operation
+	op.Insert("x")
+	ops := []services.CommittedOp{{Revision: 1, Op: op, ClientID: "c", OpID: "c-1", Digest: "d"}}
+	head := services.Head{Revision: 1, Content: "x"}
+	// The subscription becomes active asynchronously: send until heard.
+	for got := false; !got; {
+		pub, wrote, ok := c.PublishAndWrite(ctx, mine, []services.Batch{{RoomID: room, Ops: ops}},
+			[]services.CacheWrite{{RoomID: room, Ops: ops, Head: &head}})
+		if !ok || len(pub) != 1 || pub[0] != nil || len(wrote) != 1 || wrote[0] != nil {
+			t.Fatalf("PublishAndWrite = %v, %v, %v", pub, wrote, ok)
+		}
+		select {
+		case h := <-heard:
+			got = true
+			if len(h) != 1 || h[0].Revision != 1 || h[0].OpID != "c-1" {
+				t.Errorf("heard %+v", h)
+			}
+		case <-time.After(20 * time.Millisecond):
+		case <-ctx.Done():
+			t.Fatal("the other instance heard nothing in 10s")
+		}
+	}
+	if got, err := c.Head(ctx, room); err != nil || got != head {
+		t.Errorf("Head = %+v, %v; want %+v", got, err, head)
+	}
+	if got, err := c.Ops(ctx, room, 0, 1); err != nil || len(got) != 1 {
+		t.Errorf("Ops = %v, %v; want one", got, err)
+	}
+
+	client, err := rediscache.NewClient(testenv.RedisURL(t))
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	t.Cleanup(func() { client.Close() })
+	apart := rediscache.NewFanOut(client, prefix, nil)
+	t.Cleanup(func() { apart.Close() })
+	if _, _, ok := c.PublishAndWrite(ctx, apart, []services.Batch{{RoomID: room, Ops: ops}}, nil); ok {
+		t.Error("PublishAndWrite took a fan-out on another client")
 	}
 }

@@ -79,9 +79,17 @@ func (f *FanOut) Publish(ctx context.Context, roomID services.RoomID, ops []serv
 // PublishBatch implements services.BatchFanOut: one PUBLISH per room, all
 // in one pipeline (one round trip).
 func (f *FanOut) PublishBatch(ctx context.Context, batches []services.Batch) []error {
+	pipe := f.client.Pipeline()
+	collect := f.queuePublish(ctx, pipe, batches)
+	_, _ = pipe.Exec(ctx)
+	return collect()
+}
+
+// queuePublish queues batches' PUBLISH commands on pipe; once it has run,
+// collect returns one error per batch.
+func (f *FanOut) queuePublish(ctx context.Context, pipe redis.Pipeliner, batches []services.Batch) (collect func() []error) {
 	errs := make([]error, len(batches))
 	cmds := make([]*redis.IntCmd, len(batches))
-	pipe := f.client.Pipeline()
 	for i, b := range batches {
 		m := fanOutMessage{Origin: f.origin, Ops: make([]wireOp, len(b.Ops))}
 		for k, op := range b.Ops {
@@ -94,13 +102,14 @@ func (f *FanOut) PublishBatch(ctx context.Context, batches []services.Batch) []e
 		}
 		cmds[i] = pipe.Publish(ctx, f.channel(b.RoomID), msg)
 	}
-	_, _ = pipe.Exec(ctx)
-	for i, cmd := range cmds {
-		if cmd != nil && cmd.Err() != nil {
-			errs[i] = fmt.Errorf("publish room=%s: %w", batches[i].RoomID, cmd.Err())
+	return func() []error {
+		for i, cmd := range cmds {
+			if cmd != nil && cmd.Err() != nil {
+				errs[i] = fmt.Errorf("publish room=%s: %w", batches[i].RoomID, cmd.Err())
+			}
 		}
+		return errs
 	}
-	return errs
 }
 
 // Subscribe implements services.FanOut.
