@@ -18,8 +18,14 @@ type prepared struct {
 	room        services.RoomID
 	first, last int
 	at          time.Time
-	args        []any // revisionParams per row
-	what        string
+	rows        []opRow
+}
+
+// opRow is one row of the revisions table.
+type opRow struct {
+	revision, base         int
+	op, client, id, digest string
+	created                time.Time
 }
 
 // prepare checks that b's operations are contiguous and encodes its rows.
@@ -29,28 +35,44 @@ func prepare(b services.Batch, at time.Time) (prepared, error) {
 		return p, nil
 	}
 	p.first, p.last = b.Ops[0].Revision, b.Ops[len(b.Ops)-1].Revision
-	p.what = fmt.Sprintf("append ops room=%s revs=%d..%d", b.RoomID, p.first, p.last)
-	p.args = make([]any, 0, len(b.Ops)*revisionParams)
+	p.rows = make([]opRow, len(b.Ops))
 	for i, op := range b.Ops {
 		if op.Revision != p.first+i {
 			return p, services.Errorf(services.CodeInternal, "append ops: revision %d does not follow %d", op.Revision, p.first+i-1)
 		}
 		js, err := op.Op.MarshalJSON()
 		if err != nil {
-			return p, fmt.Errorf("%s: encode revision %d: %w", p.what, op.Revision, err)
+			return p, fmt.Errorf("%s: encode revision %d: %w", p.what(), op.Revision, err)
 		}
 		created := op.CreatedAt
 		if created.IsZero() {
 			created = at
 		}
-		p.args = append(p.args, b.RoomID.Reveal(), op.Revision, string(js), op.ClientID, op.OpID, op.BaseRevision, op.Digest, stamp(created))
+		p.rows[i] = opRow{revision: op.Revision, base: op.BaseRevision, op: string(js), client: op.ClientID, id: op.OpID, digest: op.Digest, created: stamp(created)}
 	}
 	return p, nil
 }
 
+// what names the batch in errors.
+func (p prepared) what() string {
+	return fmt.Sprintf("append ops room=%s revs=%d..%d", p.room, p.first, p.last)
+}
+
+// args are the batch's rows as the parameters of insertRows: revisionParams
+// per row, in revisionColumns' order.
+func (p prepared) args() []any {
+	args := make([]any, 0, len(p.rows)*revisionParams)
+	for _, r := range p.rows {
+		args = append(args, p.room.Reveal(), r.revision, r.op, r.client, r.id, r.base, r.digest, r.created)
+	}
+	return args
+}
+
 // AppendBatches commits the batches of several rooms in one transaction,
-// so that one fsync covers them all: one statement moves every room's
-// head by compare-and-set, one inserts every winner's rows. A room whose
+// so that one fsync covers them all. On PostgreSQL that is one statement,
+// one round trip, of the same text for every batch (appendInOneStatement);
+// on SQLite one statement moves every room's head by compare-and-set and
+// one inserts every winner's rows. A room whose
 // head another writer moved gets its own error and takes nothing from the
 // others. Should a row clash with the history (an operation id in use),
 // the transaction is rolled back and each room is committed on its own,
@@ -74,7 +96,7 @@ func (s *Store) AppendBatches(ctx context.Context, batches []services.Batch) []e
 	switch {
 	case len(live) == 0:
 		return errs
-	case s.w.Dialector.Name() == "postgres" && rowsOf(preps, live) <= oneStatementRows:
+	case s.w.Dialector.Name() == "postgres":
 		return s.appendPostgres(ctx, preps, live, at, errs)
 	case len(live) == 1:
 		errs[live[0]] = s.appendOne(ctx, preps[live[0]])
@@ -103,11 +125,11 @@ func (s *Store) AppendBatches(ctx context.Context, batches []services.Batch) []e
 	var args []any
 	for _, i := range live {
 		if !moved[preps[i].room] {
-			errs[i] = headMismatch(tx, preps[i].what, preps[i].room, preps[i].first)
+			errs[i] = headMismatch(tx, preps[i].what(), preps[i].room, preps[i].first)
 			continue
 		}
 		won = append(won, i)
-		args = append(args, preps[i].args...)
+		args = append(args, preps[i].args()...)
 	}
 	inserted, err := insertRows(tx, args, " ON CONFLICT DO NOTHING")
 	if err != nil {
@@ -127,9 +149,8 @@ func (s *Store) AppendBatches(ctx context.Context, batches []services.Batch) []e
 }
 
 // moveHeads moves the head of every live room from the revision before its
-// first operation to its last, in one statement (UPDATE … FROM VALUES, which
-// PostgreSQL and SQLite both take), and returns the rooms whose head it
-// moved.
+// first operation to its last, in one statement (UPDATE … FROM VALUES),
+// and returns the rooms whose head it moved.
 func moveHeads(tx *gorm.DB, preps []prepared, live []int, at time.Time) (map[services.RoomID]bool, error) {
 	var b strings.Builder
 	b.WriteString("UPDATE rooms SET head_revision = v.column3, updated_at = ? FROM (VALUES ")
@@ -173,22 +194,8 @@ func (s *Store) appendPostgres(ctx context.Context, preps []prepared, live []int
 	}
 	for _, i := range live {
 		if !moved[preps[i].room] {
-			errs[i] = headMismatch(s.w.WithContext(ctx), preps[i].what, preps[i].room, preps[i].first)
+			errs[i] = headMismatch(s.w.WithContext(ctx), preps[i].what(), preps[i].room, preps[i].first)
 		}
 	}
 	return errs
-}
-
-// oneStatementRows is the most rows appendInOneStatement takes: beyond, the
-// statement's typed VALUES cost more to parse than the round trips they
-// save (BenchmarkAppendOps: 1 row 0.99 → 0.57 ms, 10 rows 1.5 → 0.97 ms,
-// 100 rows 3.0 → 4.5 ms).
-const oneStatementRows = 64
-
-func rowsOf(preps []prepared, live []int) int {
-	n := 0
-	for _, i := range live {
-		n += len(preps[i].args) / revisionParams
-	}
-	return n
 }

@@ -53,3 +53,43 @@ func BenchmarkAppendOps(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAppendBatches measures a group commit across rooms, one
+// operation each (many light rooms): ns/op is per transaction.
+func BenchmarkAppendBatches(b *testing.B) {
+	for _, rooms := range []int{1, 10, 100, 500} {
+		b.Run(fmt.Sprintf("postgres/rooms=%d", rooms), func(b *testing.B) {
+			s := openPostgres(b)
+			ctx := context.Background()
+			batches := make([]services.Batch, rooms)
+			for i := range batches {
+				id := services.RoomIDOf(fmt.Sprint("bench-", i))
+				info := services.RoomInfo{ID: id, ReadOnlyID: services.RoomIDOf(fmt.Sprint("ro-bench-", i)), CreatedAt: time.Now(), UpdatedAt: time.Now()}
+				if err := s.CreateRoom(ctx, info, ""); err != nil {
+					b.Fatal(err)
+				}
+				batches[i].RoomID = id
+			}
+			head := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				for i := range batches {
+					var op ot.Operation
+					op.Retain(head).Insert("x")
+					batches[i].Ops = []services.CommittedOp{{
+						Revision: head + 1, Op: op, ClientID: "client-1",
+						OpID: fmt.Sprint("op-", head), BaseRevision: head, Digest: "0123456789abcdef",
+					}}
+				}
+				for _, err := range s.AppendBatches(ctx, batches) {
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				head++
+			}
+			b.ReportMetric(float64(head*rooms)/b.Elapsed().Seconds(), "ops/s")
+		})
+	}
+}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,62 +19,50 @@ import (
 // statement divides by zero, undoing all of it, when an inserted row clashed
 // with the history (an operation id in use). A statement is a transaction
 // of its own, so this is the four round trips of BEGIN, UPDATE, INSERT,
-// COMMIT in one.
+// COMMIT in one. The rooms and rows go as arrays, one per column, so the
+// statement's text is the same for every batch: PostgreSQL parses and plans
+// it once per connection, whatever the number of rooms and rows.
 //
 // It returns the rooms whose head it moved, and errClash when it undid a
 // clash (the caller then commits each room alone to tell the errors apart).
 func (s *Store) appendInOneStatement(ctx context.Context, preps []prepared, live []int, at time.Time) (map[services.RoomID]bool, error) {
-	var b strings.Builder
-	args := make([]any, 0, 1+3*len(live)+rowsOf(preps, live)*revisionParams)
-	// tuple writes a row of VALUES: a placeholder for each value, cast to
-	// its type.
-	tuple := func(types []string, vals ...any) {
-		for c, typ := range types {
-			if c == 0 {
-				b.WriteString("(CAST($")
-			} else {
-				b.WriteString(", CAST($")
-			}
-			b.WriteString(strconv.Itoa(len(args) + 1))
-			b.WriteString(" AS " + typ + ")")
-			args = append(args, vals[c])
-		}
-		b.WriteString(")")
+	var heads struct {
+		room     []string
+		old, new []int64
 	}
-	b.WriteString("WITH v(id, old_head, new_head) AS (VALUES ")
-	for k, i := range live {
-		if k > 0 {
-			b.WriteString(", ")
-		}
-		tuple(headTypes[:], preps[i].room.Reveal(), preps[i].first-1, preps[i].last)
+	var rows struct {
+		room                   []string
+		revision, base         []int64
+		op, client, id, digest []string
+		created                []time.Time
 	}
-	b.WriteString("), moved AS (UPDATE rooms SET head_revision = v.new_head, updated_at = $" + strconv.Itoa(len(args)+1) +
-		" FROM v WHERE rooms.id = v.id AND rooms.head_revision = v.old_head RETURNING rooms.id)," +
-		" r(room_id, revision, operation, client_id, op_id, base_revision, digest, created_at) AS (VALUES ")
-	args = append(args, at)
-	k := 0
 	for _, i := range live {
-		for row := preps[i].args; len(row) > 0; row = row[revisionParams:] {
-			if k > 0 {
-				b.WriteString(", ")
-			}
-			k++
-			tuple(revisionTypes[:], row[:revisionParams]...)
+		p := preps[i]
+		room := p.room.Reveal()
+		heads.room = append(heads.room, room)
+		heads.old = append(heads.old, int64(p.first-1))
+		heads.new = append(heads.new, int64(p.last))
+		for _, r := range p.rows {
+			rows.room = append(rows.room, room)
+			rows.revision = append(rows.revision, int64(r.revision))
+			rows.base = append(rows.base, int64(r.base))
+			rows.op = append(rows.op, r.op)
+			rows.client = append(rows.client, r.client)
+			rows.id = append(rows.id, r.id)
+			rows.digest = append(rows.digest, r.digest)
+			rows.created = append(rows.created, r.created)
 		}
 	}
-	b.WriteString("), ins AS (INSERT INTO revisions (room_id, revision, operation, client_id, op_id, base_revision, digest, created_at)" +
-		" SELECT * FROM r WHERE r.room_id IN (SELECT id FROM moved) ON CONFLICT DO NOTHING RETURNING 1)," +
-		" wanted AS (SELECT count(*) AS n FROM r WHERE r.room_id IN (SELECT id FROM moved))" +
-		" SELECT moved.id, 1 / CASE WHEN (SELECT count(*) FROM ins) = (SELECT n FROM wanted) THEN 1 ELSE 0 END FROM moved")
 	var got []string
 	sent := false
 	err := s.withPgx(ctx, func(c *pgx.Conn) error {
 		sent = true
-		rows, err := c.Query(ctx, b.String(), args...)
+		res, err := c.Query(ctx, oneStatement, heads.room, heads.old, heads.new, at,
+			rows.room, rows.revision, rows.op, rows.client, rows.id, rows.base, rows.digest, rows.created)
 		if err != nil {
 			return err
 		}
-		got, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (string, error) {
+		got, err = pgx.CollectRows(res, func(row pgx.CollectableRow) (string, error) {
 			var id string
 			var check int
 			return id, row.Scan(&id, &check)
@@ -101,12 +87,18 @@ func (s *Store) appendInOneStatement(ctx context.Context, preps []prepared, live
 	return moved, nil
 }
 
-// The types of a head row (room, old head, new head) and of a revision
-// row's columns, in revisionColumns' order.
-var (
-	headTypes     = [...]string{"TEXT", "BIGINT", "BIGINT"}
-	revisionTypes = [revisionParams]string{"TEXT", "BIGINT", "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT", "TIMESTAMPTZ"}
-)
+// oneStatement is appendInOneStatement's statement: $1–$3 the rooms, their
+// heads before and after; $4 the time; $5–$12 the rows' columns, in
+// revisionColumns' order.
+const oneStatement = `WITH v(id, old_head, new_head) AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])),
+moved AS (UPDATE rooms SET head_revision = v.new_head, updated_at = $4
+	FROM v WHERE rooms.id = v.id AND rooms.head_revision = v.old_head RETURNING rooms.id),
+r(room_id, revision, operation, client_id, op_id, base_revision, digest, created_at) AS (
+	SELECT * FROM unnest($5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::timestamptz[])),
+ins AS (INSERT INTO revisions (room_id, revision, operation, client_id, op_id, base_revision, digest, created_at)
+	SELECT * FROM r WHERE r.room_id IN (SELECT id FROM moved) ON CONFLICT DO NOTHING RETURNING 1),
+wanted AS (SELECT count(*) AS n FROM r WHERE r.room_id IN (SELECT id FROM moved))
+SELECT moved.id, 1 / CASE WHEN (SELECT count(*) FROM ins) = (SELECT n FROM wanted) THEN 1 ELSE 0 END FROM moved`
 
 // withPgx runs f on a connection of the write pool as pgx's own
 // connection: the commit's statement goes through pgx without GORM's

@@ -156,29 +156,30 @@ func (s *Store) AppendOps(ctx context.Context, roomID services.RoomID, ops []ser
 // appendOne commits one room's batch in its own transaction, telling its
 // errors apart exactly.
 func (s *Store) appendOne(ctx context.Context, b prepared) error {
-	tx, err := s.begin(ctx, b.what)
+	what := b.what()
+	tx, err := s.begin(ctx, what)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	res := tx.Exec("UPDATE rooms SET head_revision = ?, updated_at = ? WHERE id = ? AND head_revision = ?", b.last, b.at, b.room.Reveal(), b.first-1)
 	if res.Error != nil {
-		return fmt.Errorf("%s: move head: %w", b.what, res.Error)
+		return fmt.Errorf("%s: move head: %w", what, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return headMismatch(tx, b.what, b.room, b.first)
+		return headMismatch(tx, what, b.room, b.first)
 	}
-	if _, err := insertRows(tx, b.args, ""); err != nil {
+	if _, err := insertRows(tx, b.args(), ""); err != nil {
 		if isOpIDViolation(err) {
-			return fmt.Errorf("%s: %w", b.what, services.ErrOpIDTaken)
+			return fmt.Errorf("%s: %w", what, services.ErrOpIDTaken)
 		}
 		if isUniqueViolation(err) {
-			return fmt.Errorf("%s: %w", b.what, services.ErrRevisionTaken)
+			return fmt.Errorf("%s: %w", what, services.ErrRevisionTaken)
 		}
-		return fmt.Errorf("%s: insert: %w", b.what, err)
+		return fmt.Errorf("%s: insert: %w", what, err)
 	}
 	if err := tx.Commit().Error; err != nil {
-		return fmt.Errorf("%s: commit: %w", b.what, err)
+		return fmt.Errorf("%s: commit: %w", what, err)
 	}
 	return nil
 }
