@@ -137,16 +137,39 @@ func (s *headsStore) counts() (heads, rooms int, per []int) {
 	return s.heads, s.rooms, append([]int(nil), s.roomsPerQuery...)
 }
 
+// announcing records what its fan-out announces.
+type announcing struct {
+	services.FanOut
+	mu    sync.Mutex
+	rooms []services.RoomID
+}
+
+func (a *announcing) Announce(id services.RoomID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.rooms = append(a.rooms, id)
+}
+
+func (a *announcing) announced() []services.RoomID {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]services.RoomID(nil), a.rooms...)
+}
+
 // Idle rooms with members cost one head query per interval for the whole
 // instance, not one per room; and a room whose last fan-out message was
-// lost catches up through it.
+// lost catches up through it, announcing itself on the fan-out (whose
+// other instances may have stopped publishing it).
 func TestHeadWatchOneQueryPerInterval(t *testing.T) {
 	clock := newFakeClock()
 	store := &headsStore{Store: newStore()}
 	cfg := testConfig()
 	cfg.Clock = clock
 	cfg.IdleTimeout = time.Hour
-	a, b := deafInstances(t, store, cfg)
+	hub := memory.NewFanOutHub(memory.FanOutOptions{Drop: 1})
+	a := newRooms(t, store, cfg, nil).WithFanOut(hub.Endpoint())
+	ann := &announcing{FanOut: hub.Endpoint()}
+	b := newRooms(t, store, cfg, nil).WithFanOut(ann)
 	var watchers []*fakeMember
 	var ha *services.Handle
 	for i := range 50 {
@@ -180,4 +203,12 @@ func TestHeadWatchOneQueryPerInterval(t *testing.T) {
 	waitFor(t, "b's member of the first room to get the lost op", func() bool {
 		return len(watchers[0].ofType(services.EventOp)) == 1
 	}, 5*time.Second)
+	if got := ann.announced(); len(got) == 0 || got[0] != ha.ID() {
+		t.Errorf("announced %v, want the room that was behind, %v", got, ha.ID())
+	}
+	for _, id := range ann.announced() {
+		if id != ha.ID() {
+			t.Errorf("announced %v, which was not behind", id)
+		}
+	}
 }

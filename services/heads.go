@@ -10,7 +10,8 @@ import (
 // messages were dropped sees no gap until something else arrives. Every
 // PollInterval it asks the store, in one query per headsChunk rooms, for the
 // heads of the loaded rooms that have members, and has the rooms that are
-// behind fill the gap. Nothing runs per room per interval: each room only
+// behind fill the gap (and announce themselves on the fan-out, see
+// Announcer). Nothing runs per room per interval: each room only
 // publishes its head and whether anyone watches it (atomics, on its own
 // goroutine), and a room is posted to only when it is behind.
 func (rs *Rooms) watchHeads() {
@@ -42,8 +43,14 @@ func (rs *Rooms) watchHeads() {
 				rs.deps.log.Warn("check room heads", "rooms", len(chunk), "err", err)
 				continue
 			}
+			announcer, _ := rs.deps.fanout.(Announcer)
 			for id, head := range heads {
 				if r := watched[id]; r != nil && int64(head) > r.head.Load() {
+					if announcer != nil {
+						// Behind: another instance may not be publishing
+						// the room, thinking nobody else listens.
+						announcer.Announce(id)
+					}
 					r.tryDo(func() {
 						if r.settled() && !r.fetching && head > r.seq.Head() {
 							r.fillGap()

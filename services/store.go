@@ -93,6 +93,14 @@ type FanOut interface {
 	Subscribe(roomID RoomID, deliver func([]CommittedOp)) (cancel func(), err error)
 }
 
+// Announcer may also be implemented by a FanOut that does not publish the
+// rooms no other instance subscribes to: Announce tells the other
+// instances that this one listens to the room, so that they publish its
+// operations again. The head watcher calls it for a room it finds behind.
+type Announcer interface {
+	Announce(roomID RoomID)
+}
+
 // Recorder, when configured, receives each room's submissions as their
 // clients sent them (before transform), in commit order: what a QA replay
 // needs to reproduce the room exactly. It runs on the room's goroutine, so
