@@ -50,16 +50,31 @@ type cacheRequest struct {
 	done  func(fanOutErr, cacheErr error)
 }
 
+// cacheLinger is how long the cache writer waits to gather the cache work
+// of more rooms when none of what it holds is urgent. Cache writes are
+// never waited for (the cache is not the source of truth, and a reader that
+// finds it stale reads the store), so at light load 20 ms turns one Redis
+// round trip per operation into one per several rooms.
+const cacheLinger = 20 * time.Millisecond
+
 func newCacheWriter(cache HeadCache, fanout func() FanOut) *cacheWriter {
 	w := &cacheWriter{cache: cache, fanout: fanout}
-	w.loop = newGatherer(w.round)
+	w.loop = newGatherer(w.round, cacheLinger)
 	return w
 }
 
 // write queues a room's work; done receives the outcome on the writer's
-// goroutine (it must not block).
-func (w *cacheWriter) write(cw CacheWrite, done func(fanOutErr, cacheErr error)) {
-	w.loop.add(cacheRequest{cw, done})
+// goroutine (it must not block). The work waits for company (cacheLinger)
+// unless hurry is set or it has operations another instance may be
+// listening for.
+func (w *cacheWriter) write(cw CacheWrite, hurry bool, done func(fanOutErr, cacheErr error)) {
+	if !hurry && len(cw.Ops) > 0 {
+		if f := w.fanout(); f != nil {
+			q, ok := f.(QuietFanOut)
+			hurry = !ok || !q.Unheard(cw.RoomID)
+		}
+	}
+	w.loop.add(cacheRequest{cw, done}, hurry)
 }
 
 func (w *cacheWriter) close() { w.loop.close() }

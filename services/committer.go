@@ -33,13 +33,13 @@ type commitRequest struct {
 
 func newCommitter(store Store, timeout time.Duration, clock Clock, maxOps int) *committer {
 	c := &committer{store: store, timeout: timeout, clock: clock, maxOps: max(maxOps, 1)}
-	c.loop = newGatherer(c.round)
+	c.loop = newGatherer(c.round, 0)
 	return c
 }
 
 // commit queues a room's batch for the next transaction.
 func (c *committer) commit(b Batch, done func(took time.Duration, err error)) {
-	c.loop.add(commitRequest{b, done})
+	c.loop.add(commitRequest{b, done}, true)
 }
 
 // close stops the writer once the batches queued so far are committed.

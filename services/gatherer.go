@@ -1,34 +1,57 @@
 package services
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // gatherer is the loop behind the service's writers (committer,
 // cacheWriter): rooms add work from any goroutine, and its own goroutine
 // hands everything gathered to round while the previous round is done with,
 // so that the work of many rooms goes in one transaction or one pipeline.
 // round returns what it left for the next round.
+//
+// With a linger, a round of work none of which is urgent waits up to the
+// linger for more (or for urgent work) before it starts: work that nobody
+// waits for (cache writes) then shares a round trip with other rooms' even
+// at light load.
 type gatherer[T any] struct {
-	mu    sync.Mutex
-	queue []T
-	round func(queued []T) (left []T)
-	wake  chan struct{}
-	stop  chan struct{}
-	done  chan struct{}
+	mu     sync.Mutex
+	queue  []T
+	urgent bool // something queued must not wait
+	round  func(queued []T) (left []T)
+	linger time.Duration
+	wake   chan struct{}
+	hurry  chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
 }
 
-func newGatherer[T any](round func([]T) []T) *gatherer[T] {
-	g := &gatherer[T]{round: round, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+func newGatherer[T any](round func([]T) []T, linger time.Duration) *gatherer[T] {
+	g := &gatherer[T]{
+		round: round, linger: linger,
+		wake: make(chan struct{}, 1), hurry: make(chan struct{}, 1),
+		stop: make(chan struct{}), done: make(chan struct{}),
+	}
 	go g.run()
 	return g
 }
 
-// add queues v for the next round.
-func (g *gatherer[T]) add(v T) {
+// add queues v for the next round; urgent v cuts a linger short.
+func (g *gatherer[T]) add(v T, urgent bool) {
 	g.mu.Lock()
 	g.queue = append(g.queue, v)
+	g.urgent = g.urgent || urgent
 	g.mu.Unlock()
+	signal(g.wake)
+	if urgent {
+		signal(g.hurry)
+	}
+}
+
+func signal(c chan struct{}) {
 	select {
-	case g.wake <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }
@@ -49,8 +72,26 @@ func (g *gatherer[T]) run() {
 			}
 			return
 		}
+		g.wait()
 		for g.flush() {
 		}
+	}
+}
+
+// wait lingers, unless what is queued is urgent.
+func (g *gatherer[T]) wait() {
+	g.mu.Lock()
+	urgent := g.urgent
+	g.mu.Unlock()
+	if urgent || g.linger <= 0 {
+		return
+	}
+	t := time.NewTimer(g.linger)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-g.hurry:
+	case <-g.stop:
 	}
 }
 
@@ -58,7 +99,11 @@ func (g *gatherer[T]) run() {
 func (g *gatherer[T]) flush() bool {
 	g.mu.Lock()
 	queued := g.queue
-	g.queue = nil
+	g.queue, g.urgent = nil, false
+	select {
+	case <-g.hurry: // this round takes what hurried
+	default:
+	}
 	g.mu.Unlock()
 	if len(queued) == 0 {
 		return false

@@ -77,7 +77,8 @@ func (r *Room) flushCache() {
 		return
 	}
 	r.cacheRun, r.cacheDirty = true, false
-	r.deps.afterCommits.write(CacheWrite{RoomID: r.info.ID, Ops: ops, Head: head}, func(perr, err error) {
+	// A closing room's last write must not linger: Stop waits for it.
+	r.deps.afterCommits.write(CacheWrite{RoomID: r.info.ID, Ops: ops, Head: head}, r.closing, func(perr, err error) {
 		if perr != nil {
 			r.deps.log.Warn("fan-out publish", "room", r.info.ID, "err", perr)
 		}

@@ -101,6 +101,14 @@ type Announcer interface {
 	Announce(roomID RoomID)
 }
 
+// QuietFanOut may also be implemented by a FanOut that publishes a room's
+// operations only while another instance listens to the room: Unheard
+// reports that none does now, so that what follows a commit there need not
+// hurry (the cache writer then gathers it with other rooms' work).
+type QuietFanOut interface {
+	Unheard(roomID RoomID) bool
+}
+
 // Recorder, when configured, receives each room's submissions as their
 // clients sent them (before transform), in commit order: what a QA replay
 // needs to reproduce the room exactly. It runs on the room's goroutine, so

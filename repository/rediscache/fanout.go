@@ -156,6 +156,14 @@ func (f *FanOut) queuePublish(ctx context.Context, pipe redis.Pipeliner, batches
 	}
 }
 
+// Unheard implements services.QuietFanOut: the room's channel is solo.
+func (f *FanOut) Unheard(roomID services.RoomID) bool {
+	ch := f.channel(roomID)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.solo[ch]
+}
+
 // Skipped is the number of batches not published because their room had
 // no subscriber on another instance.
 func (f *FanOut) Skipped() int64 { return f.skipped.Load() }
