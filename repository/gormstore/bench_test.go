@@ -36,12 +36,7 @@ func BenchmarkAppendOps(b *testing.B) {
 				b.ResetTimer()
 				for b.Loop() {
 					for i := range ops {
-						var op ot.Operation
-						op.Retain(head + i).Insert("x")
-						ops[i] = services.CommittedOp{
-							Revision: head + i + 1, Op: op, ClientID: "client-1",
-							OpID: fmt.Sprint("op-", head+i), BaseRevision: head, Digest: "0123456789abcdef",
-						}
+						ops[i] = benchOp(head+i, head)
 					}
 					if err := s.AppendOps(ctx, info.ID, ops); err != nil {
 						b.Fatal(err)
@@ -75,12 +70,7 @@ func BenchmarkAppendBatches(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				for i := range batches {
-					var op ot.Operation
-					op.Retain(head).Insert("x")
-					batches[i].Ops = []services.CommittedOp{{
-						Revision: head + 1, Op: op, ClientID: "client-1",
-						OpID: fmt.Sprint("op-", head), BaseRevision: head, Digest: "0123456789abcdef",
-					}}
+					batches[i].Ops = []services.CommittedOp{benchOp(head, head)}
 				}
 				for _, err := range s.AppendBatches(ctx, batches) {
 					if err != nil {
@@ -91,5 +81,16 @@ func BenchmarkAppendBatches(b *testing.B) {
 			}
 			b.ReportMetric(float64(head*rooms)/b.Elapsed().Seconds(), "ops/s")
 		})
+	}
+}
+
+// benchOp is the operation that takes a document of prev characters to the
+// next revision, inserting one, as a client based on base sent it.
+func benchOp(prev, base int) services.CommittedOp {
+	var op ot.Operation
+	op.Retain(prev).Insert("x")
+	return services.CommittedOp{
+		Revision: prev + 1, Op: op, ClientID: "client-1",
+		OpID: fmt.Sprint("op-", prev), BaseRevision: base, Digest: "0123456789abcdef",
 	}
 }

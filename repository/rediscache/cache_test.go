@@ -69,17 +69,11 @@ func TestPublishAndWrite(t *testing.T) {
 	t.Cleanup(func() { c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	mine := rediscache.NewFanOut(c.Client(), prefix, nil)
-	t.Cleanup(func() { mine.Close() })
-	other := rediscache.NewFanOut(c.Client(), prefix, nil) // another instance: another origin
-	t.Cleanup(func() { other.Close() })
+	mine := newFanOut(t, c.Client(), prefix, nil)
+	other := newFanOut(t, c.Client(), prefix, nil) // another instance: another origin
 	room := services.NewRoomID()
 	heard := make(chan []services.CommittedOp, 64)
-	stop, err := other.Subscribe(room, func(ops []services.CommittedOp) { heard <- ops })
-	if err != nil {
-		t.Fatalf("Subscribe: %v", err)
-	}
-	defer stop()
+	subscribe(t, other, room, func(ops []services.CommittedOp) { heard <- ops })
 
 	var op ot.Operation
 	op.Insert("x")
@@ -110,13 +104,7 @@ func TestPublishAndWrite(t *testing.T) {
 		t.Errorf("Ops = %v, %v; want one", got, err)
 	}
 
-	client, err := rediscache.NewClient(testenv.RedisURL(t))
-	if err != nil {
-		t.Fatalf("NewClient: %v", err)
-	}
-	t.Cleanup(func() { client.Close() })
-	apart := rediscache.NewFanOut(client, prefix, nil)
-	t.Cleanup(func() { apart.Close() })
+	apart := newFanOut(t, newClient(t), prefix, nil)
 	if _, _, ok := c.PublishAndWrite(ctx, apart, []services.Batch{{RoomID: room, Ops: ops}}, nil); ok {
 		t.Error("PublishAndWrite took a fan-out on another client")
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tandem-editor/tandem/internal/testenv"
 	"github.com/tandem-editor/tandem/ot"
 	"github.com/tandem-editor/tandem/repository/rediscache"
@@ -19,20 +21,11 @@ import (
 // are capabilities.
 func TestFanOutLogsNoWholeRoomID(t *testing.T) {
 	prefix := testenv.RedisPrefix(t)
-	client, err := rediscache.NewClient(testenv.RedisURL(t))
-	if err != nil {
-		t.Fatalf("NewClient: %v", err)
-	}
-	t.Cleanup(func() { client.Close() })
+	client := newClient(t)
 	var logs testenv.LogBuffer
-	f := rediscache.NewFanOut(client, prefix, slog.New(slog.NewTextHandler(&logs, nil)))
-	t.Cleanup(func() { f.Close() })
+	f := newFanOut(t, client, prefix, slog.New(slog.NewTextHandler(&logs, nil)))
 	room := services.NewRoomID()
-	cancel, err := f.Subscribe(room, func([]services.CommittedOp) {})
-	if err != nil {
-		t.Fatalf("Subscribe: %v", err)
-	}
-	defer cancel()
+	subscribe(t, f, room, func([]services.CommittedOp) {})
 	// The subscription becomes active asynchronously: publish until heard.
 	ctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
@@ -56,19 +49,10 @@ func TestFanOutLogsNoWholeRoomID(t *testing.T) {
 // hears the next operations.
 func TestSoloRoomIsNotPublishedUntilAnotherInstanceSubscribes(t *testing.T) {
 	prefix := testenv.RedisPrefix(t)
-	client, err := rediscache.NewClient(testenv.RedisURL(t))
-	if err != nil {
-		t.Fatalf("NewClient: %v", err)
-	}
-	t.Cleanup(func() { client.Close() })
-	a := rediscache.NewFanOut(client, prefix, nil)
-	t.Cleanup(func() { a.Close() })
+	client := newClient(t)
+	a := newFanOut(t, client, prefix, nil)
 	room := services.NewRoomID()
-	stopA, err := a.Subscribe(room, func([]services.CommittedOp) {})
-	if err != nil {
-		t.Fatalf("Subscribe: %v", err)
-	}
-	defer stopA()
+	subscribe(t, a, room, func([]services.CommittedOp) {})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var op ot.Operation
@@ -89,18 +73,13 @@ func TestSoloRoomIsNotPublishedUntilAnotherInstanceSubscribes(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 
-	b := rediscache.NewFanOut(client, prefix, nil) // another instance
-	t.Cleanup(func() { b.Close() })
+	b := newFanOut(t, client, prefix, nil) // another instance
 	heard := make(chan int, 1024)
-	stopB, err := b.Subscribe(room, func(ops []services.CommittedOp) {
+	subscribe(t, b, room, func(ops []services.CommittedOp) {
 		for _, o := range ops {
 			heard <- o.Revision
 		}
 	})
-	if err != nil {
-		t.Fatalf("Subscribe: %v", err)
-	}
-	defer stopB()
 	for {
 		rev++
 		publish(rev)
@@ -115,4 +94,32 @@ func TestSoloRoomIsNotPublishedUntilAnotherInstanceSubscribes(t *testing.T) {
 			t.Fatal("the second instance heard nothing: the room stayed solo")
 		}
 	}
+}
+
+// newClient is a Redis client for the test, closed after it.
+func newClient(t *testing.T) redis.UniversalClient {
+	t.Helper()
+	client, err := rediscache.NewClient(testenv.RedisURL(t))
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	t.Cleanup(func() { client.Close() })
+	return client
+}
+
+// newFanOut is a fan-out on client for the test, closed after it.
+func newFanOut(t *testing.T, client redis.UniversalClient, prefix string, log *slog.Logger) *rediscache.FanOut {
+	f := rediscache.NewFanOut(client, prefix, log)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// subscribe subscribes deliver to room on f for the rest of the test.
+func subscribe(t *testing.T, f *rediscache.FanOut, room services.RoomID, deliver func([]services.CommittedOp)) {
+	t.Helper()
+	cancel, err := f.Subscribe(room, deliver)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	t.Cleanup(cancel)
 }
