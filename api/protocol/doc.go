@@ -46,7 +46,10 @@
 // type, code and struct the package declares, and fail when index.json is
 // stale (go test ./api/protocol -run TestIndexIsCurrent -update rewrites
 // it). client/web/src/net/protocol.test.ts reads the same files and fails
-// when protocol.ts disagrees with them.
+// when protocol.ts disagrees with them. In package api, the server's own
+// encoding is held to them too: every server frame is rebuilt and encoded
+// byte for byte (TestEncodeEventMatchesGoldenFrames), and every REST answer
+// must have its golden body's shape (TestRESTAnswersHaveTheGoldenShape).
 //
 // To add a message: declare its struct and Type here, add the type to
 // ClientTypes or ServerTypes, add its frame under testdata/frames, rewrite
