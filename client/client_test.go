@@ -190,6 +190,24 @@ func TestDialUnknownRoomFails(t *testing.T) {
 	require.Equal(t, "not_found", client.ErrorCode(err))
 }
 
+// A room id is a capability: the client's errors, which end up in logs and
+// bug reports, name a room by its first 8 characters only, whether the
+// server refused (WebSocket, REST) or could not be reached.
+func TestErrorsHoldNoWholeRoomID(t *testing.T) {
+	const id = "0123456789abcdef0123456789abcdef"
+	srv := testserver.Start(t, testserver.Options{})
+	ctx := context.Background()
+	_, dialErr := client.Dial(ctx, srv.URL, id, client.Options{})
+	_, restErr := (&client.REST{BaseURL: srv.URL}).Ops(ctx, id, 0, 10)
+	_, downErr := (&client.REST{BaseURL: "http://127.0.0.1:1"}).Room(ctx, id)
+	for _, err := range []error{dialErr, restErr, downErr} {
+		require.Error(t, err)
+		require.NotContains(t, err.Error(), id)
+		require.Contains(t, err.Error(), "01234567…")
+	}
+	require.Equal(t, "not_found", client.ErrorCode(restErr), "the error is still the server's")
+}
+
 // TestReconnectMidEditConverges drops one client's socket again and again
 // while both clients type; the documents must converge with the server's.
 func TestReconnectMidEditConverges(t *testing.T) {

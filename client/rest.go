@@ -163,17 +163,19 @@ func (r *REST) Autocomplete(ctx context.Context, language, content string, offse
 const maxAnswer = 256 << 20
 
 func (r *REST) do(ctx context.Context, method, path string, in, out any) error {
+	// Errors name the request with the room id shortened (shortID).
+	what := method + " " + shownPath(path)
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return fmt.Errorf("%s %s: encode body: %w", method, path, err)
+			return fmt.Errorf("%s: encode body: %w", what, err)
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(r.BaseURL, "/")+path, body)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -187,22 +189,38 @@ func (r *REST) do(ctx context.Context, method, path string, in, out any) error {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		if ue := (*url.Error)(nil); errors.As(err, &ue) {
+			err = ue.Err // without the URL, which holds the whole id
+		}
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return fmt.Errorf("%s %s: read answer: %w", method, path, err)
+		return fmt.Errorf("%s: read answer: %w", what, err)
 	}
 	if resp.StatusCode >= 300 {
 		var e protocol.ErrorResponse
 		if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
 			e.Error.Code, e.Error.Message = protocol.CodeInternal, strings.TrimSpace(string(data[:min(len(data), 200)]))
 		}
-		return fmt.Errorf("%s %s: %w", method, path, &APIError{Status: resp.StatusCode, Code: string(e.Error.Code), Message: e.Error.Message})
+		return fmt.Errorf("%s: %w", what, &APIError{Status: resp.StatusCode, Code: string(e.Error.Code), Message: e.Error.Message})
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+		return fmt.Errorf("%s: decode answer: %w", what, err)
 	}
 	return nil
+}
+
+// shownPath is path with the room id after /api/rooms/ shortened.
+func shownPath(path string) string {
+	rest, ok := strings.CutPrefix(path, "/api/rooms/")
+	if !ok {
+		return path
+	}
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	return "/api/rooms/" + shortID(rest[:end]) + rest[end:]
 }

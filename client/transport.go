@@ -85,11 +85,11 @@ func (t *transport) dial(ctx context.Context) (*conn, *serverMessage, error) {
 			var e protocol.ErrorResponse
 			b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 			if json.Unmarshal(b, &e) == nil && e.Error.Code != "" {
-				return nil, nil, fmt.Errorf("connect to room %s: %w", t.roomID, &APIError{Status: resp.StatusCode, Code: string(e.Error.Code), Message: e.Error.Message})
+				return nil, nil, fmt.Errorf("connect to room %s: %w", shortID(t.roomID), &APIError{Status: resp.StatusCode, Code: string(e.Error.Code), Message: e.Error.Message})
 			}
-			return nil, nil, fmt.Errorf("connect to room %s: status %d: %w", t.roomID, resp.StatusCode, err)
+			return nil, nil, fmt.Errorf("connect to room %s: status %d: %w", shortID(t.roomID), resp.StatusCode, err)
 		}
-		return nil, nil, fmt.Errorf("connect to room %s: %w", t.roomID, err)
+		return nil, nil, fmt.Errorf("connect to room %s: %w", shortID(t.roomID), err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
@@ -99,15 +99,15 @@ func (t *transport) dial(ctx context.Context) (*conn, *serverMessage, error) {
 	_, data, err := ws.ReadMessage()
 	if err != nil {
 		_ = ws.Close()
-		return nil, nil, fmt.Errorf("connect to room %s: read init: %w", t.roomID, err)
+		return nil, nil, fmt.Errorf("connect to room %s: read init: %w", shortID(t.roomID), err)
 	}
 	var m serverMessage
 	if err := json.Unmarshal(data, &m); err != nil || m.Type != "init" {
 		_ = ws.Close()
 		if err == nil && m.Type == "error" {
-			return nil, nil, fmt.Errorf("connect to room %s: %w", t.roomID, &APIError{Code: string(m.Code), Message: m.Message})
+			return nil, nil, fmt.Errorf("connect to room %s: %w", shortID(t.roomID), &APIError{Code: string(m.Code), Message: m.Message})
 		}
-		return nil, nil, fmt.Errorf("connect to room %s: first message is not init: %.100s", t.roomID, data)
+		return nil, nil, fmt.Errorf("connect to room %s: first message is not init: %.100s", shortID(t.roomID), data)
 	}
 	return newConn(ws, t.readTimeout), &m, nil
 }
@@ -208,4 +208,14 @@ func (t *transport) backoff(n int) time.Duration {
 		d = t.maxBackoff
 	}
 	return d/2 + rand.N(d/2+1)
+}
+
+// shortID is how errors name a room: its first 8 characters. A room id is
+// a capability (whoever holds it may edit), and errors end up in logs and
+// bug reports.
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8] + "…"
+	}
+	return id
 }
