@@ -111,9 +111,24 @@ func TestResolutionRetriesOnTheClock(t *testing.T) {
 // headsStore counts the store reads of the head watcher.
 type headsStore struct {
 	*memory.Store
-	mu            sync.Mutex
-	heads, rooms  int
-	roomsPerQuery []int
+	mu                  sync.Mutex
+	heads, rooms, reads int
+	roomsPerQuery       []int
+}
+
+// Ops counts the reads it has done (not begun).
+func (s *headsStore) Ops(ctx context.Context, id services.RoomID, after, limit int) ([]services.CommittedOp, error) {
+	ops, err := s.Store.Ops(ctx, id, after, limit)
+	s.mu.Lock()
+	s.reads++
+	s.mu.Unlock()
+	return ops, err
+}
+
+func (s *headsStore) historyReads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
 }
 
 func (s *headsStore) Heads(ctx context.Context, ids []services.RoomID) (map[services.RoomID]int, error) {
@@ -179,6 +194,9 @@ func TestHeadWatchOneQueryPerInterval(t *testing.T) {
 		}
 		watchers = append(watchers, join(t, openRoom(t, b, info.ID), &fakeMember{name: "w"}))
 	}
+	// Every room, on both instances, reads what was committed before it
+	// subscribed; only after those reads is the op lost to b for good.
+	waitFor(t, "the rooms' first reads", func() bool { return store.historyReads() >= 100 }, 5*time.Second)
 	assertAck(t, submit(t, ha, services.Submission{ClientID: "x", OpID: "x1", Base: 0, Op: insertAt(2, 0, "x")}), 1, "x1")
 	_, roomsBefore, _ := store.counts()
 	for i := range 3 {
