@@ -1,19 +1,14 @@
 package services
 
-import (
-	"sync"
-	"time"
-)
+import "sync"
 
 // mailbox runs a room's work: closures, one at a time, in the order they
 // were posted, each to its end before the next starts. Its goroutine lives
 // only while there is work: posting to an idle mailbox starts one, and it
-// ends when the queue has stayed empty for keepAlive. An idle room so holds
-// no goroutine, and none of the stack its last piece of work grew (a parked
-// goroutine keeps its stack until a garbage collection finds it mostly
-// unused, and of a thousand idle rooms that would be megabytes), while a
-// busy room keeps its goroutine from one piece of work to the next instead
-// of starting one, and growing its stack again, for each.
+// ends when the queue is empty. An idle room so holds no goroutine, and
+// none of the stack its last piece of work grew (a parked goroutine keeps
+// its stack until a garbage collection finds it mostly unused, and of a
+// thousand idle rooms that would be megabytes).
 //
 // It holds at most size closures: post waits for space, or fails without
 // it (tryPost), and both fail once the mailbox is closed.
@@ -28,9 +23,6 @@ type mailbox struct {
 	queue   []func()
 	running bool
 	closed  bool
-	// waiting: the goroutine waits for work (keepAlive); kick wakes it.
-	waiting bool
-	kick    chan struct{}
 	// atClose run when the mailbox closes.
 	atClose []func()
 }
@@ -68,13 +60,6 @@ func (m *mailbox) post(f func(), wait bool) bool {
 	m.queue = append(m.queue, f)
 	start := !m.running
 	m.running = true
-	if m.waiting {
-		m.waiting = false
-		select {
-		case m.kick <- struct{}{}:
-		default: // a kick is there already: the waiter wakes anyway
-		}
-	}
 	m.mu.Unlock()
 	if start {
 		go m.drain()
@@ -82,49 +67,14 @@ func (m *mailbox) post(f func(), wait bool) bool {
 	return true
 }
 
-// keepAlive is how long a mailbox's goroutine waits for more work before it
-// ends: a busy room's next piece of work comes sooner (a room of 50 typists
-// gets one every millisecond or so), an idle one's seconds later.
-const keepAlive = 2 * time.Millisecond
-
-// drain runs the queue until it has been empty for keepAlive, or the
-// mailbox closed.
+// drain runs the queue until it is empty or the mailbox closed.
 func (m *mailbox) drain() {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
 	for {
 		m.mu.Lock()
-		if len(m.queue) == 0 && !m.closed {
-			if m.kick == nil {
-				m.kick = make(chan struct{}, 1)
-			}
-			m.waiting = true
-			m.mu.Unlock()
-			if timer == nil {
-				timer = time.NewTimer(keepAlive)
-			} else {
-				timer.Reset(keepAlive)
-			}
-			select {
-			case <-m.kick:
-			case <-timer.C:
-			case <-m.done:
-			}
-			m.mu.Lock()
-			m.waiting = false
-		}
 		if len(m.queue) == 0 || m.closed {
 			// An empty queue's array goes too: a burst's queue must not
 			// stay with an idle room.
 			m.queue, m.running = nil, false
-			select {
-			case <-m.kick: // a post's kick that the timer beat
-			default:
-			}
 			m.mu.Unlock()
 			return
 		}
