@@ -3,6 +3,7 @@ package ot
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -125,6 +126,7 @@ func (d Document) Apply(op Operation) (Document, error) {
 		return Document{}, fmt.Errorf("apply: operation base length %d, document length %d: %w", op.BaseLen(), d.units, ErrBaseLength)
 	}
 	w := walker{blocks: d.blocks}
+	defer w.release()
 	w.out.blocks = make([]block, 0, len(d.blocks)+2)
 	for _, c := range op.Components() {
 		var err error
@@ -152,6 +154,10 @@ func (d Document) Apply(op Operation) (Document, error) {
 	return w.out.document(), nil
 }
 
+// scratch holds the walkers' text buffers between applies: the text of a
+// splice is built there, then copied into its chunks.
+var scratch = sync.Pool{New: func() any { return new([]byte) }}
+
 // walker walks an operation over a document's blocks and builds the
 // document after it in out.
 //
@@ -169,8 +175,32 @@ type walker struct {
 	at             int // pos where the current retain or delete started
 	open           bool
 	buf            []byte
+	pooled         *[]byte // where buf came from
 	units          int
 	out            builder
+}
+
+// release returns the walker's buffer to the pool, unless an insert made it
+// large.
+func (w *walker) release() {
+	if w.pooled != nil && cap(w.buf) <= 4*maxChunk {
+		*w.pooled = w.buf[:0]
+		scratch.Put(w.pooled)
+	}
+	w.buf, w.pooled = nil, nil
+}
+
+// addChunk passes a chunk to the result, sizing a new block for the rest of
+// the block at the cursor.
+func (w *walker) addChunk(c chunk) {
+	if w.out.part == nil {
+		n := maxBlock
+		if w.bi < len(w.blocks) {
+			n = min(n, len(w.blocks[w.bi].chunks)-w.ci+1)
+		}
+		w.out.part = make([]chunk, 0, n)
+	}
+	w.out.addChunk(c)
 }
 
 // skip walks n units: a retain (keep) copies them to the result, a delete
@@ -203,7 +233,7 @@ func (w *walker) skip(n int, keep bool) error {
 				w.buf = append(w.buf, c.s[w.bo:]...)
 				w.units += rest
 			case keep:
-				w.out.addChunk(c)
+				w.addChunk(c)
 			}
 			n -= rest
 			w.pos += rest
@@ -241,7 +271,8 @@ func (w *walker) start() {
 	}
 	w.open = true
 	if w.buf == nil {
-		w.buf = make([]byte, 0, minChunk+maxChunk)
+		w.pooled = scratch.Get().(*[]byte)
+		w.buf = (*w.pooled)[:0]
 	}
 	w.buf, w.units = w.buf[:0], 0
 	if w.bi == len(w.blocks) {
@@ -267,10 +298,10 @@ func (w *walker) close() {
 	switch {
 	case len(w.buf) > maxChunk:
 		for _, c := range appendChunks(nil, string(w.buf)) {
-			w.out.addChunk(c)
+			w.addChunk(c)
 		}
 	case len(w.buf) > 0:
-		w.out.addChunk(chunk{s: string(w.buf), units: w.units})
+		w.addChunk(chunk{s: string(w.buf), units: w.units})
 	}
 	w.open = false
 	w.buf = w.buf[:0]
