@@ -2,6 +2,7 @@ package ot
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -43,7 +44,10 @@ const (
 // edits), where a block it does not touch costs one copied block header (40
 // bytes): for typing in a 1 MB document, about 20 headers, one chunk list
 // and one chunk (256 B - 1 KB) copied; for 10 MB, about 200 headers.
-// String builds the text in O(n) each time it is called.
+// String builds the text in O(n) each time it is called; Compact also
+// returns an equal document that points into that text, so that a holder
+// of both keeps one copy. NewDocument shares its argument's memory and
+// costs a validation and a count of it.
 //
 // A text that is not valid UTF-8 (no text built by this package's
 // operations is) is kept as one piece, and Apply on it costs what
@@ -104,6 +108,37 @@ func (d Document) String() string {
 		}
 	}
 	return sb.String()
+}
+
+// Compact returns the text and a document equal to d whose chunks all
+// point into that text, so that holding both costs the text once, where
+// holding d and d.String() costs it twice. It runs in O(n).
+func (d Document) Compact() (string, Document) {
+	text := d.String()
+	c := Document{units: d.units, bytes: d.bytes, flat: d.flat}
+	if d.blocks == nil {
+		return text, c
+	}
+	c.blocks = make([]block, len(d.blocks))
+	chunks := make([]chunk, 0, d.chunkCount())
+	at := 0
+	for i, b := range d.blocks {
+		from := len(chunks)
+		for _, k := range b.chunks {
+			chunks = append(chunks, chunk{s: text[at : at+len(k.s)], units: k.units})
+			at += len(k.s)
+		}
+		c.blocks[i] = block{chunks: chunks[from:len(chunks):len(chunks)], units: b.units, bytes: b.bytes}
+	}
+	return text, c
+}
+
+func (d Document) chunkCount() int {
+	n := 0
+	for _, b := range d.blocks {
+		n += len(b.chunks)
+	}
+	return n
 }
 
 // Apply returns the document with op applied; d is unchanged. On error it
@@ -416,8 +451,33 @@ func appendChunks(dst []chunk, s string) []chunk {
 		if cut <= prev {
 			continue
 		}
-		dst = append(dst, chunk{s: s[prev:cut], units: UTF16Len(s[prev:cut])})
+		dst = append(dst, chunk{s: s[prev:cut], units: validUnits(s[prev:cut])})
 		prev = cut
 	}
 	return dst
+}
+
+// validUnits is UTF16Len for valid UTF-8, without decoding: every byte
+// but a continuation byte (10xxxxxx) starts a rune of 1 unit, and one that
+// starts a four-byte rune (11110xxx) counts one more. It counts eight bytes
+// at a time, by the top bit of each.
+func validUnits(s string) int {
+	const tops = 0x8080808080808080
+	n, i := 0, 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		cont := w &^ (w << 1) & tops                      // bit 7 set, bit 6 clear
+		four := w & (w << 1) & (w << 2) & (w << 3) & tops // bits 7 to 4 set
+		n += 8 - bits.OnesCount64(cont) + bits.OnesCount64(four)
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c&0xC0 != 0x80 {
+			n++
+			if c >= 0xF0 {
+				n++
+			}
+		}
+	}
+	return n
 }

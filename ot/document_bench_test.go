@@ -38,3 +38,29 @@ func BenchmarkDocumentInsert(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDocumentText: building a 10 MB document from a string and its
+// string from the document, each linear in the text.
+//
+//	go test ./ot -run '^$' -bench DocumentText -benchmem -benchtime 20x
+func BenchmarkDocumentText(b *testing.B) {
+	text := strings.Repeat("héllo wörld ", (10<<20)/14+1)
+	b.Run("NewDocument", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ot.NewDocument(text)
+		}
+	})
+	b.Run("String", func(b *testing.B) {
+		d := ot.NewDocument(text)
+		op := build(d.Len(), "x") // two chunks or more: String copies
+		d, err := d.Apply(op)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = d.String()
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 
 	"pgregory.net/rapid"
 )
@@ -262,6 +263,44 @@ func isLowSurrogateAt(s string, at int) bool {
 		}
 	}
 	return false
+}
+
+// Compact gives the same document, with every chunk inside the text it
+// returns, and one that edits on like any other.
+func TestDocumentCompact(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		text := genDocText(t)
+		d := NewDocument(text)
+		for range rapid.IntRange(0, 4).Draw(t, "edits") {
+			d, _ = applyBoth(t, d, genAnyOp(t, d.Len()))
+		}
+		text = d.String()
+		got, c := d.Compact()
+		if got != text {
+			t.Fatalf("Compact text differs")
+		}
+		checkDocument(t, c, text)
+		if len(got) > 0 {
+			base := uintptr(unsafe.Pointer(unsafe.StringData(got)))
+			for _, b := range c.blocks {
+				for _, k := range b.chunks {
+					if p := uintptr(unsafe.Pointer(unsafe.StringData(k.s))); p < base || p+uintptr(len(k.s)) > base+uintptr(len(got)) {
+						t.Fatalf("a chunk of the compacted document is outside its text")
+					}
+				}
+			}
+		}
+		applyBoth(t, c, genAnyOp(t, c.Len()))
+	})
+}
+
+func TestValidUnits(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.String().Draw(t, "any") + strings.Join(rapid.SliceOf(rapid.SampledFrom(docAlphabet)).Draw(t, "pieces"), "")
+		if got, want := validUnits(s), UTF16Len(s); got != want {
+			t.Fatalf("validUnits(%q) = %d, want %d", s, got, want)
+		}
+	})
 }
 
 func TestDocumentErrors(t *testing.T) {
