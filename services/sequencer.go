@@ -200,10 +200,12 @@ func (s *Sequencer) Head() int { return s.head }
 
 // Content is the document at the committed head revision. It is built in
 // time linear in its length the first time it is asked for after the head
-// moved, then kept until the head moves again.
+// moved, then kept until the head moves again; the committed document is
+// then compacted into it, so an idle room holds its text once.
 func (s *Sequencer) Content() string {
 	if !s.hasText {
-		s.text, s.hasText = s.content.String(), true
+		s.text, s.content = s.content.Compact()
+		s.hasText = true
 	}
 	return s.text
 }
