@@ -320,16 +320,10 @@ func (w *walker) start() {
 	w.buf, w.units = append(w.buf, c.s[:w.bo]...), w.uo
 }
 
-// close ends the open splice at the end of the cursor's chunk (or at the
-// cursor, at a chunk border) and passes its text, cut into chunks, to the
-// result.
+// close ends the open splice at the cursor, which is at a chunk border
+// (a retain closes there, and the walk ends at the end of the document),
+// and passes its text, cut into chunks, to the result.
 func (w *walker) close() {
-	if w.bi < len(w.blocks) && w.bo > 0 {
-		c := w.blocks[w.bi].chunks[w.ci]
-		w.buf = append(w.buf, c.s[w.bo:]...)
-		w.units += c.units - w.uo
-		w.next()
-	}
 	switch {
 	case len(w.buf) > maxChunk:
 		for _, c := range appendChunks(nil, string(w.buf)) {
