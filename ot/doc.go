@@ -54,9 +54,8 @@
 // # Concurrency
 //
 // Document values are immutable. Operation, Range and Selection values are
-// immutable except through the
-// builders (Retain, Insert, Delete, UnmarshalJSON), which mutate their
-// receiver. An Operation copied by value shares storage with the original,
+// immutable except through the builders (Retain, Insert, Delete,
+// UnmarshalJSON), which mutate their receiver. An Operation copied by value shares storage with the original,
 // and building on one copy may change the other: Clone a copy before
 // building on it. Everything else is safe for concurrent use.
 package ot
