@@ -19,6 +19,15 @@
 // surrogate pair in a document fails with ErrSurrogateSplit, and an insert
 // that is not valid text fails with ErrInvalidText.
 //
+// # Documents
+//
+// Operation.Apply takes and returns strings and copies the whole document.
+// Document holds a text in chunks and applies an operation in time that
+// follows the operation, not the document, returning a new Document that
+// shares what the operation left alone; it agrees with Operation.Apply on
+// every result and error. Servers and clients that apply every operation
+// of a large document hold it as a Document.
+//
 // # Laws
 //
 // For a document S and operations A, B where A applies to S and B to
@@ -44,9 +53,9 @@
 //
 // # Concurrency
 //
-// Operation, Range and Selection values are immutable except through the
-// builders (Retain, Insert, Delete, UnmarshalJSON), which mutate their
-// receiver. An Operation copied by value shares storage with the original,
+// Document values are immutable. Operation, Range and Selection values are
+// immutable except through the builders (Retain, Insert, Delete,
+// UnmarshalJSON), which mutate their receiver. An Operation copied by value shares storage with the original,
 // and building on one copy may change the other: Clone a copy before
 // building on it. Everything else is safe for concurrent use.
 package ot

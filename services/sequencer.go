@@ -91,12 +91,10 @@ type Proposal struct {
 	CommittedOp
 	// Selection is the sender's selection transformed like the operation.
 	Selection *ot.Selection
-	// content is the document after the operation, kept while the
-	// proposal is the newest pending one or ends a batch (hasContent): a
-	// document per pending proposal would cost a copy of the document each.
-	content    string
-	hasContent bool
-	batchEnd   bool
+	// content is the document after the operation. It shares with the
+	// head's document every chunk the pending operations leave alone, so a
+	// pending proposal costs about what its operation edits.
+	content ot.Document
 	// Depth is how many operations it was transformed against.
 	Depth int
 	// sub is the submission as received, kept to propose it again if
@@ -144,11 +142,17 @@ func (e *NeedHistory) Error() string {
 //
 // Memory is bounded: it keeps the committed content, the newest window of
 // committed operations (with their ids, for resubmission checks) and the
-// pending proposals.
+// pending proposals. The content is an ot.Document, so an operation costs
+// what it edits, not a copy of the document, and the documents after the
+// pending proposals share its chunks; Content builds the text as a string
+// when a caller needs one.
 type Sequencer struct {
-	head      int
-	content   string
-	length    int // of content, in UTF-16 units
+	head    int
+	content ot.Document
+	// text is content as a string once Content has built it (hasText),
+	// until the head moves.
+	text      string
+	hasText   bool
 	window    []CommittedOp
 	maxWindow int
 	// windowBytes is the footprint of the window's operations; maxBytes
@@ -178,7 +182,8 @@ func NewSequencer(head int, content string, recent []CommittedOp, cfg SequencerC
 		cfg.Window = 1
 	}
 	s := &Sequencer{
-		head: head, content: content, maxWindow: cfg.Window, maxBytes: cfg.WindowBytes,
+		head: head, content: ot.NewDocument(content), text: content, hasText: true,
+		maxWindow: cfg.Window, maxBytes: cfg.WindowBytes,
 		ids: map[string]int{}, maxDocSize: cfg.MaxDocumentSize,
 	}
 	for i, op := range recent {
@@ -186,7 +191,6 @@ func NewSequencer(head int, content string, recent []CommittedOp, cfg SequencerC
 			return nil, fmt.Errorf("recent operations are not contiguous up to revision %d", head)
 		}
 	}
-	s.length = ot.UTF16Len(content)
 	s.remember(recent)
 	return s, nil
 }
@@ -194,11 +198,20 @@ func NewSequencer(head int, content string, recent []CommittedOp, cfg SequencerC
 // Head is the committed head revision.
 func (s *Sequencer) Head() int { return s.head }
 
-// Content is the document at the committed head revision.
-func (s *Sequencer) Content() string { return s.content }
+// Content is the document at the committed head revision. It is built in
+// time linear in its length the first time it is asked for after the head
+// moved, then kept until the head moves again; the committed document is
+// then compacted into it, so an idle room holds its text once.
+func (s *Sequencer) Content() string {
+	if !s.hasText {
+		s.text, s.content = s.content.Compact()
+		s.hasText = true
+	}
+	return s.text
+}
 
 // Len is the length of Content in UTF-16 units.
-func (s *Sequencer) Len() int { return s.length }
+func (s *Sequencer) Len() int { return s.content.Len() }
 
 // PendingCount is the number of proposals not yet committed or aborted.
 func (s *Sequencer) PendingCount() int { return len(s.pending) }
@@ -263,7 +276,7 @@ func (s *Sequencer) Propose(sub Submission, older []CommittedOp) (Decision, erro
 			*sel = sel.Transform(c.Op)
 		}
 	}
-	next, err := op.Apply(s.tip())
+	next, err := s.tip().Apply(op)
 	if err != nil {
 		return Decision{}, wrap(CodeInvalidOp, err, "operation does not fit revision %d: %v", sub.Base, err)
 	}
@@ -278,14 +291,10 @@ func (s *Sequencer) Propose(sub Submission, older []CommittedOp) (Decision, erro
 			Revision: s.head + len(s.pending) + 1, Op: op, ClientID: sub.ClientID,
 			OpID: sub.OpID, BaseRevision: sub.Base, Digest: digest,
 		},
-		Selection:  sel,
-		content:    next,
-		hasContent: true,
-		Depth:      len(concurrent),
-		sub:        sub,
-	}
-	if n := len(s.pending); n > 0 && !s.pending[n-1].batchEnd {
-		s.pending[n-1].content, s.pending[n-1].hasContent = "", false
+		Selection: sel,
+		content:   next,
+		Depth:     len(concurrent),
+		sub:       sub,
 	}
 	s.pending = append(s.pending, p)
 	if sub.OpID != "" {
@@ -368,7 +377,7 @@ func (s *Sequencer) at(rev int) *CommittedOp {
 }
 
 // tip is the document after every pending proposal.
-func (s *Sequencer) tip() string {
+func (s *Sequencer) tip() ot.Document {
 	if n := len(s.pending); n > 0 {
 		return s.pending[n-1].content
 	}
@@ -376,8 +385,7 @@ func (s *Sequencer) tip() string {
 }
 
 // Batch returns the operations of the first pending proposals, at most max
-// (0: all), for the owner to persist as one group commit, and keeps the
-// document after them for Commit.
+// (0: all), for the owner to persist as one group commit.
 func (s *Sequencer) Batch(max int) []CommittedOp {
 	n := len(s.pending)
 	if max > 0 && n > max {
@@ -390,30 +398,7 @@ func (s *Sequencer) Batch(max int) []CommittedOp {
 	for i, p := range s.pending[:n] {
 		ops[i] = p.CommittedOp
 	}
-	end := s.pending[n-1]
-	if !end.hasContent {
-		end.content, end.hasContent = s.contentAfter(n), true
-	}
-	end.batchEnd = true
 	return ops
-}
-
-// contentAfter computes the document after the first n pending proposals,
-// composing their operations and applying the result once.
-func (s *Sequencer) contentAfter(n int) string {
-	all := s.pending[0].Op
-	for _, p := range s.pending[1:n] {
-		next, err := ot.Compose(all, p.Op)
-		if err != nil {
-			panic(fmt.Sprintf("pending proposals do not compose: %v", err))
-		}
-		all = next
-	}
-	content, err := all.Apply(s.content)
-	if err != nil {
-		panic(fmt.Sprintf("pending proposals do not apply: %v", err))
-	}
-	return content
 }
 
 // Commit makes the first n pending proposals committed: they are durable.
@@ -425,9 +410,6 @@ func (s *Sequencer) Commit(n int) []*Proposal {
 	if n <= 0 {
 		return nil
 	}
-	if !s.pending[n-1].hasContent {
-		s.pending[n-1].content, s.pending[n-1].hasContent = s.contentAfter(n), true
-	}
 	done := s.pending[:n:n]
 	s.pending = append([]*Proposal(nil), s.pending[n:]...)
 	ops := make([]CommittedOp, n)
@@ -435,10 +417,9 @@ func (s *Sequencer) Commit(n int) []*Proposal {
 		ops[i] = p.CommittedOp
 	}
 	s.head += n
-	s.content = done[n-1].content
-	s.length = done[n-1].Op.TargetLen()
+	s.setContent(done[n-1].content)
 	for _, p := range done {
-		p.content = "" // the committed content holds it now
+		p.content = ot.Document{} // the committed content holds it now
 	}
 	s.remember(ops)
 	return done
@@ -452,6 +433,7 @@ func (s *Sequencer) Abort() []*Proposal {
 		if p.OpID != "" && s.ids[p.OpID] == p.Revision {
 			delete(s.ids, p.OpID)
 		}
+		p.content = ot.Document{}
 	}
 	s.pending = nil
 	return aborted
@@ -472,19 +454,25 @@ func (s *Sequencer) Advance(ops []CommittedOp) error {
 		if op.Revision != s.head+i+1 {
 			return fmt.Errorf("advance: revision %d does not follow %d", op.Revision, s.head+i)
 		}
-		next, err := op.Op.Apply(content)
+		next, err := content.Apply(op.Op)
 		if err != nil {
 			return fmt.Errorf("advance: revision %d: %w", op.Revision, err)
 		}
 		content = next
 	}
 	s.head += len(ops)
-	s.content = content
 	if len(ops) > 0 {
-		s.length = ops[len(ops)-1].Op.TargetLen()
+		s.setContent(content)
 	}
 	s.remember(ops)
 	return nil
+}
+
+// setContent makes d the committed content, dropping the text built from
+// the previous one.
+func (s *Sequencer) setContent(d ot.Document) {
+	s.content = d
+	s.text, s.hasText = "", false
 }
 
 // remember appends committed ops to the window and trims it to its size in
