@@ -13,9 +13,9 @@ func (o Operation) Invert(doc string) (Operation, error) {
 	if o.err != nil {
 		return Operation{}, o.err
 	}
-	inv := newOperation(len(o.ops))
+	inv := newOperation(len(o.parts()))
 	pos := 0
-	for _, c := range o.ops {
+	for _, c := range o.parts() {
 		switch {
 		case c.isInsert():
 			inv.delete(c.n)

@@ -22,25 +22,25 @@ func (o Operation) MarshalJSON() ([]byte, error) {
 		return nil, o.err
 	}
 	if o.json != nil {
-		if e := o.json.v.Load(); e != nil && e.parts == len(o.ops) && e.baseLen == o.baseLen && e.targetLen == o.targetLen {
+		if e := o.json.v.Load(); e != nil && e.parts == len(o.parts()) && e.baseLen == o.baseLen && e.targetLen == o.targetLen {
 			return e.b, nil
 		}
 	}
 	b := o.encode()
 	if o.json != nil {
-		o.json.v.Store(&encoded{b: b[:len(b):len(b)], parts: len(o.ops), baseLen: o.baseLen, targetLen: o.targetLen})
+		o.json.v.Store(&encoded{b: b[:len(b):len(b)], parts: len(o.parts()), baseLen: o.baseLen, targetLen: o.targetLen})
 	}
 	return b, nil
 }
 
 func (o Operation) encode() []byte {
 	size := 2
-	for _, c := range o.ops {
+	for _, c := range o.parts() {
 		size += len(c.s) + 12
 	}
 	buf := make([]byte, 0, size)
 	buf = append(buf, '[')
-	for i, c := range o.ops {
+	for i, c := range o.parts() {
 		if i > 0 {
 			buf = append(buf, ',')
 		}

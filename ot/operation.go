@@ -24,9 +24,16 @@ import (
 // operation unchanged and is safe for concurrent use.
 //
 // Building costs amortised time linear in the size of what is appended,
-// however many inserts merge into one.
+// however many inserts merge into one. An operation of up to smallOps
+// components (typing, deleting, a paste: retain, insert, delete, retain)
+// needs no heap memory besides its inserted text.
 type Operation struct {
-	ops       []component
+	// small[:nsmall] holds the components while there are at most
+	// smallOps of them and heap is nil; after that heap holds them all.
+	// Use parts to read them and push to append.
+	small     [smallOps]component
+	nsmall    int
+	heap      []component
 	baseLen   int
 	targetLen int
 	// text, if not nil, holds the text of the last insert component, which
@@ -34,6 +41,9 @@ type Operation struct {
 	// whole run again. A strings.Builder only ever appends, so the strings
 	// it has returned never change.
 	text *strings.Builder
+	// merged is set once the last insert component has been made by
+	// joining two inserts; the next join starts text.
+	merged bool
 	// json, set by CacheEncoding, caches the operation's encoding
 	// (MarshalJSON). Builders drop it.
 	json *encoding
@@ -92,8 +102,42 @@ type Component struct {
 // lengths can overflow an int.
 const maxLen = math.MaxInt / 4
 
+// smallOps is how many components an operation holds without heap
+// memory: enough for retain, insert, delete, retain, the shape of nearly
+// every edit a user makes.
+const smallOps = 4
+
+// newOperation returns an empty operation that will hold about capacity
+// components: inline if they fit, or after one move to the heap if that
+// is cheaper than allocating now.
 func newOperation(capacity int) Operation {
-	return Operation{ops: make([]component, 0, capacity)}
+	if capacity <= 2*smallOps {
+		return Operation{}
+	}
+	return Operation{heap: make([]component, 0, capacity)}
+}
+
+// parts returns the operation's components. They alias o's storage.
+func (o *Operation) parts() []component {
+	if o.heap != nil {
+		return o.heap
+	}
+	return o.small[:o.nsmall]
+}
+
+// push appends c, moving the components to the heap when small is full.
+func (o *Operation) push(c component) {
+	if o.heap == nil {
+		if o.nsmall < smallOps {
+			o.small[o.nsmall] = c
+			o.nsmall++
+			return
+		}
+		o.heap = make([]component, smallOps, 4*smallOps)
+		copy(o.heap, o.small[:])
+		o.small, o.nsmall = [smallOps]component{}, 0
+	}
+	o.heap = append(o.heap, c)
 }
 
 // Retain appends a component that skips n units. Retain(0) does nothing. A
@@ -157,55 +201,69 @@ func (o *Operation) retain(n int) {
 	o.changed()
 	o.baseLen += n
 	o.targetLen += n
-	if k := len(o.ops) - 1; k >= 0 && o.ops[k].isRetain() {
-		o.ops[k].n += n
+	ops := o.parts()
+	if k := len(ops) - 1; k >= 0 && ops[k].isRetain() {
+		ops[k].n += n
 		return
 	}
-	o.ops = append(o.ops, component{n: n})
+	o.push(component{n: n})
 }
 
 func (o *Operation) insert(s string, n int) {
 	o.changed()
 	o.targetLen += n
-	k := len(o.ops) - 1
+	ops := o.parts()
+	k := len(ops) - 1
 	switch {
-	case k >= 0 && o.ops[k].isInsert():
-		o.merge(k, s, n)
-	case k >= 0 && o.ops[k].isDelete():
+	case k >= 0 && ops[k].isInsert():
+		o.merge(&ops[k], s, n)
+	case k >= 0 && ops[k].isDelete():
 		// An insert next to a delete goes first, so equal effects compare equal.
-		if k >= 1 && o.ops[k-1].isInsert() {
-			o.merge(k-1, s, n)
+		if k >= 1 && ops[k-1].isInsert() {
+			o.merge(&ops[k-1], s, n)
 			return
 		}
-		o.ops = append(o.ops, o.ops[k])
-		o.ops[k] = component{n: n, s: s}
-		o.text = nil
+		del := ops[k]
+		ops[k] = component{n: n, s: s}
+		o.push(del)
+		o.text, o.merged = nil, false
 	default:
-		o.ops = append(o.ops, component{n: n, s: s})
-		o.text = nil
+		o.push(component{n: n, s: s})
+		o.text, o.merged = nil, false
 	}
 }
 
-// merge appends s, of n units, to the insert ops[k], the last insert.
-func (o *Operation) merge(k int, s string, n int) {
-	if o.text == nil {
+// merge appends s, of n units, to the insert c, the last insert. The
+// first merge into an insert concatenates, which is all that composing
+// two keystrokes needs; later ones append to text, so that a run of many
+// merges costs linear time.
+func (o *Operation) merge(c *component, s string, n int) {
+	switch {
+	case o.text != nil:
+		o.text.WriteString(s)
+		c.s = o.text.String()
+	case !o.merged:
+		c.s += s
+		o.merged = true
+	default:
 		o.text = new(strings.Builder)
-		o.text.Grow(len(o.ops[k].s) + len(s))
-		o.text.WriteString(o.ops[k].s)
+		o.text.Grow(2 * (len(c.s) + len(s)))
+		o.text.WriteString(c.s)
+		o.text.WriteString(s)
+		c.s = o.text.String()
 	}
-	o.text.WriteString(s)
-	o.ops[k].s = o.text.String()
-	o.ops[k].n += n
+	c.n += n
 }
 
 func (o *Operation) delete(n int) {
 	o.changed()
 	o.baseLen += n
-	if k := len(o.ops) - 1; k >= 0 && o.ops[k].isDelete() {
-		o.ops[k].n -= n
+	ops := o.parts()
+	if k := len(ops) - 1; k >= 0 && ops[k].isDelete() {
+		ops[k].n -= n
 		return
 	}
-	o.ops = append(o.ops, component{n: -n})
+	o.push(component{n: -n})
 }
 
 // FromComponents builds an operation by calling the builders on each
@@ -243,15 +301,18 @@ func (o Operation) Err() error { return o.err }
 // Clone returns a copy that shares no storage with o.
 func (o Operation) Clone() Operation {
 	c := o
-	c.ops = append([]component(nil), o.ops...)
+	if o.heap != nil {
+		c.heap = append(make([]component, 0, len(o.heap)), o.heap...)
+	}
 	c.text, c.json = nil, nil
 	return c
 }
 
 // Components returns a copy of the operation's components.
 func (o Operation) Components() []Component {
-	cs := make([]Component, len(o.ops))
-	for i, c := range o.ops {
+	ops := o.parts()
+	cs := make([]Component, len(ops))
+	for i, c := range ops {
 		switch {
 		case c.isInsert():
 			cs[i].Insert = c.s
@@ -275,18 +336,20 @@ func (o Operation) TargetLen() int { return o.targetLen }
 // IsNoop reports whether the operation changes nothing: it is empty or a
 // single retain.
 func (o Operation) IsNoop() bool {
-	return o.err == nil && (len(o.ops) == 0 || (len(o.ops) == 1 && o.ops[0].isRetain()))
+	ops := o.parts()
+	return o.err == nil && (len(ops) == 0 || (len(ops) == 1 && ops[0].isRetain()))
 }
 
 // Equal reports whether o and p have the same components. Because both are
 // canonical, that is whether they have the same effect on every document.
 // An invalid operation equals nothing but itself.
 func (o Operation) Equal(p Operation) bool {
-	if o.err != p.err || o.baseLen != p.baseLen || o.targetLen != p.targetLen || len(o.ops) != len(p.ops) {
+	x, y := o.parts(), p.parts()
+	if o.err != p.err || o.baseLen != p.baseLen || o.targetLen != p.targetLen || len(x) != len(y) {
 		return false
 	}
-	for i := range o.ops {
-		if o.ops[i] != p.ops[i] {
+	for i := range x {
+		if x[i] != y[i] {
 			return false
 		}
 	}
@@ -300,7 +363,7 @@ func (o Operation) String() string {
 		return "invalid: " + o.err.Error()
 	}
 	var b strings.Builder
-	for i, c := range o.ops {
+	for i, c := range o.parts() {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -324,8 +387,9 @@ func (o Operation) String() string {
 // inserted text and a few words per component. It costs one pass over the
 // components.
 func (o Operation) Footprint() int {
-	n := 24 * len(o.ops)
-	for _, c := range o.ops {
+	ops := o.parts()
+	n := 24 * len(ops)
+	for _, c := range ops {
 		n += len(c.s)
 	}
 	return n

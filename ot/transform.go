@@ -24,57 +24,76 @@ func Transform(a, b Operation) (aPrime, bPrime Operation, err error) {
 	if a.baseLen != b.baseLen {
 		return Operation{}, Operation{}, fmt.Errorf("transform: base lengths %d and %d: %w", a.baseLen, b.baseLen, ErrBaseLength)
 	}
-	n := len(a.ops) + len(b.ops)
-	// One backing array for both results: each gets at most n components.
-	buf := make([]component, 0, 2*n)
-	ap := Operation{ops: buf[0:0:n]}
-	bp := Operation{ops: buf[n : n : 2*n]}
+	ops1, ops2 := a.parts(), b.parts()
+	// Each result gets at most n components. Small ones start inline (and
+	// move to the heap if they outgrow it); large ones share one backing
+	// array.
+	var ap, bp Operation
+	if n := len(ops1) + len(ops2); n > 2*smallOps {
+		buf := make([]component, 0, 2*n)
+		ap.heap, bp.heap = buf[0:0:n], buf[n:n:2*n]
+	}
 
-	w := pairWalk{ops1: a.ops, ops2: b.ops}
-	for w.next() {
+	// The walk keeps its state in locals, not a struct: a struct holding
+	// both the input slices and the components taken from them would make
+	// a and b escape to the heap.
+	var op1, op2 component
+	have1, have2 := false, false
+	i1, i2 := 0, 0
+	for {
+		if !have1 && i1 < len(ops1) {
+			op1, have1 = ops1[i1], true
+			i1++
+		}
+		if !have2 && i2 < len(ops2) {
+			op2, have2 = ops2[i2], true
+			i2++
+		}
+		if !have1 && !have2 {
+			return ap, bp, nil
+		}
 		// Inserts go through; a's first on a tie.
-		if w.have1 && w.op1.isInsert() {
-			ap.insert(w.op1.s, w.op1.n)
-			bp.retain(w.op1.n)
-			w.have1 = false
+		if have1 && op1.isInsert() {
+			ap.insert(op1.s, op1.n)
+			bp.retain(op1.n)
+			have1 = false
 			continue
 		}
-		if w.have2 && w.op2.isInsert() {
-			ap.retain(w.op2.n)
-			bp.insert(w.op2.s, w.op2.n)
-			w.have2 = false
+		if have2 && op2.isInsert() {
+			ap.retain(op2.n)
+			bp.insert(op2.s, op2.n)
+			have2 = false
 			continue
 		}
-		if !w.have1 || !w.have2 {
+		if !have1 || !have2 {
 			// Unreachable for operations built by this package: equal base
 			// lengths mean both run out together.
 			return Operation{}, Operation{}, fmt.Errorf("transform: operations out of step: %w", ErrInvalidOp)
 		}
 		switch {
-		case w.op1.isRetain() && w.op2.isRetain():
-			m := min(w.op1.n, w.op2.n)
-			w.op1.n -= m
-			w.op2.n -= m
+		case op1.isRetain() && op2.isRetain():
+			m := min(op1.n, op2.n)
+			op1.n -= m
+			op2.n -= m
 			ap.retain(m)
 			bp.retain(m)
-		case w.op1.isDelete() && w.op2.isDelete():
+		case op1.isDelete() && op2.isDelete():
 			// Both delete the same text: nothing to emit.
-			m := min(-w.op1.n, -w.op2.n)
-			w.op1.n += m
-			w.op2.n += m
-		case w.op1.isDelete() && w.op2.isRetain():
-			m := min(-w.op1.n, w.op2.n)
-			w.op1.n += m
-			w.op2.n -= m
+			m := min(-op1.n, -op2.n)
+			op1.n += m
+			op2.n += m
+		case op1.isDelete() && op2.isRetain():
+			m := min(-op1.n, op2.n)
+			op1.n += m
+			op2.n -= m
 			ap.delete(m)
 		default: // retain against delete
-			m := min(w.op1.n, -w.op2.n)
-			w.op1.n -= m
-			w.op2.n += m
+			m := min(op1.n, -op2.n)
+			op1.n -= m
+			op2.n += m
 			bp.delete(m)
 		}
-		w.have1 = w.op1.n != 0
-		w.have2 = w.op2.n != 0
+		have1 = op1.n != 0
+		have2 = op2.n != 0
 	}
-	return ap, bp, nil
 }
