@@ -13,7 +13,7 @@ import (
 // It returns ErrBaseLength if a.TargetLen() != b.BaseLen(),
 // ErrSurrogateSplit if b splits a surrogate pair inserted by a, and the
 // builder's error for an invalid operation.
-func Compose(a, b Operation) (Operation, error) {
+func Compose(a, b Operation) (ab Operation, err error) {
 	if a.err != nil {
 		return Operation{}, a.err
 	}
@@ -23,6 +23,19 @@ func Compose(a, b Operation) (Operation, error) {
 	if a.targetLen != b.baseLen {
 		return Operation{}, fmt.Errorf("compose: target length %d, base length %d: %w", a.targetLen, b.baseLen, ErrBaseLength)
 	}
+	if ea, ok := a.asEdit(); ok {
+		if eb, ok := b.asEdit(); ok {
+			if composeEdits(ea, eb, a.baseLen, &ab) {
+				return ab, nil
+			}
+		}
+	}
+	return composeWalk(&a, &b)
+}
+
+// composeWalk is Compose for any valid a and b with a's target length b's
+// base length: ot.js's walk over both operations.
+func composeWalk(a, b *Operation) (Operation, error) {
 	ops1, ops2 := a.parts(), b.parts()
 	out := newOperation(len(ops1) + len(ops2))
 	// The walk keeps its state in locals, as Transform's does.

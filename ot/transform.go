@@ -24,6 +24,30 @@ func Transform(a, b Operation) (aPrime, bPrime Operation, err error) {
 	if a.baseLen != b.baseLen {
 		return Operation{}, Operation{}, fmt.Errorf("transform: base lengths %d and %d: %w", a.baseLen, b.baseLen, ErrBaseLength)
 	}
+	ea, okA := a.asEdit()
+	eb, okB := b.asEdit()
+	if okA && okB && transformEdits(ea, eb, a.baseLen, &aPrime, &bPrime) {
+		return aPrime, bPrime, nil
+	}
+	// One insert against anything: a's insert goes first on a tie.
+	if okA && ea.sn > 0 && ea.d == 0 {
+		p := insertAt(&b, ea.p, false)
+		aPrime.setEdit(p, ea.s, ea.sn, 0, b.targetLen-p)
+		spliceRetain(&b, ea.p, ea.sn, false, &bPrime)
+		return aPrime, bPrime, nil
+	}
+	if okB && eb.sn > 0 && eb.d == 0 {
+		p := insertAt(&a, eb.p, true)
+		spliceRetain(&a, eb.p, eb.sn, true, &aPrime)
+		bPrime.setEdit(p, eb.s, eb.sn, 0, a.targetLen-p)
+		return aPrime, bPrime, nil
+	}
+	return transformWalk(&a, &b)
+}
+
+// transformWalk is Transform for any valid a and b of equal base length:
+// ot.js's walk over both operations.
+func transformWalk(a, b *Operation) (aPrime, bPrime Operation, err error) {
 	ops1, ops2 := a.parts(), b.parts()
 	// Each result gets at most n components. Small ones start inline (and
 	// move to the heap if they outgrow it); large ones share one backing
