@@ -23,12 +23,15 @@ func Compose(a, b Operation) (ab Operation, err error) {
 	if a.targetLen != b.baseLen {
 		return Operation{}, fmt.Errorf("compose: target length %d, base length %d: %w", a.targetLen, b.baseLen, ErrBaseLength)
 	}
-	if ea, ok := a.asEdit(); ok {
-		if eb, ok := b.asEdit(); ok {
-			if composeEdits(ea, eb, a.baseLen, &ab) {
-				return ab, nil
-			}
-		}
+	ea, okA := a.asEdit()
+	eb, okB := b.asEdit()
+	if okA && okB && composeEdits(ea, eb, a.baseLen, &ab) {
+		return ab, nil
+	}
+	// Anything, then one insert: typing after a paste, or after edits
+	// elsewhere.
+	if okB && eb.sn > 0 && eb.d == 0 && spliceInsert(&a, eb.p, eb.s, eb.sn, &ab) {
+		return ab, nil
 	}
 	return composeWalk(&a, &b)
 }

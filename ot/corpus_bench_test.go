@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/tandem-editor/tandem/ot"
@@ -166,5 +167,48 @@ func checkSame(t *testing.T, what string, got ot.Operation, want json.RawMessage
 	w := parse(t, string(want))
 	if !got.Equal(w) {
 		t.Errorf("%s = %v, ot.js gives %v", what, got, w)
+	}
+}
+
+// BenchmarkCorpusByName runs each group of corpus cases of the same name on
+// its own (transform or compose), as otjs.mjs -by-name does, to show which
+// shapes cost what.
+func BenchmarkCorpusByName(b *testing.B) {
+	var names []string
+	groups := map[string][]loadedCase{}
+	for _, c := range loadCorpus(b) {
+		name := strings.ReplaceAll(c.name[strings.IndexByte(c.name, ' ')+1:], " ", "_")
+		if _, ok := groups[name]; !ok {
+			names = append(names, name)
+		}
+		groups[name] = append(groups[name], c)
+	}
+	sink := 0
+	for _, name := range names {
+		group := groups[name]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for i := range group {
+					c := &group[i]
+					if c.transform {
+						ap, bp, err := ot.Transform(c.a, c.b)
+						if err != nil {
+							b.Fatal(err)
+						}
+						sink += ap.TargetLen() + bp.TargetLen()
+					} else {
+						ab, err := ot.Compose(c.a, c.b)
+						if err != nil {
+							b.Fatal(err)
+						}
+						sink += ab.TargetLen()
+					}
+				}
+			}
+		})
+	}
+	if sink == 0 {
+		b.Log(sink)
 	}
 }

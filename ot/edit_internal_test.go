@@ -1,6 +1,7 @@
 package ot
 
 import (
+	"errors"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -110,5 +111,11 @@ func TestComposeEditsLeavesSplitsToTheWalk(t *testing.T) {
 	c.Retain(2).Delete(1).Retain(1)
 	if _, err := Compose(a, c); err == nil {
 		t.Fatalf("Compose(%v, %v) splits a surrogate pair without an error", a, c)
+	}
+	var long, d Operation // not one edit: spliceInsert's case
+	long.Retain(1).Insert("😀").Retain(1).Insert("x").Retain(1)
+	d.Retain(2).Insert("y").Retain(4)
+	if _, err := Compose(long, d); !errors.Is(err, ErrSurrogateSplit) {
+		t.Fatalf("Compose(%v, %v) = %v, want ErrSurrogateSplit", long, d, err)
 	}
 }

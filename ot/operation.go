@@ -150,6 +150,7 @@ func (o *Operation) Retain(n int) *Operation {
 		o.err = fmt.Errorf("retain %d: %w", n, ErrInvalidOp)
 		return o
 	}
+	o.changed()
 	o.retain(n)
 	return o
 }
@@ -170,6 +171,7 @@ func (o *Operation) Insert(s string) *Operation {
 		o.err = fmt.Errorf("insert of %d units: %w", n, ErrInvalidOp)
 		return o
 	}
+	o.changed()
 	o.insert(s, n)
 	return o
 }
@@ -191,14 +193,16 @@ func (o *Operation) Delete(n int) *Operation {
 		o.err = fmt.Errorf("delete %d: %w", n, ErrInvalidOp)
 		return o
 	}
+	o.changed()
 	o.delete(n)
 	return o
 }
 
 // retain, insert and delete are the unchecked builders; n > 0, and for
-// insert n is the UTF-16 length of s != "".
+// insert n is the UTF-16 length of s != "". They leave the cached encoding
+// to their callers: the exported builders drop it, and Transform, Compose
+// and Invert build new operations, which have none.
 func (o *Operation) retain(n int) {
-	o.changed()
 	o.baseLen += n
 	o.targetLen += n
 	ops := o.parts()
@@ -210,7 +214,6 @@ func (o *Operation) retain(n int) {
 }
 
 func (o *Operation) insert(s string, n int) {
-	o.changed()
 	o.targetLen += n
 	ops := o.parts()
 	k := len(ops) - 1
@@ -256,7 +259,6 @@ func (o *Operation) merge(c *component, s string, n int) {
 }
 
 func (o *Operation) delete(n int) {
-	o.changed()
 	o.baseLen += n
 	ops := o.parts()
 	if k := len(ops) - 1; k >= 0 && ops[k].isDelete() {

@@ -30,7 +30,7 @@ func spliceRetain(o *Operation, pos, n int, afterInserts bool, out *Operation) {
 		x += w
 		i++
 	}
-	*out = newOperation(len(ops) + 2)
+	*out = sized(len(ops) + 2)
 	out.baseLen, out.targetLen = o.baseLen+n, o.targetLen+n
 	for _, c := range ops[:i] {
 		out.push(c)
@@ -84,4 +84,69 @@ func insertAt(o *Operation, pos int, afterInserts bool) int {
 		}
 	}
 	return y
+}
+
+// spliceInsert sets out to the composition of o with an insert of s (sn
+// units) at offset pos of o's result, and reports false, leaving out
+// unset, where that would split a surrogate pair that o inserted. The
+// insert joins an insert of o that it touches, splits a retain it falls
+// inside, and goes before deletions at its position, as the walk and the
+// canonical form put it.
+func spliceInsert(o *Operation, pos int, s string, sn int, out *Operation) bool {
+	ops := o.parts()
+	y := 0 // o's result offset at the start of ops[i]
+	i := 0
+	for ; i < len(ops); i++ {
+		c := ops[i]
+		if c.isInsert() && y <= pos && pos <= y+c.n {
+			head, tail, err := splitText(c, pos-y)
+			if err != nil {
+				return false
+			}
+			o.spliceAt(i, 1, out, sn, component{n: c.n + sn, s: head.s + s + tail.s})
+			return true
+		}
+		if c.isRetain() && y <= pos && pos < y+c.n {
+			if pos == y {
+				o.spliceAt(i, 0, out, sn, component{n: sn, s: s})
+			} else {
+				o.spliceAt(i, 1, out, sn, component{n: pos - y}, component{n: sn, s: s}, component{n: c.n - (pos - y)})
+			}
+			return true
+		}
+		if c.isDelete() && y == pos {
+			break
+		}
+		if !c.isDelete() {
+			y += c.n
+		}
+	}
+	o.spliceAt(i, 0, out, sn, component{n: sn, s: s})
+	return true
+}
+
+// spliceAt sets out to o with the drop components from index i replaced by
+// with, which add grow units to the target length.
+func (o *Operation) spliceAt(i, drop int, out *Operation, grow int, with ...component) {
+	ops := o.parts()
+	*out = sized(len(ops) - drop + len(with))
+	out.baseLen, out.targetLen = o.baseLen, o.targetLen+grow
+	for _, c := range ops[:i] {
+		out.push(c)
+	}
+	for _, c := range with {
+		out.push(c)
+	}
+	for _, c := range ops[i+drop:] {
+		out.push(c)
+	}
+}
+
+// sized returns an empty operation with room for n components, on the heap
+// only if they do not fit inline.
+func sized(n int) Operation {
+	if n <= smallOps {
+		return Operation{}
+	}
+	return Operation{heap: make([]component, 0, n)}
 }

@@ -61,3 +61,25 @@ func TestPropertyTransformInsertAgreesWithWalk(t *testing.T) {
 		sameOp(t, "b'", gotB, wantB)
 	})
 }
+
+// Composing any operation with one insert gives the walk's result.
+func TestPropertyComposeInsertAgreesWithWalk(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		doc := genEditText(t, "doc", 0, 12)
+		a := genAnyOp(t, doc, "a")
+		mid, err := a.Apply(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := genEdit(t, mid, "b")
+		want, err := composeWalk(&a, &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Compose(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameOp(t, "compose", got, want)
+	})
+}

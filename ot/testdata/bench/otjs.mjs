@@ -2,7 +2,7 @@
 // with the same loops as the Go benchmark BenchmarkCorpus in
 // ot/corpus_bench_test.go, and prints its figures in the Go benchmark format.
 //
-//	OTJS=/path/to/node_modules/ot node ot/testdata/bench/otjs.mjs [-results FILE]
+//	OTJS=/path/to/node_modules/ot node ot/testdata/bench/otjs.mjs [-results FILE] [-by-name]
 //
 // OTJS (or the first argument that is not a flag) is the directory of the npm
 // package ot (0.0.15). With -results it also writes what ot.js computes for
@@ -22,7 +22,7 @@ let resultsFile = null;
 let otPath = process.env.OTJS;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '-results') resultsFile = args[++i];
-  else otPath = args[i];
+  else if (args[i] !== '-by-name') otPath = args[i];
 }
 if (!otPath) {
   console.error('usage: OTJS=/path/to/node_modules/ot node otjs.mjs [-results FILE]');
@@ -86,6 +86,29 @@ if (resultsFile) {
     return r;
   });
   writeFileSync(resultsFile, out.map((r) => JSON.stringify(r)).join('\n') + '\n');
+}
+
+// With -by-name, each group of cases of the same name is timed on its own
+// too (transform or compose only), as BenchmarkCorpusByName does.
+if (args.includes('-by-name')) {
+  const groups = new Map();
+  for (const c of cases) {
+    const key = c.name.replaceAll(' ', '_');
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(c);
+  }
+  for (const [key, group] of groups) {
+    passes['byname/' + key] = () => {
+      for (const c of group) {
+        if (c.transform) {
+          const [ap, bp] = TextOperation.transform(c.a, c.b);
+          sink += ap.ops.length + bp.ops.length;
+        } else {
+          sink += c.a.compose(c.b).ops.length;
+        }
+      }
+    };
+  }
 }
 
 const ms = Number(process.env.BENCH_MS || 1000);
