@@ -30,31 +30,17 @@ func spliceRetain(o *Operation, pos, n int, afterInserts bool, out *Operation) {
 		x += w
 		i++
 	}
-	*out = sized(len(ops) + 2)
-	out.baseLen, out.targetLen = o.baseLen+n, o.targetLen+n
-	for _, c := range ops[:i] {
-		out.push(c)
-	}
-	rest := ops[i:]
 	switch off := pos - x; {
-	case off > 0 && rest[0].isRetain():
-		out.push(component{n: rest[0].n + n})
-		rest = rest[1:]
+	case off > 0 && ops[i].isRetain():
+		o.spliceAt(i, 1, out, n, n, component{n: ops[i].n + n})
 	case off > 0: // inside a deletion
-		out.push(component{n: -off})
-		out.push(component{n: n})
-		out.push(component{n: rest[0].n + off})
-		rest = rest[1:]
-	case len(rest) > 0 && rest[0].isRetain():
-		out.push(component{n: rest[0].n + n})
-		rest = rest[1:]
+		o.spliceAt(i, 1, out, n, n, component{n: -off}, component{n: n}, component{n: ops[i].n + off})
+	case i < len(ops) && ops[i].isRetain():
+		o.spliceAt(i, 1, out, n, n, component{n: ops[i].n + n})
 	case i > 0 && ops[i-1].isRetain():
-		out.parts()[i-1].n += n
+		o.spliceAt(i-1, 1, out, n, n, component{n: ops[i-1].n + n})
 	default:
-		out.push(component{n: n})
-	}
-	for _, c := range rest {
-		out.push(c)
+		o.spliceAt(i, 0, out, n, n, component{n: n})
 	}
 }
 
@@ -103,14 +89,14 @@ func spliceInsert(o *Operation, pos int, s string, sn int, out *Operation) bool 
 			if err != nil {
 				return false
 			}
-			o.spliceAt(i, 1, out, sn, component{n: c.n + sn, s: head.s + s + tail.s})
+			o.spliceAt(i, 1, out, 0, sn, component{n: c.n + sn, s: head.s + s + tail.s})
 			return true
 		}
 		if c.isRetain() && y <= pos && pos < y+c.n {
 			if pos == y {
-				o.spliceAt(i, 0, out, sn, component{n: sn, s: s})
+				o.spliceAt(i, 0, out, 0, sn, component{n: sn, s: s})
 			} else {
-				o.spliceAt(i, 1, out, sn, component{n: pos - y}, component{n: sn, s: s}, component{n: c.n - (pos - y)})
+				o.spliceAt(i, 1, out, 0, sn, component{n: pos - y}, component{n: sn, s: s}, component{n: c.n - (pos - y)})
 			}
 			return true
 		}
@@ -121,16 +107,25 @@ func spliceInsert(o *Operation, pos int, s string, sn int, out *Operation) bool 
 			y += c.n
 		}
 	}
-	o.spliceAt(i, 0, out, sn, component{n: sn, s: s})
+	o.spliceAt(i, 0, out, 0, sn, component{n: sn, s: s})
 	return true
 }
 
 // spliceAt sets out to o with the drop components from index i replaced by
-// with, which add grow units to the target length.
-func (o *Operation) spliceAt(i, drop int, out *Operation, grow int, with ...component) {
+// with, which add base and target units to the lengths.
+func (o *Operation) spliceAt(i, drop int, out *Operation, base, target int, with ...component) {
 	ops := o.parts()
-	*out = sized(len(ops) - drop + len(with))
-	out.baseLen, out.targetLen = o.baseLen, o.targetLen+grow
+	*out = Operation{baseLen: o.baseLen + base, targetLen: o.targetLen + target}
+	n := len(ops) - drop + len(with)
+	if n > smallOps {
+		// Whole runs at a time: one bulk copy, not a write barrier per
+		// component.
+		h := make([]component, 0, n)
+		h = append(h, ops[:i]...)
+		h = append(h, with...)
+		out.heap = append(h, ops[i+drop:]...)
+		return
+	}
 	for _, c := range ops[:i] {
 		out.push(c)
 	}
@@ -140,13 +135,4 @@ func (o *Operation) spliceAt(i, drop int, out *Operation, grow int, with ...comp
 	for _, c := range ops[i+drop:] {
 		out.push(c)
 	}
-}
-
-// sized returns an empty operation with room for n components, on the heap
-// only if they do not fit inline.
-func sized(n int) Operation {
-	if n <= smallOps {
-		return Operation{}
-	}
-	return Operation{heap: make([]component, 0, n)}
 }
