@@ -49,13 +49,15 @@ func Transform(a, b Operation) (aPrime, bPrime Operation, err error) {
 // ot.js's walk over both operations.
 func transformWalk(a, b *Operation) (aPrime, bPrime Operation, err error) {
 	ops1, ops2 := a.parts(), b.parts()
-	// Each result gets at most n components. Small ones start inline (and
-	// move to the heap if they outgrow it); large ones share one backing
-	// array.
+	// Each result mostly mirrors its own side, plus a piece for each insert
+	// of the other: that many components, in one backing array for both
+	// (a result that outgrows its share moves, as append does). Small
+	// results start inline.
 	var ap, bp Operation
 	if n := len(ops1) + len(ops2); n > 2*smallOps {
-		buf := make([]component, 0, 2*n)
-		ap.heap, bp.heap = buf[0:0:n], buf[n:n:2*n]
+		capA, capB := len(ops1)+inserts(ops2)+1, len(ops2)+inserts(ops1)+1
+		buf := make([]component, 0, capA+capB)
+		ap.heap, bp.heap = buf[0:0:capA], buf[capA:capA:capA+capB]
 	}
 
 	// The walk keeps its state in locals, not a struct: a struct holding
@@ -120,4 +122,15 @@ func transformWalk(a, b *Operation) (aPrime, bPrime Operation, err error) {
 		have1 = op1.n != 0
 		have2 = op2.n != 0
 	}
+}
+
+// inserts counts the insert components of ops.
+func inserts(ops []component) int {
+	n := 0
+	for _, c := range ops {
+		if c.isInsert() {
+			n++
+		}
+	}
+	return n
 }
