@@ -15,8 +15,8 @@ import (
 // and the builder's error (ErrInvalidOp, ErrInvalidText) for an invalid
 // operation.
 func (o Operation) Apply(doc string) (string, error) {
-	if o.err != nil {
-		return "", o.err
+	if err := o.Err(); err != nil {
+		return "", err
 	}
 	grow := len(doc)
 	for _, c := range o.parts() {

@@ -14,11 +14,11 @@ import (
 // ErrSurrogateSplit if b splits a surrogate pair inserted by a, and the
 // builder's error for an invalid operation.
 func Compose(a, b Operation) (ab Operation, err error) {
-	if a.err != nil {
-		return Operation{}, a.err
+	if err := a.Err(); err != nil {
+		return Operation{}, err
 	}
-	if b.err != nil {
-		return Operation{}, b.err
+	if err := b.Err(); err != nil {
+		return Operation{}, err
 	}
 	if a.targetLen != b.baseLen {
 		return Operation{}, fmt.Errorf("compose: target length %d, base length %d: %w", a.targetLen, b.baseLen, ErrBaseLength)

@@ -43,8 +43,8 @@ func genEdit(t *rapid.T, doc, label string) Operation {
 	}
 	var o Operation
 	o.Retain(offs[at]).Insert(ins).Delete(offs[at+del] - offs[at]).Retain(n - offs[at+del])
-	if o.err != nil {
-		t.Fatal(o.err)
+	if err := o.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return o
 }

@@ -39,18 +39,31 @@ type Operation struct {
 	// text, if not nil, holds the text of the last insert component, which
 	// grew by merging: the next merge appends to it instead of copying the
 	// whole run again. A strings.Builder only ever appends, so the strings
-	// it has returned never change.
+	// it has returned never change. It is concatOnce while the last insert
+	// was made by joining just two.
 	text *strings.Builder
-	// merged is set once the last insert component has been made by
-	// joining two inserts; the next join starts text.
-	merged bool
-	// json, set by CacheEncoding, caches the operation's encoding
-	// (MarshalJSON). Builders drop it.
-	json *encoding
-	// err is set by a builder given an invalid argument; every later use of
-	// the operation returns it.
-	err error
+	// x holds what few operations need, so that the many others stay
+	// small (an Operation is passed by value, and its size is much of what
+	// transforming two keystrokes costs): a builder's error, or the cached
+	// encoding. Nil for most.
+	x *extra
 }
+
+// extra holds either err, set by a builder given an invalid argument
+// (every later use of the operation returns it), or, for a valid operation,
+// the encoding cache that CacheEncoding sets up and builders drop. It is
+// shared by copies of the operation and never changed but through json.
+type extra struct {
+	err  error
+	json encoding
+}
+
+// concatOnce marks (as Operation.text) a last insert made by joining two;
+// nothing is ever written to it.
+var concatOnce = new(strings.Builder)
+
+// fail marks the operation invalid.
+func (o *Operation) fail(err error) { o.x = &extra{err: err} }
 
 // encoding is an operation's cached JSON, with the lengths it was made
 // for (a copy built on differently does not match them).
@@ -64,7 +77,8 @@ type encoded struct {
 }
 
 // changed is called by every builder before it changes the operation.
-func (o *Operation) changed() { o.json = nil }
+// Only valid operations change, so x holds no error.
+func (o *Operation) changed() { o.x = nil }
 
 // CacheEncoding makes the operation keep its JSON once MarshalJSON has made
 // it, for every later call, by this value and the copies made of it from
@@ -72,8 +86,8 @@ func (o *Operation) changed() { o.json = nil }
 // for the store, the fan-out, the cache and every member's frame. Building
 // on the operation drops the cache.
 func (o *Operation) CacheEncoding() {
-	if o.json == nil {
-		o.json = new(encoding)
+	if o.x == nil {
+		o.x = new(extra)
 	}
 }
 
@@ -143,11 +157,11 @@ func (o *Operation) push(c component) {
 // Retain appends a component that skips n units. Retain(0) does nothing. A
 // negative n marks the operation invalid: later uses return ErrInvalidOp.
 func (o *Operation) Retain(n int) *Operation {
-	if n == 0 || o.err != nil {
+	if n == 0 || o.Err() != nil {
 		return o
 	}
 	if n < 0 || o.baseLen > maxLen-n || o.targetLen > maxLen-n {
-		o.err = fmt.Errorf("retain %d: %w", n, ErrInvalidOp)
+		o.fail(fmt.Errorf("retain %d: %w", n, ErrInvalidOp))
 		return o
 	}
 	o.changed()
@@ -159,16 +173,16 @@ func (o *Operation) Retain(n int) *Operation {
 // does nothing. Invalid UTF-8 marks the operation invalid: later uses return
 // ErrInvalidText.
 func (o *Operation) Insert(s string) *Operation {
-	if s == "" || o.err != nil {
+	if s == "" || o.Err() != nil {
 		return o
 	}
 	n, ok := textLen(s)
 	if !ok {
-		o.err = fmt.Errorf("insert %q: %w", s, ErrInvalidText)
+		o.fail(fmt.Errorf("insert %q: %w", s, ErrInvalidText))
 		return o
 	}
 	if o.targetLen > maxLen-n {
-		o.err = fmt.Errorf("insert of %d units: %w", n, ErrInvalidOp)
+		o.fail(fmt.Errorf("insert of %d units: %w", n, ErrInvalidOp))
 		return o
 	}
 	o.changed()
@@ -179,18 +193,18 @@ func (o *Operation) Insert(s string) *Operation {
 // Delete appends a component that deletes |n| units; like ot.js it accepts a
 // negative count too. Delete(0) does nothing.
 func (o *Operation) Delete(n int) *Operation {
-	if n == 0 || o.err != nil {
+	if n == 0 || o.Err() != nil {
 		return o
 	}
 	if n == math.MinInt {
-		o.err = fmt.Errorf("delete %d: %w", n, ErrInvalidOp)
+		o.fail(fmt.Errorf("delete %d: %w", n, ErrInvalidOp))
 		return o
 	}
 	if n < 0 {
 		n = -n
 	}
 	if o.baseLen > maxLen-n {
-		o.err = fmt.Errorf("delete %d: %w", n, ErrInvalidOp)
+		o.fail(fmt.Errorf("delete %d: %w", n, ErrInvalidOp))
 		return o
 	}
 	o.changed()
@@ -229,10 +243,10 @@ func (o *Operation) insert(s string, n int) {
 		del := ops[k]
 		ops[k] = component{n: n, s: s}
 		o.push(del)
-		o.text, o.merged = nil, false
+		o.text = nil
 	default:
 		o.push(component{n: n, s: s})
-		o.text, o.merged = nil, false
+		o.text = nil
 	}
 }
 
@@ -241,17 +255,17 @@ func (o *Operation) insert(s string, n int) {
 // two keystrokes needs; later ones append to text, so that a run of many
 // merges costs linear time.
 func (o *Operation) merge(c *component, s string, n int) {
-	switch {
-	case o.text != nil:
-		o.text.WriteString(s)
-		c.s = o.text.String()
-	case !o.merged:
+	switch o.text {
+	case nil:
 		c.s += s
-		o.merged = true
-	default:
+		o.text = concatOnce
+	case concatOnce:
 		o.text = new(strings.Builder)
 		o.text.Grow(2 * (len(c.s) + len(s)))
 		o.text.WriteString(c.s)
+		o.text.WriteString(s)
+		c.s = o.text.String()
+	default:
 		o.text.WriteString(s)
 		c.s = o.text.String()
 	}
@@ -289,8 +303,8 @@ func FromComponents(cs []Component) (Operation, error) {
 			return Operation{}, fmt.Errorf("component %d %+v: %w", i, c, ErrInvalidOp)
 		}
 		o.Retain(c.Retain).Insert(c.Insert).Delete(c.Delete)
-		if o.err != nil {
-			return Operation{}, fmt.Errorf("component %d: %w", i, o.err)
+		if o.Err() != nil {
+			return Operation{}, fmt.Errorf("component %d: %w", i, o.Err())
 		}
 	}
 	return o, nil
@@ -298,7 +312,12 @@ func FromComponents(cs []Component) (Operation, error) {
 
 // Err returns nil for a valid operation, or the error a builder recorded
 // (wrapping ErrInvalidOp or ErrInvalidText).
-func (o Operation) Err() error { return o.err }
+func (o Operation) Err() error {
+	if o.x == nil {
+		return nil
+	}
+	return o.x.err
+}
 
 // Clone returns a copy that shares no storage with o.
 func (o Operation) Clone() Operation {
@@ -306,7 +325,10 @@ func (o Operation) Clone() Operation {
 	if o.heap != nil {
 		c.heap = append(make([]component, 0, len(o.heap)), o.heap...)
 	}
-	c.text, c.json = nil, nil
+	c.text = nil
+	if o.Err() == nil {
+		c.x = nil // the copy starts without the encoding cache
+	}
 	return c
 }
 
@@ -339,7 +361,7 @@ func (o Operation) TargetLen() int { return o.targetLen }
 // single retain.
 func (o Operation) IsNoop() bool {
 	ops := o.parts()
-	return o.err == nil && (len(ops) == 0 || (len(ops) == 1 && ops[0].isRetain()))
+	return o.Err() == nil && (len(ops) == 0 || (len(ops) == 1 && ops[0].isRetain()))
 }
 
 // Equal reports whether o and p have the same components. Because both are
@@ -347,7 +369,7 @@ func (o Operation) IsNoop() bool {
 // An invalid operation equals nothing but itself.
 func (o Operation) Equal(p Operation) bool {
 	x, y := o.parts(), p.parts()
-	if o.err != p.err || o.baseLen != p.baseLen || o.targetLen != p.targetLen || len(x) != len(y) {
+	if o.Err() != p.Err() || o.baseLen != p.baseLen || o.targetLen != p.targetLen || len(x) != len(y) {
 		return false
 	}
 	for i := range x {
@@ -361,8 +383,8 @@ func (o Operation) Equal(p Operation) bool {
 // String formats the operation as ot.js's toString does:
 // "retain 2, insert 'lorem', delete 5, retain 5".
 func (o Operation) String() string {
-	if o.err != nil {
-		return "invalid: " + o.err.Error()
+	if o.Err() != nil {
+		return "invalid: " + o.Err().Error()
 	}
 	var b strings.Builder
 	for i, c := range o.parts() {

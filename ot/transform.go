@@ -15,11 +15,11 @@ import "fmt"
 // It returns ErrBaseLength if a.BaseLen() != b.BaseLen(), and the builder's
 // error for an invalid operation.
 func Transform(a, b Operation) (aPrime, bPrime Operation, err error) {
-	if a.err != nil {
-		return Operation{}, Operation{}, a.err
+	if err := a.Err(); err != nil {
+		return Operation{}, Operation{}, err
 	}
-	if b.err != nil {
-		return Operation{}, Operation{}, b.err
+	if err := b.Err(); err != nil {
+		return Operation{}, Operation{}, err
 	}
 	if a.baseLen != b.baseLen {
 		return Operation{}, Operation{}, fmt.Errorf("transform: base lengths %d and %d: %w", a.baseLen, b.baseLen, ErrBaseLength)
