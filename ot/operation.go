@@ -147,7 +147,7 @@ func (o *Operation) push(c component) {
 			o.nsmall++
 			return
 		}
-		o.heap = make([]component, smallOps, 4*smallOps)
+		o.heap = make([]component, smallOps, 2*smallOps)
 		copy(o.heap, o.small[:])
 		o.small, o.nsmall = [smallOps]component{}, 0
 	}

@@ -49,13 +49,17 @@ func Transform(a, b Operation) (aPrime, bPrime Operation, err error) {
 // ot.js's walk over both operations.
 func transformWalk(a, b *Operation) (aPrime, bPrime Operation, err error) {
 	ops1, ops2 := a.parts(), b.parts()
-	// Each result mostly mirrors its own side, plus a piece for each insert
-	// of the other: that many components, in one backing array for both
-	// (a result that outgrows its share moves, as append does). Small
-	// results start inline.
+	// Each result gets at most one component per step of the walk, n in
+	// all, and at most two (a retain and an insert or a piece of a
+	// deletion) for each insert and deletion of its own side and each
+	// insert of the other, which may split one of its deletions: the
+	// smaller bound, in one backing array for both. Small results start
+	// inline.
 	var ap, bp Operation
 	if n := len(ops1) + len(ops2); n > 2*smallOps {
-		capA, capB := len(ops1)+inserts(ops2)+1, len(ops2)+inserts(ops1)+1
+		ins1, del1 := edits(ops1)
+		ins2, del2 := edits(ops2)
+		capA, capB := min(n, 2*(ins1+del1+ins2)+1), min(n, 2*(ins2+del2+ins1)+1)
 		buf := make([]component, 0, capA+capB)
 		ap.heap, bp.heap = buf[0:0:capA], buf[capA:capA:capA+capB]
 	}
@@ -124,13 +128,15 @@ func transformWalk(a, b *Operation) (aPrime, bPrime Operation, err error) {
 	}
 }
 
-// inserts counts the insert components of ops.
-func inserts(ops []component) int {
-	n := 0
+// edits counts the insert and the delete components of ops.
+func edits(ops []component) (inserts, deletes int) {
 	for _, c := range ops {
-		if c.isInsert() {
-			n++
+		switch {
+		case c.isInsert():
+			inserts++
+		case c.n < 0:
+			deletes++
 		}
 	}
-	return n
+	return inserts, deletes
 }
