@@ -15,29 +15,29 @@ import (
 // and the builder's error (ErrInvalidOp, ErrInvalidText) for an invalid
 // operation.
 func (o Operation) Apply(doc string) (string, error) {
-	if o.err != nil {
-		return "", o.err
+	if err := o.Err(); err != nil {
+		return "", err
 	}
 	grow := len(doc)
-	for _, c := range o.ops {
+	for _, c := range o.parts() {
 		grow += len(c.s)
 	}
 	var b strings.Builder
 	b.Grow(grow)
 	pos := 0
-	for _, c := range o.ops {
+	for _, c := range o.parts() {
 		switch {
 		case c.isInsert():
 			b.WriteString(c.s)
 		case c.isRetain():
-			end, err := advance(doc, pos, c.n)
+			end, err := skipUnits(doc, pos, c.n)
 			if err != nil {
 				return "", walkError("apply", o, doc, pos, err)
 			}
 			b.WriteString(doc[pos:end])
 			pos = end
 		default:
-			end, err := advance(doc, pos, -c.n)
+			end, err := skipUnits(doc, pos, -c.n)
 			if err != nil {
 				return "", walkError("apply", o, doc, pos, err)
 			}

@@ -10,12 +10,12 @@ import "strings"
 // It returns the same errors as Apply: ErrBaseLength, ErrSurrogateSplit, and
 // the builder's error for an invalid operation.
 func (o Operation) Invert(doc string) (Operation, error) {
-	if o.err != nil {
-		return Operation{}, o.err
+	if err := o.Err(); err != nil {
+		return Operation{}, err
 	}
-	inv := newOperation(len(o.ops))
+	inv := newOperation(len(o.parts()))
 	pos := 0
-	for _, c := range o.ops {
+	for _, c := range o.parts() {
 		switch {
 		case c.isInsert():
 			inv.delete(c.n)

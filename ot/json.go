@@ -18,29 +18,29 @@ const maxCount = 1 << 31
 // After CacheEncoding the encoding is made once: later calls return the
 // same bytes, which callers must not change.
 func (o Operation) MarshalJSON() ([]byte, error) {
-	if o.err != nil {
-		return nil, o.err
+	if err := o.Err(); err != nil {
+		return nil, err
 	}
-	if o.json != nil {
-		if e := o.json.v.Load(); e != nil && e.parts == len(o.ops) && e.baseLen == o.baseLen && e.targetLen == o.targetLen {
+	if o.x != nil {
+		if e := o.x.json.v.Load(); e != nil && e.parts == len(o.parts()) && e.baseLen == o.baseLen && e.targetLen == o.targetLen {
 			return e.b, nil
 		}
 	}
 	b := o.encode()
-	if o.json != nil {
-		o.json.v.Store(&encoded{b: b[:len(b):len(b)], parts: len(o.ops), baseLen: o.baseLen, targetLen: o.targetLen})
+	if o.x != nil {
+		o.x.json.v.Store(&encoded{b: b[:len(b):len(b)], parts: len(o.parts()), baseLen: o.baseLen, targetLen: o.targetLen})
 	}
 	return b, nil
 }
 
 func (o Operation) encode() []byte {
 	size := 2
-	for _, c := range o.ops {
+	for _, c := range o.parts() {
 		size += len(c.s) + 12
 	}
 	buf := make([]byte, 0, size)
 	buf = append(buf, '[')
-	for i, c := range o.ops {
+	for i, c := range o.parts() {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
@@ -183,8 +183,8 @@ func (d *decoder) operation() (Operation, error) {
 		default:
 			return Operation{}, d.errorf(ErrInvalidOp, "element is not an integer or a string")
 		}
-		if o.err != nil {
-			return Operation{}, o.err
+		if err := o.Err(); err != nil {
+			return Operation{}, err
 		}
 		d.skipSpace()
 		if d.pos >= len(d.data) {

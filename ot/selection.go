@@ -30,7 +30,7 @@ func (r Range) Transform(op Operation) Range {
 // transformIndex is ot.js's transformIndex.
 func transformIndex(index int, op Operation) int {
 	newIndex := index
-	for _, c := range op.ops {
+	for _, c := range op.parts() {
 		switch {
 		case c.isRetain():
 			index -= c.n
