@@ -125,10 +125,10 @@ func genDocText(t *rapid.T) string {
 	return strings.Repeat(piece, size/len(piece)+1)
 }
 
-// genAnyOp draws an operation on a document of n units: usually one that
+// genMaybeInvalidOp draws an operation on a document of n units: usually one that
 // fits it (its counts may still end inside a surrogate pair), sometimes one
 // of another base length or an invalid one.
-func genAnyOp(t *rapid.T, n int) Operation {
+func genMaybeInvalidOp(t *rapid.T, n int) Operation {
 	var o Operation
 	// Few components at spread-out positions, as edits are.
 	cuts := rapid.SliceOfN(rapid.IntRange(0, n), 0, 6).Draw(t, "cuts")
@@ -195,7 +195,7 @@ func TestPropertyDocumentApplyAgrees(t *testing.T) {
 		steps := rapid.IntRange(1, 8).Draw(t, "steps")
 		for range steps {
 			var err error
-			d, err = applyBoth(t, d, genAnyOp(t, d.Len()))
+			d, err = applyBoth(t, d, genMaybeInvalidOp(t, d.Len()))
 			for _, s := range []error{ErrBaseLength, ErrSurrogateSplit, ErrInvalidOp, ErrInvalidText} {
 				if errors.Is(err, s) {
 					failed[s]++
@@ -282,7 +282,7 @@ func TestDocumentCompact(t *testing.T) {
 		text := genDocText(t)
 		d := NewDocument(text)
 		for range rapid.IntRange(0, 4).Draw(t, "edits") {
-			d, _ = applyBoth(t, d, genAnyOp(t, d.Len()))
+			d, _ = applyBoth(t, d, genMaybeInvalidOp(t, d.Len()))
 		}
 		text = d.String()
 		got, c := d.Compact()
@@ -300,7 +300,7 @@ func TestDocumentCompact(t *testing.T) {
 				}
 			}
 		}
-		applyBoth(t, c, genAnyOp(t, c.Len()))
+		applyBoth(t, c, genMaybeInvalidOp(t, c.Len()))
 	})
 }
 
