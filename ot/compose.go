@@ -46,14 +46,8 @@ func composeWalk(a, b *Operation) (Operation, error) {
 	have1, have2 := false, false
 	i1, i2 := 0, 0
 	for {
-		if !have1 && i1 < len(ops1) {
-			op1, have1 = ops1[i1], true
-			i1++
-		}
-		if !have2 && i2 < len(ops2) {
-			op2, have2 = ops2[i2], true
-			i2++
-		}
+		op1, have1, i1 = take(ops1, i1, op1, have1)
+		op2, have2, i2 = take(ops2, i2, op2, have2)
 		if !have1 && !have2 {
 			return out, nil
 		}

@@ -70,19 +70,7 @@ func BenchmarkCorpus(b *testing.B) {
 		for b.Loop() {
 			for i := range cases {
 				c := &cases[i]
-				if c.transform {
-					ap, bp, err := ot.Transform(c.a, c.b)
-					if err != nil {
-						b.Fatal(err)
-					}
-					sink += ap.TargetLen() + bp.TargetLen()
-				} else {
-					ab, err := ot.Compose(c.a, c.b)
-					if err != nil {
-						b.Fatal(err)
-					}
-					sink += ab.TargetLen()
-				}
+				sink += pair(b, c)
 				s, err := c.a.Apply(c.doc)
 				if err != nil {
 					b.Fatal(err)
@@ -190,20 +178,7 @@ func BenchmarkCorpusByName(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				for i := range group {
-					c := &group[i]
-					if c.transform {
-						ap, bp, err := ot.Transform(c.a, c.b)
-						if err != nil {
-							b.Fatal(err)
-						}
-						sink += ap.TargetLen() + bp.TargetLen()
-					} else {
-						ab, err := ot.Compose(c.a, c.b)
-						if err != nil {
-							b.Fatal(err)
-						}
-						sink += ab.TargetLen()
-					}
+					sink += pair(b, &group[i])
 				}
 			}
 		})
@@ -211,4 +186,21 @@ func BenchmarkCorpusByName(b *testing.B) {
 	if sink == 0 {
 		b.Log(sink)
 	}
+}
+
+// pair transforms or composes c's operations, as the case says, and returns
+// a length of the result for the sink.
+func pair(b *testing.B, c *loadedCase) int {
+	if c.transform {
+		ap, bp, err := ot.Transform(c.a, c.b)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ap.TargetLen() + bp.TargetLen()
+	}
+	ab, err := ot.Compose(c.a, c.b)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ab.TargetLen()
 }

@@ -71,14 +71,8 @@ func transformWalk(a, b *Operation) (aPrime, bPrime Operation, err error) {
 	have1, have2 := false, false
 	i1, i2 := 0, 0
 	for {
-		if !have1 && i1 < len(ops1) {
-			op1, have1 = ops1[i1], true
-			i1++
-		}
-		if !have2 && i2 < len(ops2) {
-			op2, have2 = ops2[i2], true
-			i2++
-		}
+		op1, have1, i1 = take(ops1, i1, op1, have1)
+		op2, have2, i2 = take(ops2, i2, op2, have2)
 		if !have1 && !have2 {
 			return ap, bp, nil
 		}
@@ -139,4 +133,14 @@ func edits(ops []component) (inserts, deletes int) {
 		}
 	}
 	return inserts, deletes
+}
+
+// take is one step of the walks of Transform and Compose: the next
+// component of ops, unless one is held already. The walks keep their state
+// in locals and call take by value (it is inlined), so that nothing escapes.
+func take(ops []component, i int, held component, have bool) (component, bool, int) {
+	if !have && i < len(ops) {
+		return ops[i], true, i + 1
+	}
+	return held, have, i
 }
