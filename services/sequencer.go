@@ -276,6 +276,13 @@ func (s *Sequencer) Propose(sub Submission, older []CommittedOp) (Decision, erro
 			*sel = sel.Transform(c.Op)
 		}
 	}
+	if sel != nil {
+		// ot.js maps a selection through the concurrent operations as they
+		// were, not as transformed past this one, which can leave it beyond
+		// the document: a cursor at the end of "c" after deleting "ab" from
+		// "abc", against a concurrent delete of "c", lands at 1 in "".
+		*sel = sel.Clamp(op.TargetLen())
+	}
 	next, err := s.tip().Apply(op)
 	if err != nil {
 		return Decision{}, wrap(CodeInvalidOp, err, "operation does not fit revision %d: %v", sub.Base, err)

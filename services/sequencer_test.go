@@ -577,6 +577,10 @@ func TestSequencerSelection(t *testing.T) {
 		{name: "range moved by a concurrent delete", history: []ot.Operation{build(-2, 1)}, op: build(1, "xy", 2),
 			sel: &ot.Selection{Ranges: []ot.Range{{Anchor: 1, Head: 3}}}, want: &ot.Selection{Ranges: []ot.Range{{Anchor: 0, Head: 1}}}},
 		{name: "empty ranges", history: []ot.Operation{build("12", 3)}, op: build(3, "x"), sel: &ot.Selection{}, want: &ot.Selection{}},
+		// ot.js would put this cursor at 1 in an empty document: the
+		// concurrent delete of "c" moves it as it was, not past this delete
+		// of "ab". It is clamped to the document.
+		{name: "kept inside the document", history: []ot.Operation{build(2, -1)}, op: build(-2, 1), sel: cursor(1), want: cursor(0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
