@@ -125,18 +125,18 @@ func (w *cacheWriter) publishAndWrite(ctx context.Context, f FanOut, batches []B
 			return pubErrs, cacheErrs
 		}
 	}
-	pubErrs = make([]error, len(batches))
 	if bf, ok := f.(BatchFanOut); ok && len(batches) > 0 {
 		pubErrs = bf.PublishBatch(ctx, batches)
 	} else {
+		pubErrs = make([]error, len(batches))
 		for k, b := range batches {
 			pubErrs[k] = f.Publish(ctx, b.RoomID, b.Ops)
 		}
 	}
-	cacheErrs = make([]error, len(writes))
 	if bc, ok := w.cache.(BatchCache); ok && len(writes) > 0 {
 		cacheErrs = bc.WriteBatch(ctx, writes)
 	} else {
+		cacheErrs = make([]error, len(writes))
 		for i, cw := range writes {
 			cacheErrs[i] = WriteOne(ctx, w.cache, cw)
 		}

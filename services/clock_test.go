@@ -165,6 +165,9 @@ func (a *announcing) Announce(id services.RoomID) {
 	a.rooms = append(a.rooms, id)
 }
 
+// Unheard: every room may have listeners elsewhere.
+func (a *announcing) Unheard(services.RoomID) bool { return false }
+
 func (a *announcing) announced() []services.RoomID {
 	a.mu.Lock()
 	defer a.mu.Unlock()

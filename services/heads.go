@@ -11,7 +11,7 @@ import (
 // PollInterval it asks the store, in one query per headsChunk rooms, for the
 // heads of the loaded rooms that have members, and has the rooms that are
 // behind fill the gap (and announce themselves on the fan-out, see
-// Announcer). Nothing runs per room per interval: each room only
+// QuietFanOut). Nothing runs per room per interval: each room only
 // publishes its head and whether anyone watches it (atomics, on its own
 // goroutine), and a room is posted to only when it is behind.
 func (rs *Rooms) watchHeads() {
@@ -43,7 +43,7 @@ func (rs *Rooms) watchHeads() {
 				rs.deps.log.Warn("check room heads", "rooms", len(chunk), "err", err)
 				continue
 			}
-			announcer, _ := rs.deps.fanout.(Announcer)
+			announcer, _ := rs.deps.fanout.(QuietFanOut)
 			for id, head := range heads {
 				if r := watched[id]; r != nil && int64(head) > r.head.Load() {
 					if announcer != nil {

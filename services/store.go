@@ -93,20 +93,17 @@ type FanOut interface {
 	Subscribe(roomID RoomID, deliver func([]CommittedOp)) (cancel func(), err error)
 }
 
-// Announcer may also be implemented by a FanOut that does not publish the
-// rooms no other instance subscribes to: Announce tells the other
-// instances that this one listens to the room, so that they publish its
-// operations again. The head watcher calls it for a room it finds behind.
-type Announcer interface {
-	Announce(roomID RoomID)
-}
-
 // QuietFanOut may also be implemented by a FanOut that publishes a room's
-// operations only while another instance listens to the room: Unheard
-// reports that none does now, so that what follows a commit there need not
-// hurry (the cache writer then gathers it with other rooms' work).
+// operations only while another instance listens to the room.
 type QuietFanOut interface {
+	// Unheard reports that no other instance listens to the room now, so
+	// that what follows a commit there need not hurry (the cache writer
+	// then gathers it with other rooms' work).
 	Unheard(roomID RoomID) bool
+	// Announce tells the other instances that this one listens to the
+	// room, so that they publish its operations again. The head watcher
+	// calls it for a room it finds behind.
+	Announce(roomID RoomID)
 }
 
 // Recorder, when configured, receives each room's submissions as their

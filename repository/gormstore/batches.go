@@ -72,9 +72,8 @@ func (p prepared) args() []any {
 // so that one fsync covers them all. On PostgreSQL that is one statement,
 // one round trip, of the same text for every batch (appendInOneStatement);
 // on SQLite one statement moves every room's head by compare-and-set and
-// one inserts every winner's rows. A room whose
-// head another writer moved gets its own error and takes nothing from the
-// others. Should a row clash with the history (an operation id in use),
+// one inserts every winner's rows. A room whose head another writer moved
+// gets its own error and takes nothing from the others. Should a row clash with the history (an operation id in use),
 // the transaction is rolled back and each room is committed on its own,
 // which tells the errors apart; that is rare, and it is as correct.
 //

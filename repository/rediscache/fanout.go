@@ -31,8 +31,9 @@ import (
 // subscribing and being heard; a subscription Redis restored after a
 // reconnect, which announces nothing) is what a dropped pub/sub message
 // would be: the room's gap filling and the head watcher repair it, and the
-// head watcher announces the rooms it found behind. Redis Cluster counts a PUBLISH's receivers on
-// one node only, so a cluster client always publishes.
+// head watcher announces the rooms it found behind. Redis Cluster counts a
+// PUBLISH's receivers on one node only, so a cluster client always
+// publishes.
 type FanOut struct {
 	client redis.UniversalClient
 	prefix string
@@ -206,7 +207,7 @@ func (f *FanOut) Subscribe(roomID services.RoomID, deliver func([]services.Commi
 	}, nil
 }
 
-// Announce implements services.Announcer: a message with no operations on
+// Announce implements services.QuietFanOut: a message with no operations on
 // the room's channel, which has every other instance publish the room's
 // operations again.
 func (f *FanOut) Announce(roomID services.RoomID) {
