@@ -275,7 +275,7 @@ func (w *walker) skip(n int, keep bool) error {
 			w.next()
 			continue
 		}
-		end, err := advance(c.s, w.bo, n)
+		end, err := skipUnits(c.s, w.bo, n)
 		if err != nil {
 			return fmt.Errorf("apply: at unit %d: %w", w.at+1, err)
 		}

@@ -20,14 +20,14 @@ func (o Operation) Invert(doc string) (Operation, error) {
 		case c.isInsert():
 			inv.delete(c.n)
 		case c.isRetain():
-			end, err := advance(doc, pos, c.n)
+			end, err := skipUnits(doc, pos, c.n)
 			if err != nil {
 				return Operation{}, walkError("invert", o, doc, pos, err)
 			}
 			inv.retain(c.n)
 			pos = end
 		default:
-			end, err := advance(doc, pos, -c.n)
+			end, err := skipUnits(doc, pos, -c.n)
 			if err != nil {
 				return Operation{}, walkError("invert", o, doc, pos, err)
 			}

@@ -3,6 +3,7 @@ package ot
 import (
 	"errors"
 	"testing"
+	"unicode/utf8"
 
 	"pgregory.net/rapid"
 )
@@ -59,4 +60,42 @@ func BenchmarkSkipUnits(b *testing.B) {
 			})
 		}
 	}
+}
+
+// advance walks n UTF-16 units of s from byte offset pos and returns the byte
+// offset reached. It fails with ErrBaseLength if s ends first and with
+// ErrSurrogateSplit if the end falls inside a surrogate pair.
+func advance(s string, pos, n int) (int, error) {
+	for n > 0 {
+		// ASCII fast path: one unit per byte.
+		end := pos + n
+		if end > len(s) {
+			end = len(s)
+		}
+		start := pos
+		for pos+8 <= end && asciiWord(s, pos) {
+			pos += 8
+		}
+		for pos < end && s[pos] < utf8.RuneSelf {
+			pos++
+		}
+		n -= pos - start
+		if n == 0 {
+			break
+		}
+		if pos >= len(s) {
+			return pos, ErrBaseLength
+		}
+		if s[pos] < utf8.RuneSelf {
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[pos:])
+		u := runeUnits(r)
+		if u > n {
+			return pos, ErrSurrogateSplit
+		}
+		n -= u
+		pos += size
+	}
+	return pos, nil
 }

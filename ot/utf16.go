@@ -48,49 +48,5 @@ func runeUnits(r rune) int {
 	return 1
 }
 
-// advance walks n UTF-16 units of s from byte offset pos and returns the byte
-// offset reached. It fails with ErrBaseLength if s ends first and with
-// ErrSurrogateSplit if the end falls inside a surrogate pair.
-func advance(s string, pos, n int) (int, error) {
-	for n > 0 {
-		// ASCII fast path: one unit per byte.
-		end := pos + n
-		if end > len(s) {
-			end = len(s)
-		}
-		start := pos
-		for pos+8 <= end && asciiWord(s, pos) {
-			pos += 8
-		}
-		for pos < end && s[pos] < utf8.RuneSelf {
-			pos++
-		}
-		n -= pos - start
-		if n == 0 {
-			break
-		}
-		if pos >= len(s) {
-			return pos, ErrBaseLength
-		}
-		if s[pos] < utf8.RuneSelf {
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[pos:])
-		u := runeUnits(r)
-		if u > n {
-			return pos, ErrSurrogateSplit
-		}
-		n -= u
-		pos += size
-	}
-	return pos, nil
-}
-
-// asciiWord reports whether the 8 bytes of s at i are all ASCII. The
-// compiler turns the loads into one 64-bit load.
-func asciiWord(s string, i int) bool {
-	s = s[i : i+8]
-	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-	return w&0x8080808080808080 == 0
-}
+// asciiWord reports whether the 8 bytes of s at i are all ASCII.
+func asciiWord(s string, i int) bool { return word(s, i)&0x8080808080808080 == 0 }
