@@ -31,7 +31,12 @@ func TestInstancesRaceForOneRoom(t *testing.T) {
 	runSeedBatch(t, "MULTI_SEED", 60, 15, runInstances, "revisions", "lost races", "dropped messages", "doubled messages")
 }
 
-func runInstances(t *testing.T, seed int64) tally {
+func runInstances(t *testing.T, seed int64) tally { return runInstancesOn(t, seed, false) }
+
+// runInstancesOn is one run of instances racing for a room or, with a
+// cluster, of instances forwarding to its owner, which moves between them
+// (a lease expires, as if its owner had died) while they type.
+func runInstancesOn(t *testing.T, seed int64, cluster bool) tally {
 	t.Helper()
 	rng := rand.New(rand.NewSource(seed))
 	store := newStore()
@@ -52,9 +57,22 @@ func runInstances(t *testing.T, seed int64) tally {
 	n := 2 + rng.Intn(2)
 	metrics := make([]*countingMetrics, n)
 	rooms := make([]*services.Rooms, n)
+	var owners *memory.ClusterHub
+	if cluster {
+		cfg.ForwardTimeout = 20 * time.Millisecond
+		owners = memory.NewClusterHub(100*time.Millisecond, memory.FanOutOptions{
+			Drop: []float64{0, 0.05, 0.2}[rng.Intn(3)], Duplicate: 0.1,
+			MaxDelay: []time.Duration{0, time.Millisecond}[rng.Intn(2)], Seed: uint64(seed) + 1,
+		})
+	}
 	for i := range rooms {
 		metrics[i] = &countingMetrics{}
 		rooms[i] = services.NewRooms(store, cache, cfg, multiLog(t, i), metrics[i]).WithFanOut(hub.Endpoint())
+		if owners != nil {
+			if err := rooms[i].WithCluster(owners.Endpoint()); err != nil {
+				t.Fatalf("WithCluster: %v", err)
+			}
+		}
 		rs := rooms[i]
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -68,6 +86,7 @@ func runInstances(t *testing.T, seed int64) tally {
 		t.Fatalf("Create: %v", err)
 	}
 	var clients []*instanceClient
+	ownerChanges := int64(0)
 	for i := range rooms {
 		h := openRoom(t, rooms[i], info.ID)
 		for range 1 + rng.Intn(3) {
@@ -85,11 +104,14 @@ func runInstances(t *testing.T, seed int64) tally {
 		for range rng.Intn(40) {
 			c := clients[rng.Intn(len(clients))]
 			w.process(c)
-			switch k := rng.Intn(10); {
-			case k < 5:
+			switch k := rng.Intn(20); {
+			case k < 10:
 				w.edit(c)
-			case k < 7:
+			case k < 14:
 				time.Sleep(time.Duration(rng.Intn(300)) * time.Microsecond)
+			case k == 14 && owners != nil:
+				owners.Expire(info.ID)
+				ownerChanges++
 			}
 		}
 	}
@@ -98,6 +120,13 @@ func runInstances(t *testing.T, seed int64) tally {
 
 	hs := hub.Stats()
 	st := tally{"revisions": int64(len(storedOps(t, store, info.ID))), "dropped messages": hs.Dropped, "doubled messages": hs.Duplicated}
+	if owners != nil {
+		cs := owners.Stats()
+		st["expired leases"] = ownerChanges
+		st["forwards and answers"] = cs.Sent
+		st["dropped cluster messages"] = cs.Dropped
+		st["doubled cluster messages"] = cs.Duplicated
+	}
 	for _, m := range metrics {
 		st["lost races"] += m.commitFailed.Load()
 	}

@@ -113,12 +113,21 @@ type Room struct {
 	recording RoomRecording
 	// updates coalesces metadata writes (Update); it has its own lock.
 	updates roomUpdates
+	// own is the room's place in the cluster; ownedFlag mirrors whether
+	// this instance owns it and workedAt when it last took a submission
+	// (Unix nanoseconds), for the link's renewal.
+	own       ownership
+	ownedFlag atomic.Bool
+	workedAt  atomic.Int64
 }
 
+// queuedSubmission is a submission waiting for its turn; sent is set once
+// it was forwarded to another instance (its outcome may then be unknown).
 type queuedSubmission struct {
 	sub   Submission
 	reply func(Result)
 	at    time.Time
+	sent  bool
 }
 
 // parkedSubmission waits for the head to reach revision until; the store
@@ -147,6 +156,8 @@ type roomDeps struct {
 	// afterCommits publishes and caches what they committed, likewise.
 	commits      *committer
 	afterCommits *cacheWriter
+	// cluster, when set, decides which instance sequences each room.
+	cluster *link
 	// evict, set by Rooms, forgets a broken room (any goroutine).
 	evict func(*Room)
 }

@@ -52,17 +52,24 @@ func (r *Room) submit(sub Submission, reply func(Result), at time.Time) {
 	case r.phase == phaseResolving:
 		// This may be a resubmission of an operation that turns out to be
 		// committed, so it waits rather than being refused.
-		r.queued = append(r.queued, queuedSubmission{sub, reply, at})
+		r.queued = append(r.queued, queuedSubmission{sub: sub, reply: reply, at: at})
 		return
 	}
+	if r.deps.cluster != nil {
+		r.workedAt.Store(at.UnixNano())
+		if !r.owns() {
+			r.route(queuedSubmission{sub: sub, reply: reply, at: at})
+			return
+		}
+	}
 	if r.deps.fanout != nil && sub.Base > r.seq.Head() {
-		r.park(queuedSubmission{sub, reply, at}, sub.Base)
+		r.park(queuedSubmission{sub: sub, reply: reply, at: at}, sub.Base)
 		return
 	}
 	d, err := r.seq.Propose(sub, nil)
 	var need *NeedHistory
 	if errors.As(err, &need) {
-		r.rebase(queuedSubmission{sub, reply, at}, need)
+		r.rebase(queuedSubmission{sub: sub, reply: reply, at: at}, need)
 		return
 	}
 	if err != nil {
@@ -135,6 +142,9 @@ func (r *Room) committed(n int, took time.Duration, err error) {
 		return
 	}
 	r.deps.metrics.CommitFailed()
+	if m, ok := r.deps.metrics.(ClusterMetrics); ok && LostRace(err) {
+		m.LostRace()
+	}
 	r.deps.log.Warn("group commit failed", "room", r.info.ID, "ops", n, "head", r.seq.Head(), "err", err)
 	aborted := r.seq.Abort()
 	waiting := make(map[*Proposal][]waiter, len(aborted))
@@ -298,6 +308,7 @@ func (r *Room) publish(done []*Proposal, local bool) {
 	now := r.deps.clock.Now()
 	for _, p := range done {
 		r.claimParked(p.CommittedOp)
+		r.claimForwarded(p.CommittedOp)
 		ws := r.waiters[p.Revision]
 		delete(r.waiters, p.Revision)
 		skip := make(map[string]bool, len(ws)+1)

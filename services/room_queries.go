@@ -116,7 +116,7 @@ func (r *Room) ops(ctx context.Context, from, limit, maxBytes int) ([]CommittedO
 // idle reports, on the room's goroutine, whether nothing is going on.
 func (r *Room) idle() bool {
 	return len(r.members) == 0 && r.settled() && !r.fetching && r.rebasing == 0 &&
-		len(r.queued) == 0 && len(r.ahead) == 0
+		len(r.queued) == 0 && len(r.ahead) == 0 && !r.routing()
 }
 
 // Stop closes the room: it refuses new operations, waits for the commits in

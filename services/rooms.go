@@ -22,6 +22,9 @@ type Config struct {
 	// commit to them (with a FanOut only): the repair for a lost last
 	// fan-out message.
 	PollInterval time.Duration
+	// ForwardTimeout is how long a submission forwarded to the room's
+	// owner (with a Cluster) waits for the answer before it is sent again.
+	ForwardTimeout time.Duration
 	// Clock is the service's time (nil: the wall clock).
 	Clock Clock
 }
@@ -39,8 +42,9 @@ func DefaultConfig() Config {
 			RebaseHorizon:  10000,
 			MaxPageBytes:   4 << 20,
 		},
-		IdleTimeout:  time.Minute,
-		PollInterval: 2 * time.Second,
+		IdleTimeout:    time.Minute,
+		PollInterval:   2 * time.Second,
+		ForwardTimeout: time.Second,
 	}
 }
 
@@ -116,6 +120,9 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 	if cfg.Clock == nil {
 		cfg.Clock = wallClock{}
 	}
+	if cfg.ForwardTimeout <= 0 {
+		cfg.ForwardTimeout = time.Second
+	}
 	rs := &Rooms{
 		deps: &roomDeps{
 			store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, clock: cfg.Clock,
@@ -156,6 +163,22 @@ func (rs *Rooms) WithFanOut(f FanOut) *Rooms {
 	rs.wg.Add(1)
 	go rs.watchHeads()
 	return rs
+}
+
+// WithCluster makes each room sequenced by one instance of the cluster,
+// its owner, with the others forwarding their clients' submissions to it
+// (see Cluster). It needs a FanOut (WithFanOut first), which carries the
+// owner's operations to the others. Call it before the first Open.
+func (rs *Rooms) WithCluster(c Cluster) error {
+	if rs.deps.fanout == nil {
+		return errors.New("a cluster needs a fan-out")
+	}
+	l := newLink(c, rs)
+	if err := l.start(); err != nil {
+		return err
+	}
+	rs.deps.cluster = l
+	return nil
 }
 
 // WithRecorder records every room's submissions through rec. Call it
@@ -279,6 +302,14 @@ func (rs *Rooms) load(e *roomEntry, info RoomInfo) {
 		}
 		// Operations committed elsewhere between loading and subscribing.
 		r.do(r.fillGap)
+	}
+	if m, ok := rs.deps.metrics.(ClusterMetrics); ok && rs.deps.cluster != nil {
+		r := e.room
+		r.inbox.onClose(func() {
+			if r.ownedFlag.Swap(false) {
+				m.Owned(-1)
+			}
+		})
 	}
 }
 
@@ -449,6 +480,10 @@ func (rs *Rooms) Close(ctx context.Context) {
 	rs.rooms = map[RoomID]*roomEntry{}
 	rs.mu.Unlock()
 	rs.wg.Wait()
+	var leases []RoomID
+	if rs.deps.cluster != nil {
+		leases = owned(rooms)
+	}
 	var wg sync.WaitGroup
 	for _, r := range rooms {
 		wg.Add(1)
@@ -459,6 +494,10 @@ func (rs *Rooms) Close(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+	if rs.deps.cluster != nil {
+		rs.deps.cluster.release(leases)
+		rs.deps.cluster.close()
+	}
 	rs.deps.commits.close()
 	rs.deps.afterCommits.close()
 }

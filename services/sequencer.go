@@ -20,6 +20,8 @@ type Submission struct {
 	// from Base up to a later revision (Rebase). Base and Op stay as sent:
 	// they identify the submission.
 	rebased *rebased
+	// via is set when another instance forwarded the submission here.
+	via *inbound
 }
 
 type rebased struct {
@@ -83,6 +85,12 @@ func (s Submission) Digest() string {
 // base revision and operation (the client may differ: a reconnected one).
 func (s Submission) repeats(op CommittedOp) bool {
 	return s.OpID != "" && op.OpID == s.OpID && op.BaseRevision == s.Base && op.Digest == s.Digest()
+}
+
+// made reports whether op is the commit of s: same client, id, base and
+// operation.
+func (s Submission) made(op CommittedOp) bool {
+	return op.ClientID == s.ClientID && op.OpID == s.OpID && op.BaseRevision == s.Base && op.Digest == s.Digest()
 }
 
 // Proposal is a transformed operation the sequencer has placed at the next

@@ -28,6 +28,21 @@ type FanOutOptions struct {
 	Seed uint64
 }
 
+// draw decides one delivery's fate: how many copies arrive (0, 1 or 2)
+// and after what delay.
+func (o FanOutOptions) draw(rng *rand.Rand) (copies int, delay time.Duration) {
+	copies = 1
+	if o.Drop > 0 && rng.Float64() < o.Drop {
+		copies = 0
+	} else if o.Duplicate > 0 && rng.Float64() < o.Duplicate {
+		copies = 2
+	}
+	if o.MaxDelay > 0 {
+		delay = time.Duration(rng.Int64N(int64(o.MaxDelay) + 1))
+	}
+	return copies, delay
+}
+
 // FanOutHub connects the server instances of one process: several
 // services.Rooms sharing a Store, each with its own endpoint (Endpoint), as
 // if each were a process on Redis pub/sub. It is safe for concurrent use.
@@ -111,15 +126,8 @@ func (f *FanOut) Publish(_ context.Context, roomID services.RoomID, ops []servic
 		if s.endpoint == f.id {
 			continue
 		}
-		d := delivery{sub: s, copies: 1}
-		if h.opts.Drop > 0 && h.rng.Float64() < h.opts.Drop {
-			d.copies = 0
-		} else if h.opts.Duplicate > 0 && h.rng.Float64() < h.opts.Duplicate {
-			d.copies = 2
-		}
-		if h.opts.MaxDelay > 0 {
-			d.delay = time.Duration(h.rng.Int64N(int64(h.opts.MaxDelay) + 1))
-		}
+		d := delivery{sub: s}
+		d.copies, d.delay = h.opts.draw(h.rng)
 		out = append(out, d)
 	}
 	h.mu.Unlock()
