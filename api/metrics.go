@@ -28,6 +28,7 @@ type Metrics struct {
 	cache        *prometheus.CounterVec
 	errors       *prometheus.CounterVec
 	fanOutDrops  prometheus.Counter
+	clusterMetrics
 }
 
 var (
@@ -62,6 +63,7 @@ func NewMetrics() *Metrics {
 	m.registry.MustRegister(m.rooms, m.connections, m.committed, m.commits, m.batchSize, m.commitErrors,
 		m.depth, m.ackLatency, m.cache, m.errors, m.fanOutDrops,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.clusterMetrics = newClusterMetrics(m.registry)
 	return m
 }
 

@@ -59,6 +59,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "create-token", EnvVars: []string{"TANDEM_CREATE_TOKEN"}, Usage: "bearer token required to create rooms (empty: anyone may)"},
 			&cli.StringSliceFlag{Name: "allowed-origins", EnvVars: []string{"TANDEM_ALLOWED_ORIGINS"}, Usage: "origins allowed for WebSocket upgrades and CORS, comma-separated (same origin is always allowed; * allows all)"},
 			&cli.StringSliceFlag{Name: "trusted-proxies", EnvVars: []string{"TANDEM_TRUSTED_PROXIES"}, Usage: "proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For names the client for per-address limits and logs (empty: the socket's address is the client's)"},
+			&cli.DurationFlag{Name: "cluster-lease", Value: 3 * time.Second, EnvVars: []string{"TANDEM_CLUSTER_LEASE"}, Usage: "with PostgreSQL and Redis: the term of the Redis lease by which one instance owns (sequences) each room while the others forward to it; an owner's death is taken over after it (0: no owners, every instance commits and PostgreSQL's compare-and-set picks a winner)"},
 			&cli.StringFlag{Name: "record-dir", EnvVars: []string{"TANDEM_RECORD_DIR"}, Usage: "write every room's submissions, as received, to DIR/<room>-<time>.jsonl (see docs/recording.md)"},
 			&cli.StringFlag{Name: "debug-addr", EnvVars: []string{"TANDEM_DEBUG_ADDR"}, Usage: "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (empty: off; never expose it)"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 15 * time.Second, EnvVars: []string{"TANDEM_SHUTDOWN_TIMEOUT"}, Usage: "how long a graceful shutdown may take"},
@@ -118,6 +119,12 @@ func serve(c *cli.Context) error {
 	rooms := services.NewRooms(store, cache, cfg, log, metrics)
 	if st.fanout != nil {
 		rooms.WithFanOut(st.fanout)
+		if st.cluster != nil {
+			if err := rooms.WithCluster(st.cluster); err != nil {
+				rooms.Close(c.Context)
+				return fmt.Errorf("join the cluster: %w", err)
+			}
+		}
 	}
 	if dir := c.String("record-dir"); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -179,6 +186,7 @@ type storage struct {
 	store   services.Store
 	cache   services.HeadCache
 	fanout  services.FanOut
+	cluster services.Cluster
 	closers []func() error
 }
 
@@ -221,6 +229,9 @@ func openStorage(c *cli.Context, log *slog.Logger) (*storage, error) {
 		fanout := rediscache.NewFanOut(cache.Client(), c.String("redis-prefix"), log)
 		st.fanout = fanout
 		st.closers = append(st.closers, fanout.Close)
+		if term := c.Duration("cluster-lease"); term > 0 {
+			st.cluster = rediscache.NewCluster(cache.Client(), c.String("redis-prefix"), term, log)
+		}
 	}
 	return st, nil
 }

@@ -18,20 +18,39 @@ import (
 )
 
 // startInstances runs n server processes on one PostgreSQL schema and one
-// Redis key prefix: instances that may serve the same rooms.
-func startInstances(t *testing.T, n int) []*testserver.Process {
+// Redis key prefix (instances that may serve the same rooms), with extra
+// flags.
+func startInstances(t *testing.T, n int, extra ...string) []*testserver.Process {
 	t.Helper()
-	args := []string{
-		"--data-dir", t.TempDir(),
-		"--database-url", testenv.PostgresURL(t),
-		"--redis-url", testenv.RedisURL(t),
-		"--redis-prefix", testenv.RedisPrefix(t),
-	}
+	args := instanceArgs(t, extra...)
 	procs := make([]*testserver.Process, n)
 	for i := range procs {
 		procs[i] = testserver.StartProcess(t, testserver.FreeAddr(t), args...)
 	}
 	return procs
+}
+
+// instanceArgs are the flags of an instance of the test's cluster: its
+// PostgreSQL schema and Redis key prefix, then extra.
+func instanceArgs(t *testing.T, extra ...string) []string {
+	t.Helper()
+	return append([]string{
+		"--data-dir", t.TempDir(),
+		"--database-url", testenv.PostgresURL(t),
+		"--redis-url", testenv.RedisURL(t),
+		"--redis-prefix", testenv.RedisPrefix(t),
+	}, extra...)
+}
+
+// withRedis is args with another --redis-url.
+func withRedis(args []string, url string) []string {
+	out := slices.Clone(args)
+	for i := range out {
+		if out[i] == "--redis-url" {
+			out[i+1] = url
+		}
+	}
+	return out
 }
 
 // Clients of one room spread over three instances edit concurrently and
