@@ -93,6 +93,9 @@ type Room struct {
 	// applied, by revision; fetching is set while a gap is being filled.
 	remote   map[int]CommittedOp
 	fetching bool
+	// gapSince is when the gap before remote was first seen (a cluster
+	// gives the fan-out gapGrace to fill it).
+	gapSince time.Time
 	// fills counts the store reads fillGap started; ahead holds submissions
 	// based beyond the head until the head reaches their base.
 	fills int

@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"time"
 )
 
 // receiveRemote takes operations another instance committed (from the
@@ -56,9 +57,45 @@ func (r *Room) catchUp() {
 	if len(next) > 0 {
 		r.applyRemote(next)
 	}
-	if len(r.remote) > 0 || r.missed {
+	switch {
+	case r.missed:
+		r.fillGap()
+	case len(r.remote) == 0:
+		r.gapSince = time.Time{}
+	case r.gapSettled():
 		r.fillGap()
 	}
+}
+
+// gapGrace is how long a room in a cluster waits for the fan-out to fill a
+// gap before it reads the store: an owner's answer to a forward comes on
+// another channel than the room's operations, so it often arrives just
+// before the operations it follows.
+const gapGrace = 20 * time.Millisecond
+
+// gapSettled reports whether the gap before the remote operations held is
+// worth a store read now, and if not, has catchUp look again once it is.
+func (r *Room) gapSettled() bool {
+	if r.deps.cluster == nil {
+		return true
+	}
+	now := r.deps.clock.Now()
+	if r.gapSince.IsZero() {
+		r.gapSince = now
+		go func() {
+			select {
+			case <-r.deps.clock.After(gapGrace):
+				r.do(r.catchUp)
+			case <-r.done:
+			}
+		}()
+		return false
+	}
+	if now.Sub(r.gapSince) < gapGrace {
+		return false
+	}
+	r.gapSince = time.Time{}
+	return true
 }
 
 // applyRemote advances the sequencer by operations committed elsewhere and

@@ -1,6 +1,7 @@
 package rediscache
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -8,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -189,21 +189,53 @@ func decodeMessage(b []byte) (services.ClusterMessage, error) {
 	return m, nil
 }
 
-// Send implements services.Cluster: one PUBLISH per message, in one
-// pipeline.
+// Send implements services.Cluster: one PUBLISH per instance, holding
+// its messages as one JSON array, all in one pipeline.
 func (c *Cluster) Send(ctx context.Context, msgs []services.ClusterMessage) error {
-	pipe := c.client.Pipeline()
+	var order []string
+	batches := map[string][]json.RawMessage{}
 	for _, m := range msgs {
 		b, err := encodeMessage(m)
 		if err != nil {
 			return fmt.Errorf("encode cluster message room=%s: %w", m.RoomID, err)
 		}
-		pipe.Publish(ctx, c.channel(m.To), b)
+		if _, ok := batches[m.To]; !ok {
+			order = append(order, m.To)
+		}
+		batches[m.To] = append(batches[m.To], b)
+	}
+	pipe := c.client.Pipeline()
+	for _, to := range order {
+		b, err := json.Marshal(batches[to])
+		if err != nil {
+			return fmt.Errorf("encode cluster messages: %w", err)
+		}
+		pipe.Publish(ctx, c.channel(to), b)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("send %d cluster messages: %w", len(msgs), err)
 	}
 	return nil
+}
+
+// decodeBatch decodes one PUBLISH's messages; it returns those that decode
+// and the first error.
+func decodeBatch(b []byte) ([]services.ClusterMessage, error) {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	msgs := make([]services.ClusterMessage, 0, len(raw))
+	var first error
+	for _, r := range raw {
+		m, err := decodeMessage(r)
+		if err != nil {
+			first = cmp.Or(first, err)
+			continue
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, first
 }
 
 // Listen implements services.Cluster: this instance's channel, on its own
@@ -220,12 +252,13 @@ func (c *Cluster) Listen(deliver func(services.ClusterMessage)) (func(), error) 
 	go func() {
 		defer close(done)
 		for msg := range ps.Channel() {
-			m, err := decodeMessage([]byte(msg.Payload))
+			msgs, err := decodeBatch([]byte(msg.Payload))
 			if err != nil {
-				c.log.Warn("cluster message", "err", err, "bytes", len(msg.Payload), "from", strings.TrimPrefix(msg.Channel, c.prefix))
-				continue
+				c.log.Warn("cluster message", "err", err, "bytes", len(msg.Payload))
 			}
-			deliver(m)
+			for _, m := range msgs {
+				deliver(m)
+			}
 		}
 	}()
 	return func() {

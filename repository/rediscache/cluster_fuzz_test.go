@@ -6,7 +6,8 @@ import (
 )
 
 // FuzzDecodeClusterMessage: any payload decodes to a message or an error,
-// never a panic, and a message decoded encodes back to itself.
+// never a panic, and a message decoded encodes back to itself; a batch
+// (a JSON array of messages) decodes without a panic too.
 func FuzzDecodeClusterMessage(f *testing.F) {
 	for _, seed := range []string{
 		`{"f":"a","q":1,"r":"room","s":{"c":"c1","i":"o1","b":3,"o":[2,"x"],"s":{"ranges":[{"anchor":1,"head":2}]}}}`,
@@ -15,11 +16,12 @@ func FuzzDecodeClusterMessage(f *testing.F) {
 		`{"f":"a","q":3,"r":"room","mv":true,"w":"b"}`,
 		`{"f":"a","q":3,"r":"room"}`,
 		`{"f":"a","q":1,"r":"room","s":{"c":"c1","b":3,"o":[2,{}]}}`,
-		`[]`, `null`, `{"q":-1}`,
+		`[]`, `null`, `{"q":-1}`, `[{"f":"a","q":3,"r":"room","mv":true},{}]`,
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = decodeBatch(b)
 		m, err := decodeMessage(b)
 		if err != nil {
 			return
