@@ -45,6 +45,20 @@
 // one head watcher that checks the heads of the watched rooms in one query
 // per interval. Nothing runs per room per interval.
 //
+// # Several instances
+//
+// With a FanOut, committed operations reach the other instances serving a
+// room, which apply them in revision order and fill gaps from the store.
+// With a Cluster as well (WithCluster), one instance owns each room: only
+// its sequencer proposes, and the others forward their clients'
+// submissions to it (link, room_owner.go). A forwarder keeps a submission
+// until the owner answers or the fan-out brings its commit, acks it once
+// its own head reaches that revision, and sends an unanswered one again by
+// id to whoever owns the room then; an instance that cannot reach the
+// cluster drops the clients it cannot route. Leases are renewed in one call
+// per instance for the rooms that work; the store's compare-and-set, not
+// the lease, keeps a history single.
+//
 // Room ids are capabilities (whoever has the edit id may edit), so they
 // travel as RoomID, which prints only a short prefix wherever it is
 // formatted or logged; Reveal gives the whole id to the queries, keys, URLs

@@ -10,6 +10,11 @@
 // Writes are Lua scripts, so a stale SetHead cannot overwrite a newer head
 // and the window is trimmed in the same step as it grows.
 //
+// The package also has the services.FanOut between instances (pub/sub, one
+// channel PREFIX{roomID}:committed per room) and the services.Cluster
+// (room leases PREFIX{roomID}:owner, one pub/sub channel PREFIX instance:NAME
+// per instance for forwarded submissions and their answers).
+//
 // The cache is never the source of truth: every Redis error is returned as
 // is, and the caller falls back to the store. A Cache is safe for
 // concurrent use; Close closes its client.
