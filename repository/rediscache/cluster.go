@@ -43,6 +43,13 @@ var _ services.Cluster = (*Cluster)(nil)
 // NewCluster joins this instance to the cluster of the instances that use
 // client with prefix ("tandem:" when empty), with leases of term.
 func NewCluster(client redis.UniversalClient, prefix string, term time.Duration, log *slog.Logger) *Cluster {
+	prefix, log, name := instance(prefix, log)
+	return &Cluster{client: client, prefix: prefix, self: name, term: term, log: log}
+}
+
+// instance gives a fan-out or cluster of this process its defaults (the
+// "tandem:" prefix, the default logger) and a random name.
+func instance(prefix string, log *slog.Logger) (string, *slog.Logger, string) {
 	if prefix == "" {
 		prefix = "tandem:"
 	}
@@ -51,7 +58,7 @@ func NewCluster(client redis.UniversalClient, prefix string, term time.Duration,
 	}
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	return &Cluster{client: client, prefix: prefix, self: hex.EncodeToString(id[:]), term: term, log: log}
+	return prefix, log, hex.EncodeToString(id[:])
 }
 
 // Self implements services.Cluster: a random name, new with every start.

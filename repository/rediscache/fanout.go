@@ -2,8 +2,6 @@ package rediscache
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -65,16 +63,9 @@ type fanOutMessage struct {
 // NewFanOut starts a fan-out on client (which the caller keeps owning) with
 // keys under prefix ("tandem:" when empty). Close stops it.
 func NewFanOut(client redis.UniversalClient, prefix string, log *slog.Logger) *FanOut {
-	if prefix == "" {
-		prefix = "tandem:"
-	}
-	if log == nil {
-		log = slog.Default()
-	}
-	var id [8]byte
-	_, _ = rand.Read(id[:])
+	prefix, log, origin := instance(prefix, log)
 	f := &FanOut{
-		client: client, prefix: prefix, origin: hex.EncodeToString(id[:]), log: log,
+		client: client, prefix: prefix, origin: origin, log: log,
 		ps:     client.Subscribe(context.Background()),
 		subs:   map[string]map[int]func([]services.CommittedOp){},
 		heard:  map[string]bool{},
