@@ -162,6 +162,10 @@ func (r *Room) setOwner(owner string) {
 // forward sends q to the room's owner and keeps it until the answer.
 func (r *Room) forward(q queuedSubmission, owner string) {
 	l := r.deps.cluster
+	if len(r.own.forwards) >= maxQueued {
+		r.cannotRoute(q, Errorf(CodeUnavailable, "too many submissions are being forwarded; try again"))
+		return
+	}
 	req := l.await(r, r.deps.clock.Now())
 	sub := Submission{ClientID: q.sub.ClientID, OpID: q.sub.OpID, Base: q.sub.Base, Op: q.sub.Op, Selection: q.sub.Selection}
 	if !l.post(ClusterMessage{To: owner, Request: req, RoomID: r.info.ID, Sub: &sub}) {
