@@ -87,10 +87,14 @@ func (s Submission) repeats(op CommittedOp) bool {
 	return s.OpID != "" && op.OpID == s.OpID && op.BaseRevision == s.Base && op.Digest == s.Digest()
 }
 
-// made reports whether op is the commit of s: same client, id, base and
-// operation.
+// made reports whether op is the commit of s: the same id, base and
+// operation (a client that reconnected resubmits under another client id),
+// or, without an id, the same client, base and operation.
 func (s Submission) made(op CommittedOp) bool {
-	return op.ClientID == s.ClientID && op.OpID == s.OpID && op.BaseRevision == s.Base && op.Digest == s.Digest()
+	if s.OpID != "" {
+		return s.repeats(op)
+	}
+	return op.OpID == "" && op.ClientID == s.ClientID && op.BaseRevision == s.Base && op.Digest == s.Digest()
 }
 
 // Proposal is a transformed operation the sequencer has placed at the next

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -181,12 +180,10 @@ func TestClusterOwnerHandsOverOnSIGTERM(t *testing.T) {
 // lease has lapsed it commits nothing more, another instance takes the
 // room over, and the clients converge through the others.
 func TestClusterOwnerCutOffFromRedis(t *testing.T) {
-	redisURL, err := url.Parse(testenv.RedisURL(t))
-	require.NoError(t, err)
-	redisProxy := testenv.NewProxy(t, redisURL.Host)
+	redisURL := testenv.RedisURL(t)
+	redisProxy := testenv.NewProxy(t, hostOf(t, redisURL))
 	args := instanceArgs(t, "--cluster-lease", "1s")
-	redisURL.Host = redisProxy.Addr()
-	cut := testserver.StartProcess(t, testserver.FreeAddr(t), withRedis(args, redisURL.String())...)
+	cut := testserver.StartProcess(t, testserver.FreeAddr(t), withRedis(args, replaceHost(t, redisURL, redisProxy.Addr()))...)
 	procs := []*testserver.Process{cut,
 		testserver.StartProcess(t, testserver.FreeAddr(t), args...),
 		testserver.StartProcess(t, testserver.FreeAddr(t), args...)}

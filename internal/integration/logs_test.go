@@ -40,6 +40,9 @@ func TestLogsHoldNoWholeRoomID(t *testing.T) {
 	common := []string{
 		"--log-json", "--log-level", "debug", "--data-dir", t.TempDir(),
 		"--redis-prefix", testenv.RedisPrefix(t), "--room-idle-timeout", "300ms",
+		// a owns the room throughout (its typist types first), so that its
+		// commits meet the cut-off database, and b forwards to it.
+		"--cluster-lease", "30s",
 	}
 	recordB := filepath.Join(t.TempDir(), "recordings")
 	a := testserver.StartProcess(t, testserver.FreeAddr(t), append([]string{
@@ -69,6 +72,7 @@ func TestLogsHoldNoWholeRoomID(t *testing.T) {
 		newTypist(t, b.URL, one, "on-b", nil),
 	}
 	reader := newTypist(t, b.URL, oneInfo.ReadOnlyID, "reader", nil)
+	typeTogether(typists[:1], 100*time.Millisecond, 0)
 	typeTogether(typists, 300*time.Millisecond, 1)
 	require.NoError(t, typists[0].c.SetLanguage("python"))
 	settle(t, []*testserver.Process{a, b}, one, typists)
