@@ -135,6 +135,8 @@ func (r *Room) claimed(owner string, start time.Time, stored int, err error) {
 		switch {
 		case owner != l.c.Self():
 			r.route(q)
+		case stored > r.seq.Head() && q.sent && len(r.ahead) >= maxParked:
+			r.giveUp(q) // a refusal could be wrong: the old owner may have committed it
 		case stored > r.seq.Head():
 			r.park(q, stored)
 		default:
