@@ -111,9 +111,9 @@ func encodeEvent(e *services.Event) []byte {
 		v = protocol.ServerInit{Type: protocol.TypeInit, ClientID: e.ClientID, Revision: e.Revision, Content: e.Content,
 			Language: e.Language, Name: e.Name, Clients: peers, ReadOnly: e.ReadOnly}
 	case services.EventAck:
-		v = protocol.ServerAck{Type: protocol.TypeAck, Revision: e.Revision, ID: e.OpID}
+		v = protocol.ServerAck{Type: protocol.TypeAck, Revision: e.Revision, ID: e.OpID, Hash: e.Hash}
 	case services.EventOp:
-		v = protocol.ServerOp{Type: protocol.TypeOp, Revision: e.Revision, Op: e.Op, ClientID: e.ClientID, Selection: e.Selection}
+		v = protocol.ServerOp{Type: protocol.TypeOp, Revision: e.Revision, Op: e.Op, ClientID: e.ClientID, Selection: e.Selection, Hash: e.Hash}
 	case services.EventSelection:
 		v = protocol.ServerSelection{Type: protocol.TypeSelection, ClientID: e.ClientID, Selection: e.Selection}
 	case services.EventJoin:

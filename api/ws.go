@@ -321,13 +321,7 @@ func misbehaviour(code services.Code) bool {
 
 // fail answers a message the API layer refused.
 // answer sends the result of a submission: its ack or its error.
-func (c *conn) answer(res services.Result) {
-	if res.Err != nil {
-		c.reply(services.ErrorEvent(res.Err, res.OpID))
-		return
-	}
-	c.reply(&services.Event{Type: services.EventAck, Revision: res.Revision, OpID: res.OpID, Op: res.Op})
-}
+func (c *conn) answer(res services.Result) { c.reply(res.Event()) }
 
 func (c *conn) fail(err error, opID string) {
 	c.s.metrics.Rejected(services.ErrorCode(err))

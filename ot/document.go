@@ -1,6 +1,7 @@
 package ot
 
 import (
+	"io"
 	"fmt"
 	"math/bits"
 	"strings"
@@ -108,6 +109,22 @@ func (d Document) String() string {
 		}
 	}
 	return sb.String()
+}
+
+// WriteTo writes the text to w, a chunk at a time (io.WriterTo): hashing
+// a document does not build its text.
+func (d Document) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for _, b := range d.blocks {
+		for _, c := range b.chunks {
+			k, err := io.WriteString(w, c.s)
+			n += int64(k)
+			if err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
 }
 
 // Compact returns the text and a document equal to d whose chunks all

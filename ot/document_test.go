@@ -21,6 +21,10 @@ func checkDocument(t tester, d Document, want string) {
 	if got := d.String(); got != want {
 		t.Fatalf("document holds %q, want %q", clip(got), clip(want))
 	}
+	var written strings.Builder
+	if n, err := d.WriteTo(&written); err != nil || n != int64(len(want)) || written.String() != want {
+		t.Fatalf("WriteTo wrote %q (%d bytes, %v), want %q", clip(written.String()), n, err, clip(want))
+	}
 	if d.Len() != UTF16Len(want) || d.bytes != len(want) {
 		t.Fatalf("document length %d units %d bytes, want %d %d", d.Len(), d.bytes, UTF16Len(want), len(want))
 	}

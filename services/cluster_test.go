@@ -1,6 +1,8 @@
 package services_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"testing"
 	"time"
 
@@ -98,5 +100,42 @@ func TestClusterCutOffInstanceDropsItsClients(t *testing.T) {
 	}
 	if got := hub.Owner(info.ID); got != ca.Self() {
 		t.Errorf("owner = %q, want a", got)
+	}
+}
+
+// Acks and ops of every revision that is a multiple of HashEvery carry the
+// document's hash after it, on the instance that committed it and on one
+// that applied it from the fan-out.
+func TestHashEveryRevision(t *testing.T) {
+	cfg := testConfig()
+	cfg.Room.Sequencer.HashEvery = 2
+	store := newStore()
+	fan := memory.NewFanOutHub(memory.FanOutOptions{})
+	a := newRooms(t, store, cfg, nil).WithFanOut(fan.Endpoint())
+	b := newRooms(t, store, cfg, nil).WithFanOut(fan.Endpoint())
+	info, ha := openNewRoom(t, a, "ab")
+	hb := openRoom(t, b, info.ID)
+	alice := join(t, ha, &fakeMember{name: "alice"})
+	watcher := join(t, ha, &fakeMember{name: "watcher"})
+	remote := join(t, hb, &fakeMember{name: "remote"})
+
+	want := func(text string) string {
+		sum := sha256.Sum256([]byte(text))
+		return hex.EncodeToString(sum[:])[:16]
+	}
+	ev := submitAs(t, ha, alice, "a1", 0, insertAt(2, 0, "é"))
+	if ev.Hash != "" {
+		t.Errorf("ack of revision 1 has hash %q, want none", ev.Hash)
+	}
+	ev = submitAs(t, ha, alice, "a2", 1, insertAt(3, 3, "😀"))
+	if got, w := ev.Hash, want("éab😀"); got != w {
+		t.Errorf("ack of revision 2: hash %q, want %q", got, w)
+	}
+	for _, m := range []*fakeMember{watcher, remote} {
+		waitFor(t, m.name+" gets both operations", func() bool { return len(m.ofType(services.EventOp)) == 2 }, 2*time.Second)
+		ops := m.ofType(services.EventOp)
+		if ops[0].Hash != "" || ops[1].Hash != want("éab😀") {
+			t.Errorf("%s: op hashes %q, %q; want none, %q", m.name, ops[0].Hash, ops[1].Hash, want("éab😀"))
+		}
 	}
 }

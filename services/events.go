@@ -46,6 +46,9 @@ type Event struct {
 	Clients   []Peer
 	Code      Code
 	Message   string
+	// Hash, on an ack or op whose revision is hashed, is the content's
+	// hash after it (Sequencer.HashAt).
+	Hash string
 }
 
 // ErrorEvent turns err into an error event answering the operation opID.
@@ -72,6 +75,17 @@ type Result struct {
 	Revision int
 	Op       ot.Operation
 	Err      *Error
+	// Hash is the content's hash after Revision when it is a hashed
+	// revision the room still knows ("" otherwise).
+	Hash string
+}
+
+// Event is the event that tells the submitter res: its ack or its error.
+func (res Result) Event() *Event {
+	if res.Err != nil {
+		return ErrorEvent(res.Err, res.OpID)
+	}
+	return &Event{Type: EventAck, Revision: res.Revision, OpID: res.OpID, Op: res.Op, Hash: res.Hash}
 }
 
 // refusal is the Result that refuses the submission opID with err.

@@ -74,12 +74,7 @@ func (m *fakeMember) reply(res services.Result) {
 }
 
 // eventOf is the ack or error event that answers a submission.
-func eventOf(res services.Result) *services.Event {
-	if res.Err != nil {
-		return services.ErrorEvent(res.Err, res.OpID)
-	}
-	return &services.Event{Type: services.EventAck, Revision: res.Revision, OpID: res.OpID, Op: res.Op}
-}
+func eventOf(res services.Result) *services.Event { return res.Event() }
 
 // since returns the events after the first n.
 func (m *fakeMember) since(n int) []*services.Event {

@@ -95,7 +95,7 @@ func (r *Room) follow(d Decision, ws []waiter) {
 		r.waiters[dup.Revision] = append(r.waiters[dup.Revision], ws...)
 	default:
 		for _, w := range ws {
-			w.reply(Result{OpID: w.opID, Revision: dup.Revision, Op: dup.Op})
+			w.reply(Result{OpID: w.opID, Revision: dup.Revision, Op: dup.Op, Hash: r.seq.HashAt(dup.Revision)})
 		}
 	}
 }
@@ -312,9 +312,10 @@ func (r *Room) publish(done []*Proposal, local bool) {
 		ws := r.waiters[p.Revision]
 		delete(r.waiters, p.Revision)
 		skip := make(map[string]bool, len(ws)+1)
+		hash := r.seq.HashAt(p.Revision)
 		for _, w := range ws {
 			skip[w.clientID] = true
-			w.reply(Result{OpID: w.opID, Revision: p.Revision, Op: p.Op})
+			w.reply(Result{OpID: w.opID, Revision: p.Revision, Op: p.Op, Hash: hash})
 			r.deps.metrics.Acked(now.Sub(w.received))
 		}
 		for id, m := range r.members {
@@ -325,7 +326,7 @@ func (r *Room) publish(done []*Proposal, local bool) {
 				*m.selection = m.selection.Transform(p.Op)
 			}
 		}
-		ev := &Event{Type: EventOp, Revision: p.Revision, Op: p.Op, ClientID: p.ClientID, Selection: p.Selection}
+		ev := &Event{Type: EventOp, Revision: p.Revision, Op: p.Op, ClientID: p.ClientID, Selection: p.Selection, Hash: hash}
 		r.broadcastExcept(ev, skip, p.ClientID)
 	}
 	ops := make([]CommittedOp, len(done))

@@ -217,7 +217,7 @@ func (r *Room) acked(q queuedSubmission, rev int, op CommittedOp) {
 	w := waiter{clientID: q.sub.ClientID, opID: q.sub.OpID, reply: q.reply, received: q.at}
 	if rev <= r.seq.Head() {
 		// Committed and applied here long ago: a resubmission.
-		w.reply(Result{OpID: w.opID, Revision: rev, Op: op.Op})
+		w.reply(Result{OpID: w.opID, Revision: rev, Op: op.Op, Hash: r.seq.HashAt(rev)})
 		return
 	}
 	r.waiters[rev] = append(r.waiters[rev], w)

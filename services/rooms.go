@@ -33,7 +33,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Room: RoomConfig{
-			Sequencer:      SequencerConfig{Window: 1000, WindowBytes: 8 << 20, MaxDocumentSize: 4 << 20},
+			Sequencer:      SequencerConfig{Window: 1000, WindowBytes: 8 << 20, MaxDocumentSize: 4 << 20, HashEvery: 100},
 			MaxClients:     100,
 			MaxBatch:       500,
 			SnapshotEvery:  500,

@@ -173,7 +173,19 @@ type Sequencer struct {
 	pending               []*Proposal
 	ids                   map[string]int
 	maxDocSize            int
+	// hashEvery and hashes: the content hash after each revision that is a
+	// multiple of hashEvery, for the newest maxHashes of them.
+	hashEvery int
+	hashes    []revisionHash
 }
+
+type revisionHash struct {
+	revision int
+	hash     string
+}
+
+// maxHashes is how many content hashes a sequencer keeps.
+const maxHashes = 16
 
 // SequencerConfig bounds a sequencer's memory and its document.
 type SequencerConfig struct {
@@ -185,6 +197,9 @@ type SequencerConfig struct {
 	WindowBytes int
 	// MaxDocumentSize is the largest document in UTF-16 units (0: no limit).
 	MaxDocumentSize int
+	// HashEvery: the content after every revision that is a multiple of it
+	// is hashed (ContentHash), for clients to check theirs (0: never).
+	HashEvery int
 }
 
 // NewSequencer starts a sequencer at revision head with that content and the
@@ -196,7 +211,7 @@ func NewSequencer(head int, content string, recent []CommittedOp, cfg SequencerC
 	s := &Sequencer{
 		head: head, content: ot.NewDocument(content), text: content, hasText: true,
 		maxWindow: cfg.Window, maxBytes: cfg.WindowBytes,
-		ids: map[string]int{}, maxDocSize: cfg.MaxDocumentSize,
+		ids: map[string]int{}, maxDocSize: cfg.MaxDocumentSize, hashEvery: cfg.HashEvery,
 	}
 	for i, op := range recent {
 		if op.Revision != head-len(recent)+i+1 {
@@ -438,6 +453,7 @@ func (s *Sequencer) Commit(n int) []*Proposal {
 	s.head += n
 	s.setContent(done[n-1].content)
 	for _, p := range done {
+		s.hashAfter(p.Revision, p.content)
 		p.content = ot.Document{} // the committed content holds it now
 	}
 	s.remember(ops)
@@ -478,6 +494,7 @@ func (s *Sequencer) Advance(ops []CommittedOp) error {
 			return fmt.Errorf("advance: revision %d: %w", op.Revision, err)
 		}
 		content = next
+		s.hashAfter(op.Revision, content)
 	}
 	s.head += len(ops)
 	if len(ops) > 0 {
@@ -485,6 +502,43 @@ func (s *Sequencer) Advance(ops []CommittedOp) error {
 	}
 	s.remember(ops)
 	return nil
+}
+
+// hashAfter keeps the hash of d, the content after revision rev, if rev
+// is one that is hashed. Advance may hash a revision that then fails to
+// apply further on; a hash is only ever read for a revision the head
+// reached.
+func (s *Sequencer) hashAfter(rev int, d ot.Document) {
+	if s.hashEvery <= 0 || rev%s.hashEvery != 0 {
+		return
+	}
+	if len(s.hashes) == maxHashes {
+		s.hashes = append(s.hashes[:0], s.hashes[1:]...)
+	}
+	s.hashes = append(s.hashes, revisionHash{rev, ContentHash(d)})
+}
+
+// HashAt returns the content hash after revision rev, when rev is a hashed
+// revision among the newest the sequencer keeps and the head has reached
+// it ("" otherwise).
+func (s *Sequencer) HashAt(rev int) string {
+	if rev > s.head {
+		return ""
+	}
+	for i := len(s.hashes) - 1; i >= 0; i-- {
+		if s.hashes[i].revision == rev {
+			return s.hashes[i].hash
+		}
+	}
+	return ""
+}
+
+// ContentHash is the desync check of a document: the first 16 hex digits
+// of the SHA-256 of its UTF-8 text (docs/protocol.md, "hash").
+func ContentHash(d ot.Document) string {
+	h := sha256.New()
+	_, _ = d.WriteTo(h)
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // setContent makes d the committed content, dropping the text built from

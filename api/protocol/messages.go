@@ -67,6 +67,9 @@ type (
 		Type     Type   `json:"type"`
 		Revision int    `json:"revision"`
 		ID       string `json:"id,omitempty"`
+		// Hash (an extension) is the content hash after Revision when
+		// Revision is a multiple of --hash-every (docs/protocol.md).
+		Hash string `json:"hash,omitempty"`
 	}
 	// ServerOp is another client's operation, as committed, which created
 	// Revision.
@@ -76,6 +79,8 @@ type (
 		Op        ot.Operation  `json:"op"`
 		ClientID  string        `json:"clientId"`
 		Selection *ot.Selection `json:"selection,omitempty"`
+		// Hash: as ServerAck's.
+		Hash string `json:"hash,omitempty"`
 	}
 	// ServerSelection is another client's selection (nil: none).
 	ServerSelection struct {

@@ -51,6 +51,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "cache-bytes", Value: memory.DefaultCacheBytes, EnvVars: []string{"TANDEM_CACHE_BYTES"}, Usage: "bytes the in-process head cache may keep, least recently used rooms evicted first (without --redis-url only)"},
 			&cli.IntFlag{Name: "cache-window-bytes", Value: memory.DefaultWindowBytes, EnvVars: []string{"TANDEM_CACHE_WINDOW_BYTES"}, Usage: "bytes of one room's operations the head cache (in-process or Redis) keeps"},
 			&cli.IntFlag{Name: "max-page-bytes", Value: defRooms.Room.MaxPageBytes, EnvVars: []string{"TANDEM_MAX_PAGE_BYTES"}, Usage: "JSON bytes of one page of history (GET /api/rooms/{id}/ops), which always holds one operation"},
+			&cli.IntFlag{Name: "hash-every", Value: defRooms.Room.Sequencer.HashEvery, EnvVars: []string{"TANDEM_HASH_EVERY"}, Usage: "acks and ops of every revision that is a multiple of N carry the document's hash, for clients to detect a desync (0: never)"},
 			&cli.IntFlag{Name: "snapshot-every", Value: defRooms.Room.SnapshotEvery, EnvVars: []string{"TANDEM_SNAPSHOT_EVERY"}, Usage: "revisions between snapshots"},
 			&cli.DurationFlag{Name: "room-idle-timeout", Value: defRooms.IdleTimeout, EnvVars: []string{"TANDEM_ROOM_IDLE_TIMEOUT"}, Usage: "how long an unused room stays loaded"},
 			&cli.IntFlag{Name: "ws-read-buffer", Value: api.DefaultSocketReadBuffer, EnvVars: []string{"TANDEM_WS_READ_BUFFER"}, Usage: "read buffer of each WebSocket connection, in bytes (at least 128): memory per connection against read system calls per small frame"},
@@ -105,6 +106,7 @@ func serve(c *cli.Context) error {
 	cfg.Room.RebaseHorizon = c.Int("rebase-horizon")
 	cfg.Room.Sequencer.MaxDocumentSize = limits.MaxDocumentBytes
 	cfg.Room.SnapshotEvery = c.Int("snapshot-every")
+	cfg.Room.Sequencer.HashEvery = c.Int("hash-every")
 	cfg.Room.MaxPageBytes = c.Int("max-page-bytes")
 	cfg.IdleTimeout = c.Duration("room-idle-timeout")
 
