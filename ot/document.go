@@ -1,8 +1,8 @@
 package ot
 
 import (
-	"io"
 	"fmt"
+	"io"
 	"math/bits"
 	"strings"
 	"sync"
