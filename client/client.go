@@ -92,7 +92,7 @@ func Dial(ctx context.Context, baseURL, roomID string, opts Options) (*Client, e
 	c.core = newSyncCore(init.Content, init.Revision, hex.EncodeToString(prefix[:]), opts.HistoryWindow)
 	c.transport.setConn(k)
 	c.mu.Lock()
-	c.setState(Connected)
+	c.setStateAs(Connected, init.ClientID)
 	c.commit(c.core.attach(init, time.Now())) // a fresh core: nothing to resend or catch up
 	c.mu.Unlock()
 	go func() {
@@ -396,7 +396,7 @@ func (c *Client) commitEdit(eff effects, err error) error {
 func (c *Client) opened(init *serverMessage, attached bool) error {
 	if !attached {
 		c.mu.Lock()
-		c.setState(Connected)
+		c.setStateAs(Connected, init.ClientID)
 		eff := c.core.attach(init, time.Now())
 		c.commit(eff)
 		c.mu.Unlock()
@@ -565,11 +565,14 @@ func (c *Client) flushEvents() {
 }
 
 // setState changes the connection state; the caller holds the lock.
-func (c *Client) setState(s ConnState) {
+func (c *Client) setState(s ConnState) { c.setStateAs(s, "") }
+
+// setStateAs is setState for Connected, as clientID (the init's).
+func (c *Client) setStateAs(s ConnState, clientID string) {
 	if c.state == s {
 		return
 	}
 	c.state = s
-	c.pendingEv = append(c.pendingEv, Event{Kind: EventState, State: s, Time: time.Now()})
+	c.pendingEv = append(c.pendingEv, Event{Kind: EventState, State: s, ClientID: clientID, Time: time.Now()})
 	c.notify()
 }

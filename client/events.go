@@ -51,7 +51,8 @@ const (
 	EventSelection
 	// EventLanguage: the room's language changed (Language).
 	EventLanguage
-	// EventState: the connection state changed (State).
+	// EventState: the connection state changed (State); on Connected,
+	// ClientID is the connection's client id.
 	EventState
 	// EventResync: the local document could not be reconciled with the
 	// server (Err says why: an operation rejected, a gap in the history) and

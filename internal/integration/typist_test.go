@@ -38,7 +38,8 @@ func newTypist(t *testing.T, baseURL, roomID, name string, stats *clientStats) *
 				ty.acked[ev.Revision] = true
 			}
 			if ev.Kind == client.EventState && ev.State == client.Connected {
-				ty.ids[ty.c.ClientID()] = true
+				// From the event: this may run before Dial has returned ty.c.
+				ty.ids[ev.ClientID] = true
 			}
 			if stats != nil {
 				stats.count(ev)
