@@ -116,6 +116,15 @@ func (c *Client) Content() string {
 	return c.core.doc.String()
 }
 
+// Desyncs is how many times the server's content hash (docs/protocol.md,
+// "hash") differed from this client's copy of the document; each is
+// followed by a resync that keeps the local edits not yet sent.
+func (c *Client) Desyncs() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.core.desyncs
+}
+
 // Revision returns the number of server operations the local document
 // includes (its own acknowledged ones included).
 func (c *Client) Revision() int {

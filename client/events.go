@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,17 +56,26 @@ const (
 	// ClientID is the connection's client id.
 	EventState
 	// EventResync: the local document could not be reconciled with the
-	// server (Err says why: an operation rejected, a gap in the history) and
-	// was replaced by the server's content at Revision; pending local
-	// operations were dropped. An editor must reload the whole document.
+	// server (Err says why: an operation rejected, a gap in the history, a
+	// desync) and was replaced by the server's content at Revision; pending
+	// local operations were dropped, except after a desync, where those not
+	// yet sent are rebased onto that content and sent. An editor must
+	// reload the whole document.
 	EventResync
 	// EventError: the server answered a message with an error that needs no
 	// action from the client (Err is an *APIError).
 	EventError
+	// EventDesync: the server's content hash after Revision (see
+	// docs/protocol.md, "hash") differs from this client's copy (Err wraps
+	// ErrDesync); a resync follows. Client.Desyncs counts them.
+	EventDesync
 )
 
+// ErrDesync marks a content hash that differs from the server's.
+var ErrDesync = errors.New("document out of sync with the server")
+
 func (k EventKind) String() string {
-	names := [...]string{"remote-op", "ack", "join", "leave", "selection", "language", "state", "resync", "error"}
+	names := [...]string{"remote-op", "ack", "join", "leave", "selection", "language", "state", "resync", "error", "desync"}
 	if int(k) < len(names) {
 		return names[k]
 	}

@@ -72,6 +72,8 @@ type LoadReport struct {
 	Errors          map[string]int `json:"errors"`
 	Reconnects      int            `json:"reconnects"`
 	Resyncs         int            `json:"resyncs"`
+	// Desyncs counts content hashes that differed from the server's.
+	Desyncs int `json:"desyncs"`
 	// Diverged counts rooms whose clients did not all end with the server's
 	// content.
 	Diverged int `json:"divergedRooms"`
@@ -87,7 +89,7 @@ func (r LoadReport) Metrics(report func(value float64, unit string)) {
 	report(r.SubmitAck.P99, "ack-p99-ms")
 	report(r.SubmitBroadcast.P50, "bcast-p50-ms")
 	report(r.SubmitBroadcast.P99, "bcast-p99-ms")
-	errors := r.Resyncs
+	errors := r.Resyncs + r.Desyncs
 	for _, n := range r.Errors {
 		errors += n
 	}
@@ -279,6 +281,8 @@ func (lr *loadRoom) onEvent(ev Event) {
 		lr.stats.error(ErrorCode(ev.Err))
 	case EventResync:
 		lr.stats.error("resync")
+	case EventDesync:
+		lr.stats.error("desync")
 	case EventState:
 		if ev.State == Connecting {
 			lr.stats.error("reconnect")
@@ -337,6 +341,7 @@ type loadStats struct {
 	errors     map[string]int
 	reconnects int
 	resyncs    int
+	desyncs    int
 }
 
 func (s *loadStats) in(t time.Time) bool { return !t.Before(s.from) && t.Before(s.to) }
@@ -376,6 +381,8 @@ func (s *loadStats) error(code string) {
 		s.reconnects++
 	case "resync":
 		s.resyncs++
+	case "desync":
+		s.desyncs++
 	default:
 		s.errors[code]++
 	}
@@ -389,7 +396,7 @@ func (s *loadStats) report(cfg LoadConfig, diverged int) LoadReport {
 		Rooms: cfg.Rooms, Clients: cfg.Clients, Rate: cfg.Rate, Seed: cfg.Seed, Duration: secs,
 		Edits: s.edits, Acks: s.acks, AcksPerSecond: float64(s.acks) / secs,
 		SubmitAck: s.ackLat.summary(), SubmitBroadcast: s.castLat.summary(),
-		Errors: s.errors, Reconnects: s.reconnects, Resyncs: s.resyncs, Diverged: diverged,
+		Errors: s.errors, Reconnects: s.reconnects, Resyncs: s.resyncs, Desyncs: s.desyncs, Diverged: diverged,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tandem-editor/tandem/api/protocol"
 	"github.com/tandem-editor/tandem/ot"
@@ -57,6 +58,17 @@ type syncCore struct {
 	// answered by a retryable error.
 	resubmitted bool
 	retryN      int
+
+	// server is the document as the server has it at ot.Revision (the
+	// local document without the pending local operations), for the
+	// server's content hashes. desyncs counts the mismatches found; desync,
+	// when set, is one found while an operation was outstanding: the
+	// resync waits for its ack. keep holds the local edits a resync
+	// rebases onto the server's content (relative to server).
+	server  ot.Document
+	desyncs int
+	desync  error
+	keep    *ot.Operation
 }
 
 // submission is an operation exactly as it was sent, kept to resend it
@@ -77,6 +89,8 @@ type queued struct {
 	clientID  string
 	selection *ot.Selection
 	at        time.Time
+	// hash is the server's content hash after this revision, if it sent one.
+	hash string
 }
 
 // effects is what one step of the core asks of its caller (see syncCore).
@@ -106,10 +120,12 @@ func (e *effects) emit(ev Event) { e.events = append(e.events, ev) }
 // connected. idPrefix starts every generated operation id; window is how
 // many committed operations the history window keeps at least.
 func newSyncCore(content string, revision int, idPrefix string, window int) *syncCore {
-	return &syncCore{
+	c := &syncCore{
 		doc: newDocument(content), ot: ot.NewClient(revision), queue: newRevisionQueue[queued](revision),
 		histFrom: revision, window: window, presence: newPresence(), idPrefix: idPrefix,
 	}
+	c.server = c.doc.doc
+	return c
 }
 
 // attach takes a new connection's init: the room's metadata and peers,
@@ -235,7 +251,7 @@ func (c *syncCore) receive(m *serverMessage, now time.Time) effects {
 			problem = fmt.Errorf("revision %d: undecodable operation: %w", m.Revision, err)
 			break
 		}
-		c.queue.offer(m.Revision, queued{op: op, clientID: m.ClientID, selection: m.Selection, at: now}, false)
+		c.queue.offer(m.Revision, queued{op: op, clientID: m.ClientID, selection: m.Selection, at: now, hash: m.Hash}, false)
 		problem = c.drain(&eff, now)
 	case "ack":
 		switch {
@@ -244,7 +260,7 @@ func (c *syncCore) receive(m *serverMessage, now time.Time) effects {
 		case m.Revision <= c.ot.Revision:
 			problem = fmt.Errorf("ack of revision %d, already at revision %d", m.Revision, c.ot.Revision)
 		default:
-			c.queue.offer(m.Revision, queued{ack: true, at: now}, true)
+			c.queue.offer(m.Revision, queued{ack: true, at: now, hash: m.Hash}, true)
 			eff.catchUp, eff.catchUpTo = c.resubmitted, c.initRev
 			c.resubmitted = false
 			problem = c.drain(&eff, now)
@@ -327,7 +343,19 @@ func (c *syncCore) resyncRevision() int { return max(c.ot.Revision, c.initRev) }
 // and peers' selections; see EventResync. Queued server operations past at
 // are applied. An error (one of those fails) means the connection must go.
 func (c *syncCore) resynced(at int, content string, cause error, now time.Time) (effects, error) {
+	// The edits kept (see checkHash) move onto the server's content as
+	// onto any concurrent change: transformed against what turns our copy
+	// of the server's document into it.
+	var kept *ot.Operation
+	if c.keep != nil {
+		if k, _, err := ot.Transform(*c.keep, replacement(c.server.String(), content)); err == nil {
+			kept = &k
+		}
+		c.keep = nil
+	}
 	c.doc = newDocument(content)
+	c.server = c.doc.doc
+	c.desync = nil
 	c.ot = ot.NewClient(at)
 	c.sent = nil
 	c.resubmitted = false
@@ -339,7 +367,46 @@ func (c *syncCore) resynced(at int, content string, cause error, now time.Time) 
 	if problem := c.drain(&eff, now); problem != nil {
 		return eff, fmt.Errorf("after resync: %w", problem)
 	}
+	if kept != nil && !kept.IsNoop() {
+		// Applied and sent like a fresh local edit.
+		rebased, err := c.ot.ApplyClient(*kept)
+		if err != nil {
+			return eff, fmt.Errorf("after resync: local edits: %w", err)
+		}
+		if err := c.doc.apply(*kept); err != nil {
+			return eff, fmt.Errorf("after resync: local edits: %w", err)
+		}
+		if rebased != nil {
+			c.submit(&eff, c.ot.Revision, *rebased, c.newID(), nil, now)
+		}
+	}
 	return eff, nil
+}
+
+// replacement is an operation that turns from into to: the text between
+// their common prefix and common suffix replaced. It is linear in their
+// length; a resync needs a correct operation, not the smallest one.
+func replacement(from, to string) ot.Operation {
+	p := 0
+	for p < len(from) && p < len(to) && from[p] == to[p] {
+		p++
+	}
+	for p > 0 && p < len(from) && !utf8.RuneStart(from[p]) {
+		p--
+	}
+	s := 0
+	for s < len(from)-p && s < len(to)-p && from[len(from)-1-s] == to[len(to)-1-s] {
+		s++
+	}
+	for s > 0 && !utf8.RuneStart(from[len(from)-s]) {
+		s--
+	}
+	var op ot.Operation
+	op.Retain(ot.UTF16Len(from[:p]))
+	op.Delete(ot.UTF16Len(from[p : len(from)-s]))
+	op.Insert(to[p : len(to)-s])
+	op.Retain(ot.UTF16Len(from[len(from)-s:]))
+	return op
 }
 
 // synced reports whether the core is caught up with the server as far as
@@ -367,18 +434,36 @@ func (c *syncCore) applyQueued(eff *effects, now time.Time) error {
 		}
 		if q.ack {
 			committed, _ := c.ot.Outstanding()
+			server, err := c.server.Apply(committed)
+			if err != nil {
+				return fmt.Errorf("ack of revision %d: %w", c.ot.Revision+1, err)
+			}
 			send, err := c.ot.ServerAck()
 			if err != nil {
 				return fmt.Errorf("ack of revision %d: %w", c.ot.Revision+1, err)
 			}
+			c.server = server
 			c.remember(committed)
 			c.retryN = 0
 			eff.emit(Event{Kind: EventAck, Revision: c.ot.Revision, OpID: c.sent.ID, Sent: c.sent.Sent, Time: q.at})
 			c.sent = nil
+			c.checkHash(eff, q, now)
+			if c.desync != nil {
+				// Out of sync: what was not sent yet is rebased onto the
+				// server's content instead.
+				c.keep = send
+				err := c.desync
+				c.desync = nil
+				return err
+			}
 			if send != nil {
 				c.submit(eff, c.ot.Revision, *send, c.newID(), nil, now)
 			}
 			continue
+		}
+		server, err := c.server.Apply(q.op)
+		if err != nil {
+			return fmt.Errorf("revision %d: %w", c.ot.Revision+1, err)
 		}
 		apply, err := c.ot.ApplyServer(q.op)
 		if err != nil {
@@ -387,12 +472,35 @@ func (c *syncCore) applyQueued(eff *effects, now time.Time) error {
 		if err := c.doc.apply(apply); err != nil {
 			return fmt.Errorf("revision %d: %w", c.ot.Revision, err)
 		}
+		c.server = server
 		c.remember(q.op)
 		c.presence.move(apply)
 		if q.selection != nil {
 			c.presence.setSelection(q.clientID, c.localSelection(q.selection))
 		}
 		eff.emit(Event{Kind: EventRemoteOp, Revision: c.ot.Revision, Op: apply, ClientID: q.clientID, Selection: c.presence.selection(q.clientID), Time: q.at})
+		c.checkHash(eff, q, now)
+		if c.desync != nil && c.sent == nil {
+			err := c.desync
+			c.desync = nil
+			return err
+		}
+	}
+}
+
+// checkHash compares the server's content hash after q's revision, if it
+// sent one, with the server document here. A mismatch is reported
+// (EventDesync) and asks for a resync: at once, or, while an operation is
+// outstanding, at its ack (desync), so that the local edits not yet sent
+// survive it.
+func (c *syncCore) checkHash(eff *effects, q queued, now time.Time) {
+	if q.hash == "" || c.desync != nil {
+		return
+	}
+	if got := c.server.Hash(); got != q.hash {
+		c.desyncs++
+		c.desync = fmt.Errorf("%w at revision %d: the server's hash is %s, ours %s", ErrDesync, c.ot.Revision, q.hash, got)
+		eff.emit(Event{Kind: EventDesync, Revision: c.ot.Revision, Err: c.desync, Time: now})
 	}
 }
 

@@ -1,6 +1,8 @@
 package ot
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"math/bits"
@@ -125,6 +127,14 @@ func (d Document) WriteTo(w io.Writer) (int64, error) {
 		}
 	}
 	return n, nil
+}
+
+// Hash is the document's desync check (docs/protocol.md, "hash"): the
+// first 16 hex digits of the SHA-256 of its UTF-8 text.
+func (d Document) Hash() string {
+	h := sha256.New()
+	_, _ = d.WriteTo(h)
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // Compact returns the text and a document equal to d whose chunks all

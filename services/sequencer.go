@@ -515,7 +515,7 @@ func (s *Sequencer) hashAfter(rev int, d ot.Document) {
 	if len(s.hashes) == maxHashes {
 		s.hashes = append(s.hashes[:0], s.hashes[1:]...)
 	}
-	s.hashes = append(s.hashes, revisionHash{rev, ContentHash(d)})
+	s.hashes = append(s.hashes, revisionHash{rev, d.Hash()})
 }
 
 // HashAt returns the content hash after revision rev, when rev is a hashed
@@ -531,14 +531,6 @@ func (s *Sequencer) HashAt(rev int) string {
 		}
 	}
 	return ""
-}
-
-// ContentHash is the desync check of a document: the first 16 hex digits
-// of the SHA-256 of its UTF-8 text (docs/protocol.md, "hash").
-func ContentHash(d ot.Document) string {
-	h := sha256.New()
-	_, _ = d.WriteTo(h)
-	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // setContent makes d the committed content, dropping the text built from

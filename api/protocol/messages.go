@@ -145,6 +145,7 @@ type ServerFrame struct {
 	Selection *ot.Selection   `json:"selection"`
 	Code      Code            `json:"code"`
 	Message   string          `json:"message"`
+	Hash      string          `json:"hash"`
 }
 
 // Limits of the contract that do not depend on the server's configuration.

@@ -143,6 +143,7 @@ func checkConverged(t *testing.T, baseURL, roomID, initial string, typists []*ty
 	for i, ty := range typists {
 		require.NoError(t, ty.c.WaitRevision(ctx, room.Revision))
 		require.Equal(t, room.Content, ty.c.Content(), "typist %d diverged", i)
+		require.Zero(t, ty.c.Desyncs(), "typist %d found a content hash that differed from the server's", i)
 		ty.mu.Lock()
 		for rev := range ty.acked {
 			require.LessOrEqual(t, rev, room.Revision, "acknowledged revision %d is lost", rev)
