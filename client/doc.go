@@ -38,6 +38,15 @@
 // delivers events, schedules retries, and fetches history and snapshots
 // over REST.
 //
+// # Desync detection
+//
+// The client keeps, beside its document, the document as the server has it
+// at its revision. When an ack or op carries the server's content hash
+// (docs/protocol.md, "hash"), it compares; a mismatch is an EventDesync,
+// counted by Desyncs, and a resync follows (at once, or at the ack of the
+// operation in flight), which rebases the local edits not yet sent onto
+// the server's content and sends them.
+//
 // # Concurrency
 //
 // A Client owns one goroutine (the transport's) that reads the connection,
