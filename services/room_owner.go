@@ -18,18 +18,29 @@ type ownership struct {
 }
 
 // owns reports whether this instance may sequence the room now: there is
-// no cluster, or this instance's lease on the room is proved until later.
+// no cluster, no other instance listens to the room (its fan-out channel is
+// solo: nobody else can be forwarding or committing, and one that comes
+// announces itself first), or this instance's lease on the room is proved
+// until later. So a room whose clients are all on one instance costs no
+// lease.
 func (r *Room) owns() bool {
 	l := r.deps.cluster
-	return l == nil || (r.own.owner == l.c.Self() && r.deps.clock.Now().Before(r.own.until))
+	return l == nil || r.unheard() || (r.own.owner == l.c.Self() && r.deps.clock.Now().Before(r.own.until))
+}
+
+// unheard reports whether no other instance listens to the room.
+func (r *Room) unheard() bool {
+	q, ok := r.deps.fanout.(QuietFanOut)
+	return ok && q.Unheard(r.info.ID)
 }
 
 // leaseWanted reports whether the room's lease is worth renewing: this
-// instance owns it, it has members here, and it worked within the term.
+// instance owns it, it has members here, another instance listens to it,
+// and it worked within the term.
 // Any other lease lapses; the next submission claims it again, wherever it
 // arrives first.
 func (r *Room) leaseWanted(now time.Time) bool {
-	return r.ownedFlag.Load() && r.watched.Load() &&
+	return r.ownedFlag.Load() && r.watched.Load() && !r.unheard() &&
 		now.Sub(time.Unix(0, r.workedAt.Load())) < r.deps.cluster.c.LeaseTerm()
 }
 
@@ -74,7 +85,7 @@ func (r *Room) claim(wait time.Duration) {
 	}
 	r.own.claiming = true
 	l := r.deps.cluster
-	takeover := r.own.owner != l.c.Self()
+	takeover := r.own.owner != "" && r.own.owner != l.c.Self()
 	go func() {
 		if wait > 0 {
 			select {
