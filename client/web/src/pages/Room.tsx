@@ -28,7 +28,13 @@ export function RoomPage({ roomId }: { roomId: string }) {
   const containerRef = useRef<HTMLDivElement>(null);
   const mounted = useRef<MountedRoom | null>(null);
   const [editorError, setEditorError] = useState<string | null>(null);
-  const [panelOpen, setPanelOpen] = useState(true);
+  // Open beside the editor on a wide screen; a sheet opened with ☰ on a narrow one.
+  const narrow = () => window.matchMedia('(max-width: 800px)').matches;
+  const [panelOpen, setPanelOpen] = useState(() => !narrow());
+  // The document as REST returned it, shown read-only until the live editor
+  // is ready (Monaco and its workers take a while on a slow link). Local
+  // state, not Redux: the document text lives in the editor.
+  const [preview, setPreview] = useState<string | null>(null);
   // The latest values, for the editor mounted asynchronously.
   const latest = useRef({ language: room.language, dark });
   latest.current = { language: room.language, dark };
@@ -41,6 +47,7 @@ export function RoomPage({ roomId }: { roomId: string }) {
       (r) => {
         if (cancelled) return;
         dispatch(roomActions.loaded(r));
+        setPreview(r.content);
         rememberRoom({ id: r.id, name: r.name, language: r.language, readOnly: r.readOnly });
       },
       (e) => {
@@ -107,11 +114,21 @@ export function RoomPage({ roomId }: { roomId: string }) {
   }, [room.language, room.languageChangedBy]);
 
   useEffect(() => {
-    if (room.name) document.title = `${room.name} · tandem`;
+    if (room.status === 'ready') document.title = `${room.name || UNTITLED} · tandem`;
     return () => {
       document.title = 'tandem';
     };
-  }, [room.name]);
+  }, [room.name, room.status]);
+
+  // The sheet closes with Escape.
+  useEffect(() => {
+    if (!panelOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && narrow()) setPanelOpen(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [panelOpen]);
 
   if (notFound) {
     return (
@@ -140,7 +157,20 @@ export function RoomPage({ roomId }: { roomId: string }) {
       <header className="topbar">
         <Logo />
         <div className="room-title">
-          <h1 title={room.name}>{room.name || (room.status === 'loading' ? ' ' : roomId)}</h1>
+          {room.status !== 'ready' ? (
+            <h1> </h1>
+          ) : room.readOnly ? (
+            <h1 title={room.name || UNTITLED}>{room.name || UNTITLED}</h1>
+          ) : (
+            <RoomTitle
+              name={room.name}
+              onRename={async (name) => {
+                const r = await api.updateRoom(roomId, { name });
+                dispatch(roomActions.renamed(r.name));
+                rememberRoom({ id: r.id, name: r.name, language: r.language, readOnly: r.readOnly });
+              }}
+            />
+          )}
           {room.readOnly && (
             <span className="badge" data-testid="readonly-badge">
               Read-only
@@ -158,7 +188,15 @@ export function RoomPage({ roomId }: { roomId: string }) {
         />
         <ConnectionIndicator onReconnect={() => mounted.current?.session.reconnectNow()} />
         <ParticipantStack />
-        <button className="icon-button panel-toggle" onClick={() => setPanelOpen((o) => !o)} title={panelOpen ? 'Hide side panel' : 'Show side panel'} aria-label="Toggle side panel">
+        <button
+          className="icon-button panel-toggle"
+          data-testid="panel-toggle"
+          onClick={() => setPanelOpen((o) => !o)}
+          title={panelOpen ? 'Hide people and sharing' : 'Show people and sharing'}
+          aria-label="People and sharing"
+          aria-expanded={panelOpen}
+          aria-controls="side-panel"
+        >
           <span aria-hidden>☰</span>
         </button>
         <ThemeToggle />
@@ -182,10 +220,16 @@ export function RoomPage({ roomId }: { roomId: string }) {
         <div className="editor-wrap">
           {room.readOnly && <div className="readonly-banner">You are viewing a read-only link. Edits are disabled.</div>}
           <div className="editor" ref={containerRef} data-testid="editor" />
-          {!everConnected && <div className="editor-loading">Connecting…</div>}
+          {!everConnected && (preview === null ? <div className="editor-loading">Connecting…</div> : <DocumentPreview text={preview} />)}
         </div>
+        {panelOpen && <button className="sheet-backdrop" aria-label="Close panel" tabIndex={-1} onClick={() => setPanelOpen(false)} />}
         {panelOpen && (
-          <aside className="side-panel">
+          <aside className="side-panel" id="side-panel" data-testid="side-panel" aria-label="People and sharing">
+            <div className="sheet-close">
+              <button className="icon-button subtle" onClick={() => setPanelOpen(false)} aria-label="Close panel">
+                ×
+              </button>
+            </div>
             <ParticipantList onRename={rename} />
             <ShareButtons roomId={roomId} readOnlyId={room.readOnlyId} readOnly={room.readOnly} />
             <section className="panel-section">
@@ -205,6 +249,78 @@ export function RoomPage({ roomId }: { roomId: string }) {
           </aside>
         )}
       </div>
+    </div>
+  );
+}
+
+const UNTITLED = 'Untitled room';
+
+// RoomTitle is the room's name, editable in place: Enter or leaving the field
+// saves it (PATCH /api/rooms/{id}), Escape goes back. Empty is "Untitled room".
+function RoomTitle({ name, onRename }: { name: string; onRename(name: string): Promise<void> }) {
+  const [draft, setDraft] = useState(name);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setDraft(name), [name]);
+  const save = async () => {
+    const next = draft.trim();
+    if (next === name) return setDraft(name);
+    try {
+      setError(null);
+      await onRename(next);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+      setDraft(name);
+    }
+  };
+  return (
+    <>
+      <input
+        className="title-input"
+        data-testid="room-title"
+        aria-label="Room name"
+        value={draft}
+        placeholder={UNTITLED}
+        maxLength={200}
+        title={error ?? (name || UNTITLED)}
+        aria-invalid={error ? true : undefined}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={() => void save()}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
+          if (e.key === 'Escape') {
+            setDraft(name);
+            (e.target as HTMLInputElement).blur();
+          }
+        }}
+      />
+      {error && (
+        <span className="sr-only" role="alert">
+          Could not rename the room: {error}
+        </span>
+      )}
+    </>
+  );
+}
+
+// DocumentPreview shows a document read-only, with line numbers, in the
+// editor's place while the editor loads.
+function DocumentPreview({ text }: { text: string }) {
+  const lines = text.split('\n');
+  return (
+    <div className="document-preview" data-testid="document-preview" aria-label="Document (read-only while the editor loads)">
+      <div className="preview-status" role="status">
+        Loading the editor… (read-only)
+      </div>
+      <pre className="preview-text">
+        {lines.map((line, i) => (
+          <div className="preview-line" key={i}>
+            <span className="preview-number" aria-hidden>
+              {i + 1}
+            </span>
+            <code>{line || ' '}</code>
+          </div>
+        ))}
+      </pre>
     </div>
   );
 }

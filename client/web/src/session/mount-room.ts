@@ -30,6 +30,8 @@ export interface TandemTestHooks {
   getModelText(): string;
   getRevision(): number;
   isSynchronized(): boolean;
+  /** The document is loaded and the editor accepts typing. */
+  isEditable(): boolean;
   remoteCursorCount(): number;
   dropConnection(): void;
   clientId(): string | null;
@@ -180,6 +182,7 @@ export function mountRoom(opts: {
     getModelText: () => model.getValue(),
     getRevision: () => session.revision,
     isSynchronized: () => session.synchronized,
+    isEditable: () => loaded && !editor.getOption(monaco.editor.EditorOption.readOnly),
     remoteCursorCount: () => cursors.count,
     dropConnection: () => session.dropConnection(),
     clientId: () => session.clientId,
