@@ -15,16 +15,14 @@
 // unless reloads are served from the cache and assets are compressed (the
 // e2e suite's check); it never asserts a time.
 
-import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { finish, tandemServer, waitFor, withTimeout } from './harness.mjs';
+import { CHROMIUM, finish, tandemServer, waitFor, withTimeout, launchChromium } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TANDEM_BIN = path.resolve(webDir, process.env.TANDEM_BIN ?? '../../bin/tandem');
 const KBPS = Number(process.env.PERF_KBPS ?? 4000);
 const LATENCY = Number(process.env.PERF_LATENCY_MS ?? 150);
@@ -104,11 +102,7 @@ const rows = [];
 try {
   await server.waitHealthy();
   proxy = await countingProxy(Number(new URL(server.base).port));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',],
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
   for (const language of ['python', 'javascript']) {
     const name = `perf ${language}`;
     const started = Date.now();

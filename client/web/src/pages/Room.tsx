@@ -102,16 +102,22 @@ export function RoomPage({ roomId }: { roomId: string }) {
   useEffect(() => mounted.current?.readOnlyChanged(), [room.readOnly]);
   useEffect(() => mounted.current?.setTheme(dark), [dark]);
 
-  // A short notice when someone else changes the language.
-  const [langNotice, setLangNotice] = useState<string | null>(null);
+  // A short notice when someone else changes the language. It names the
+  // language it announces and is shown only while the room has that language:
+  // any later change (ours included) replaces or ends it.
+  const [langNotice, setLangNotice] = useState<{ text: string; language: string } | null>(null);
   useEffect(() => {
     const by = room.languageChangedBy;
-    if (!by || !participants[by]) return;
-    setLangNotice(`${participants[by].name} switched the language to ${languageLabel(room.language)}`);
-    const t = setTimeout(() => setLangNotice(null), 3500);
+    if (!by || !participants[by]) {
+      setLangNotice(null);
+      return;
+    }
+    setLangNotice({ text: `${participants[by].name} switched the language to ${languageLabel(room.language)}`, language: room.language });
+    const t = setTimeout(() => setLangNotice(null), 4000);
     return () => clearTimeout(t);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [room.language, room.languageChangedBy]);
+  const langNoticeText = langNotice && langNotice.language === room.language ? langNotice.text : null;
 
   useEffect(() => {
     if (room.status === 'ready') document.title = `${room.name || UNTITLED} · tandem`;
@@ -201,7 +207,7 @@ export function RoomPage({ roomId }: { roomId: string }) {
         </button>
         <ThemeToggle />
       </header>
-      {(notice || langNotice || editorError || room.status === 'error') && (
+      {(notice || langNoticeText || editorError || room.status === 'error') && (
         <div className="notices">
           {editorError && <div className="notice bad">{editorError}</div>}
           {room.status === 'error' && !everConnected && <div className="notice bad">Could not load the room: {room.error}</div>}
@@ -213,7 +219,11 @@ export function RoomPage({ roomId }: { roomId: string }) {
               </button>
             </div>
           )}
-          {langNotice && <div className="notice info">{langNotice}</div>}
+          {langNoticeText && (
+            <div className="notice info" role="status" data-testid="language-notice">
+              {langNoticeText}
+            </div>
+          )}
         </div>
       )}
       <div className="room-body">

@@ -1,0 +1,209 @@
+// End-to-end scenarios of the app as people use it (issue 18): each one
+// starts from its own room, so any one runs alone:
+//
+//   npm run e2e:app                    all of them
+//   E2E_ONLY=phone npm run e2e:app     those whose name matches /phone/i
+//
+// The real server (TANDEM_BIN) and Debian's Chromium, as e2e/run.mjs.
+// Every wait is bounded; the last line is "N passed, N failed".
+
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHROMIUM, finish, launchChromium, sleep, tandemServer, waitFor, withTimeout } from './harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const webDir = path.resolve(here, '..');
+const TANDEM_BIN = path.resolve(webDir, process.env.TANDEM_BIN ?? '../../bin/tandem');
+const ONLY = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : null;
+const SHOTS = process.env.E2E_SHOTS; // a directory: the screenshots for docs/ go there
+
+if (!existsSync(CHROMIUM)) {
+  console.log(`SKIP e2e: ${CHROMIUM} not installed`);
+  process.exit(process.env.REQUIRE_SERVICES === '1' ? 1 : 0);
+}
+if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+
+const server = await tandemServer(TANDEM_BIN, 'tandem-e2e-app-');
+const { base, api } = server;
+server.start();
+let browser;
+const results = [];
+const contexts = [];
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+
+// person opens a browser context for someone with a name (and options).
+async function person(name, opts = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 760 }, colorScheme: 'light', ...opts });
+  contexts.push(ctx);
+  await ctx.addInitScript((n) => localStorage.setItem('tandem.name', n), name);
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.log(`  [page ${name}] error: ${e.message}`));
+  return page;
+}
+
+const text = (page) => page.evaluate(() => window.__tandem?.getModelText() ?? null);
+const synced = (page) => page.evaluate(() => !!window.__tandem?.isSynchronized());
+
+async function openRoom(page, id) {
+  await page.goto(`${base}/rooms/${id}`, { timeout: 20_000 });
+  await waitFor(`room to connect`, () => synced(page), 20_000);
+}
+
+async function converged(pages, roomId, timeout = 20_000) {
+  return waitFor(
+    'editors and server to converge',
+    async () => {
+      const texts = await Promise.all(pages.map(text));
+      if (!(await Promise.all(pages.map(synced))).every(Boolean)) return false;
+      const room = await api('GET', `/api/rooms/${roomId}`);
+      return texts.every((t) => t === room.content) ? room.content : false;
+    },
+    timeout,
+  );
+}
+
+async function test(name, fn) {
+  if (ONLY && !ONLY.test(name)) return;
+  const started = Date.now();
+  try {
+    await withTimeout(fn(), 90_000, name);
+    results.push({ name, ok: true });
+    console.log(`  ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false, error: e });
+    console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
+  } finally {
+    while (contexts.length) await contexts.pop().close().catch(() => {});
+  }
+}
+
+const box = (page, selector) => page.locator(selector).first().boundingBox();
+const overlaps = (a, b) => a && b && a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+try {
+  await server.waitHealthy();
+  browser = await launchChromium();
+
+  await test('load: the document is shown read-only while the editor is still loading', async () => {
+    const room = await api('POST', '/api/rooms', { name: 'Slow link', language: 'python', content: 'def shown_before_monaco():\n    pass\n' });
+    const page = await person('Ada');
+    // Hold back the editor's chunk, as a slow link would.
+    let release;
+    const held = new Promise((r) => (release = r));
+    await page.route('**/assets/mount-room-*.js', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${base}/rooms/${room.id}`, { timeout: 20_000 });
+    await page.waitForSelector('[data-testid=document-preview] >> text=def shown_before_monaco', { timeout: 15_000 });
+    assert(!(await page.evaluate(() => !!window.__tandem)), 'the editor is not mounted yet');
+    await page.click('[data-testid=document-preview]');
+    await page.keyboard.type('typed too early');
+    assert(!(await page.locator('[data-testid=document-preview]').innerText()).includes('typed too early'), 'the preview is read-only');
+    release();
+    await waitFor('editable', () => page.evaluate(() => !!window.__tandem?.isEditable?.() && window.__tandem.isSynchronized()), 30_000);
+    assert((await page.locator('[data-testid=document-preview]').count()) === 0, 'the preview gives way to the editor');
+    assert((await text(page)) === room.content, 'the editor holds the document');
+  });
+
+  await test('phone: the ☰ toggle opens people and sharing as a sheet; badge and home labels fit at 390×844', async () => {
+    const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+    const room = await api('POST', '/api/rooms', { name: 'A room with a rather long name for a phone', language: 'python', content: 'print(1)\n' });
+    const page = await person('Pat', phone);
+    await openRoom(page, room.id);
+    const toggle = page.locator('[data-testid=panel-toggle]');
+    assert(await toggle.isVisible(), 'the ☰ toggle is shown on a phone');
+    assert(!(await page.locator('[data-testid=side-panel]').isVisible()), 'the panel starts closed on a phone');
+    await toggle.click();
+    const sheet = await box(page, '[data-testid=side-panel]');
+    assert(sheet && sheet.x >= 0 && sheet.x + sheet.width <= 390 && sheet.y + sheet.height <= 844 + 1, `the sheet is on screen: ${JSON.stringify(sheet)}`);
+    await page.waitForSelector('[data-testid=side-panel] [data-testid=participants]', { timeout: 5000 });
+    assert((await page.inputValue('[data-testid=side-panel] input[aria-label="Your name"]')) === 'Pat', 'the people list is in the sheet');
+    await page.waitForSelector('[data-testid=side-panel] [data-testid=copy-edit-link]', { timeout: 5000 });
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'room-phone.png') });
+    await page.keyboard.press('Escape');
+    await waitFor('the sheet closes with Escape', async () => !(await page.locator('[data-testid=side-panel]').isVisible()), 5000);
+
+    const reader = await person('Rae', phone);
+    await openRoom(reader, room.readOnlyId);
+    const badge = await box(reader, '[data-testid=readonly-badge]');
+    const fits = await reader.evaluate(() => {
+      const b = document.querySelector('[data-testid=readonly-badge]');
+      return b.scrollWidth <= b.clientWidth + 1 && document.documentElement.scrollWidth <= 390;
+    });
+    assert(badge && badge.x + badge.width <= 390 && fits, `the Read-only badge fits: ${JSON.stringify(badge)}`);
+    assert(badge.height < 30, `the badge is one line: ${badge.height}px`);
+
+    await reader.goto(base + '/', { timeout: 20_000 });
+    await reader.waitForSelector('text=Create a room', { timeout: 10_000 });
+    const overflowing = await reader.evaluate(() =>
+      [...document.querySelectorAll('label, button, h1, h2, .recent-link, .muted')]
+        .filter((el) => el.offsetParent !== null)
+        .filter((el) => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > 391)
+        .map((el) => el.textContent.trim().slice(0, 40)),
+    );
+    assert(overflowing.length === 0, `home labels fit: ${JSON.stringify(overflowing)}`);
+    assert(await reader.evaluate(() => document.documentElement.scrollWidth <= 390), 'the home page does not scroll sideways');
+  });
+
+  await test('undo: after typing print("hello") with auto-closed pairs, one Ctrl+Z undoes it and every press acts', async () => {
+    const room = await api('POST', '/api/rooms', { name: 'Undo', language: 'python', content: 'x = 1\n' });
+    const page = await person('Uma');
+    await openRoom(page, room.id);
+    await page.click('.monaco-editor .view-lines');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('print("hello")', { delay: 40 });
+    const typed = await converged([page], room.id);
+    assert(typed === 'x = 1\nprint("hello")', `typed with auto-closing: ${JSON.stringify(typed)}`);
+    await page.keyboard.press('Control+z');
+    const undone = await converged([page], room.id);
+    assert(undone === 'x = 1\n', `one undo removes the typing: ${JSON.stringify(undone)}`);
+    await page.keyboard.press('Control+Shift+z');
+    assert((await converged([page], room.id)) === typed, 'redo brings it back');
+  });
+
+  await test('language notice: a later change of ours ends it, and it never covers the text', async () => {
+    const room = await api('POST', '/api/rooms', { name: 'Languages', language: 'python', content: 'a = 1\n' });
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    await Promise.all([openRoom(alice, room.id), openRoom(bob, room.id)]);
+    await alice.selectOption('[data-testid=language-picker]', 'go');
+    await bob.waitForSelector('[data-testid=language-notice] >> text=Alice switched the language to Go', { timeout: 10_000 });
+    const notice = await box(bob, '[data-testid=language-notice]');
+    const lines = await box(bob, '.monaco-editor .view-lines');
+    assert(!overlaps(notice, lines), `the notice is outside the text: ${JSON.stringify({ notice, lines })}`);
+    await bob.selectOption('[data-testid=language-picker]', 'python');
+    await waitFor('the notice to go', async () => (await bob.locator('[data-testid=language-notice]').count()) === 0, 2000);
+    await sleep(4500);
+    assert((await bob.locator('[data-testid=language-notice]').count()) === 0, 'no notice comes back');
+    assert((await bob.inputValue('[data-testid=language-picker]')) === 'python', 'the room is Python');
+  });
+
+  await test('title: an untitled room says "Untitled room", renames in place, and the tab title follows', async () => {
+    const room = await api('POST', '/api/rooms', { language: 'python', content: '' });
+    const page = await person('Tia');
+    await openRoom(page, room.id);
+    const input = page.locator('[data-testid=room-title]');
+    assert((await input.getAttribute('placeholder')) === 'Untitled room' && (await input.inputValue()) === '', 'untitled by default');
+    assert((await page.title()) === 'Untitled room · tandem', `tab title: ${await page.title()}`);
+    await input.fill('Pairing on the parser');
+    await input.press('Enter');
+    await waitFor('the server has the name', async () => (await api('GET', `/api/rooms/${room.id}`)).name === 'Pairing on the parser', 5000);
+    assert((await page.title()) === 'Pairing on the parser · tandem', `tab title follows: ${await page.title()}`);
+    await page.reload();
+    await waitFor('the name after a reload', async () => (await page.locator('[data-testid=room-title]').inputValue()) === 'Pairing on the parser', 10_000);
+  });
+} catch (e) {
+  results.push({ name: 'setup', ok: false, error: e });
+  console.log(`  FAIL setup: ${e?.stack ?? e}`);
+} finally {
+  try {
+    await browser?.close();
+  } catch {}
+  await server.dispose();
+}
+finish(results, server);
