@@ -197,6 +197,84 @@ try {
     await page.reload();
     await waitFor('the name after a reload', async () => (await page.locator('[data-testid=room-title]').inputValue()) === 'Pairing on the parser', 10_000);
   });
+  await test('keyboard and contrast: named controls, a live status, Ctrl+M out of the editor, AA contrast', async () => {
+    const room = await api('POST', '/api/rooms', { name: 'Keys', language: 'python', content: 'a = 1\n' });
+    const kim = await person('Kim');
+    const lee = await person('Lee', { colorScheme: 'dark' });
+    await Promise.all([openRoom(kim, room.id), openRoom(lee, room.id)]);
+    const names = await kim.evaluate(() => [...document.querySelectorAll('button')].filter((b) => b.offsetParent).map((b) => (b.getAttribute('aria-label') ?? b.textContent).trim()));
+    assert(names.every(Boolean), `every button has a name: ${JSON.stringify(names)}`);
+    const copies = names.filter((n) => /copy/i.test(n));
+    assert(copies.length >= 2 && new Set(copies).size === copies.length, `copy buttons are told apart: ${JSON.stringify(copies)}`);
+    assert(await kim.evaluate(() => document.body.innerText.includes('Ctrl M')), 'the way out of the editor is listed');
+    // Out of the editor by keyboard: Ctrl+M, then Tab, and the text is unchanged.
+    await kim.click('.monaco-editor .view-lines');
+    await kim.keyboard.press('Control+m');
+    await kim.keyboard.press('Tab');
+    assert(await kim.evaluate(() => !document.activeElement.closest('.monaco-editor')), 'focus left the editor');
+    assert((await converged([kim], room.id)) === 'a = 1\n', 'Tab did not indent');
+    // The status is announced.
+    const status = () => kim.locator('[data-testid=connection-status]').innerText();
+    assert((await kim.locator('[data-testid=connection-status]').getAttribute('aria-live')) === 'polite' && (await status()) === 'Connected', 'live status says Connected');
+    await kim.context().setOffline(true);
+    await kim.evaluate(() => window.__tandem.dropConnection());
+    await waitFor('status announces the drop', async () => (await status()) !== 'Connected', 10_000);
+    await kim.context().setOffline(false);
+    await kim.evaluate(() => window.dispatchEvent(new Event('online')));
+    await waitFor('status back to Connected', async () => (await status()) === 'Connected', 20_000);
+    // Contrast: white labels on every participant colour, and the dark primary button.
+    const ratios = await lee.evaluate(() => {
+      const lum = (rgb) => {
+        const [r, g, b] = rgb.match(/[\d.]+/g).slice(0, 3).map((v) => {
+          const c = Number(v) / 255;
+          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const ratio = (a, b) => {
+        const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+        return (x + 0.05) / (y + 0.05);
+      };
+      const out = {};
+      for (let i = 0; i < 10; i++) {
+        const el = document.createElement('span');
+        el.className = `avatar c${i}`;
+        el.textContent = 'AB';
+        document.body.appendChild(el);
+        const cs = getComputedStyle(el);
+        out[`c${i}`] = ratio(cs.backgroundColor, cs.color);
+        el.remove();
+      }
+      const btn = document.createElement('button');
+      btn.className = 'button primary';
+      document.body.appendChild(btn);
+      const cs = getComputedStyle(btn);
+      out.primaryDark = ratio(cs.backgroundColor, cs.color);
+      btn.remove();
+      return out;
+    });
+    const low = Object.entries(ratios).filter(([, r]) => r < 4.5);
+    assert(low.length === 0, `AA contrast (4.5:1): ${JSON.stringify(ratios)}`);
+  });
+
+  await test('actions: download with the language extension, fork into a new room, copy the room id', async () => {
+    const room = await api('POST', '/api/rooms', { name: 'Parser notes', language: 'python', content: 'def parse():\n    pass\n' });
+    const page = await person('Fay');
+    await openRoom(page, room.id);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click('[data-testid=download]')]);
+    assert(download.suggestedFilename() === 'Parser notes.py', `file name: ${download.suggestedFilename()}`);
+    const file = await download.path();
+    const { readFileSync } = await import('node:fs');
+    assert(readFileSync(file, 'utf8') === room.content, 'the file holds the document');
+    assert((await page.getAttribute('[data-testid=copy-room-id]', 'data-url')) === room.id, 'the room id is offered for copying');
+    await page.click('[data-testid=fork]');
+    await waitFor('a new room', () => new URL(page.url()).pathname !== `/rooms/${room.id}`, 10_000);
+    await waitFor('the fork connects', async () => (await synced(page)) && (await page.evaluate(() => location.pathname)) === new URL(page.url()).pathname && (await text(page)) === room.content, 20_000);
+    const forkId = new URL(page.url()).pathname.split('/').pop();
+    const fork = await api('GET', `/api/rooms/${forkId}`);
+    assert(fork.content === room.content && fork.language === 'python' && fork.name === 'Parser notes (fork)', `fork: ${JSON.stringify(fork)}`);
+    assert((await text(page)) === room.content, 'the fork shows the document');
+  });
 } catch (e) {
   results.push({ name: 'setup', ok: false, error: e });
   console.log(`  FAIL setup: ${e?.stack ?? e}`);

@@ -2,7 +2,7 @@
 // same colour on every screen and keeps it across reconnects (which change
 // the clientId). CSS classes c0 … c9 and tandem-*-c0 … (styles.css) use them.
 
-export const PALETTE = ['#e5484d', '#3e63dd', '#30a46c', '#f76b15', '#8e4ec6', '#0090ff', '#d6409f', '#ad7f58', '#12a594', '#e2a336'];
+export const PALETTE = ['#ce2c31', '#3a5bc7', '#18794e', '#bd4b00', '#8145b5', '#0b68cb', '#c2298a', '#8a5a3a', '#067a6f', '#9e6c00'];
 
 export function colorIndexFor(name: string): number {
   let h = 2166136261;

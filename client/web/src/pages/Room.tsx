@@ -12,6 +12,7 @@ import { ConnectionIndicator } from '../components/ConnectionIndicator';
 import { LanguagePicker } from '../components/LanguagePicker';
 import { ParticipantList, ParticipantStack } from '../components/ParticipantList';
 import { ShareButtons } from '../components/ShareButtons';
+import { RoomActions } from '../components/RoomActions';
 import { rememberRoom, saveName } from '../prefs';
 import { languageLabel } from '../languages';
 import type { MountedRoom } from '../session/mount-room';
@@ -242,6 +243,7 @@ export function RoomPage({ roomId }: { roomId: string }) {
             </div>
             <ParticipantList onRename={rename} />
             <ShareButtons roomId={roomId} readOnlyId={room.readOnlyId} readOnly={room.readOnly} />
+            <RoomActions name={room.name} language={room.language} text={() => mounted.current?.text() ?? preview} />
             <section className="panel-section">
               <h2>Shortcuts</h2>
               <ul className="shortcuts muted small">
@@ -253,6 +255,9 @@ export function RoomPage({ roomId }: { roomId: string }) {
                 </li>
                 <li>
                   <kbd>Ctrl Space</kbd> shows suggestions
+                </li>
+                <li>
+                  <kbd>Ctrl M</kbd> (<kbd>Ctrl Shift M</kbd> on a Mac) switches Tab between indenting and moving focus: press it, then Tab leaves the editor
                 </li>
               </ul>
             </section>

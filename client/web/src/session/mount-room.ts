@@ -21,6 +21,8 @@ export interface MountedRoom {
   readOnlyChanged(): void;
   setTheme(dark: boolean): void;
   rename(name: string): void;
+  /** The document as it is now (null before it is loaded). */
+  text(): string | null;
   focus(): void;
   dispose(): void;
 }
@@ -99,6 +101,7 @@ export function mountRoom(opts: {
     padding: { top: 12 },
     fixedOverflowWidgets: true,
     readOnlyMessage: { value: 'This is a read-only link.' },
+    ariaLabel: 'Document. Press Control+M, then Tab, to move focus out of the editor.',
   });
   let settingSelections = false;
   const view: ViewLike = {
@@ -177,7 +180,7 @@ export function mountRoom(opts: {
 
   session.start();
 
-  window.__tandem = {
+  const hooks: TandemTestHooks = {
     getText: () => binding.text,
     getModelText: () => model.getValue(),
     getRevision: () => session.revision,
@@ -197,6 +200,7 @@ export function mountRoom(opts: {
       editor.setPosition({ lineNumber: line, column: 3 });
     },
   };
+  window.__tandem = hooks;
 
   return {
     session,
@@ -213,6 +217,9 @@ export function mountRoom(opts: {
     rename(name) {
       session.rename(name);
     },
+    text() {
+      return loaded ? binding.text : null;
+    },
     focus() {
       editor.focus();
     },
@@ -224,7 +231,7 @@ export function mountRoom(opts: {
       binding.dispose();
       editor.dispose();
       model.dispose();
-      if (window.__tandem?.getModelText) delete window.__tandem;
+      if (window.__tandem === hooks) delete window.__tandem;
     },
   };
 }
