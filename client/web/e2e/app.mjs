@@ -275,6 +275,37 @@ try {
     assert(fork.content === room.content && fork.language === 'python' && fork.name === 'Parser notes (fork)', `fork: ${JSON.stringify(fork)}`);
     assert((await text(page)) === room.content, 'the fork shows the document');
   });
+  await test('autocomplete: one entry per label, none doubled in JavaScript, no keywords after a dot', async () => {
+    const suggest = async (page, typed) => {
+      await page.keyboard.type(typed, { delay: 20 });
+      await page.keyboard.press('Control+Space');
+      // Rows, or Monaco's "No suggestions." (the widget shows without rows).
+      await waitFor('the suggest widget', () => page.evaluate(() => !!document.querySelector('.suggest-widget.visible')), 10_000);
+      await sleep(700); // every provider answers
+      const labels = await page.evaluate(() => [...document.querySelectorAll('.suggest-widget.visible .monaco-list-row .label-name')].map((e) => e.textContent.trim()));
+      await page.keyboard.press('Escape');
+      return labels;
+    };
+    const count = (labels, l) => labels.filter((x) => x === l).length;
+    const py = await api('POST', '/api/rooms', { name: 'Complete', language: 'python', content: 'import os\n' });
+    const page = await person('Cy');
+    await openRoom(page, py.id);
+    await page.click('.monaco-editor .view-lines');
+    await page.keyboard.press('Control+End');
+    const ifs = await suggest(page, 'i');
+    assert(ifs.includes('if') && count(ifs, 'if') === 1, `"if" once: ${JSON.stringify(ifs)}`);
+    assert(ifs.includes('import') && count(ifs, 'import') === 1, `"import" once: ${JSON.stringify(ifs)}`);
+    await page.keyboard.press('End');
+    await page.keyboard.press('Backspace');
+    const member = await suggest(page, 'os.pa');
+    assert(!member.includes('pass'), `no keyword after a dot: ${JSON.stringify(member)}`);
+    const js = await api('POST', '/api/rooms', { name: 'Complete JS', language: 'javascript', content: 'const srv = {};\n' });
+    await openRoom(page, js.id);
+    await page.click('.monaco-editor .view-lines');
+    await page.keyboard.press('Control+End');
+    const fors = await suggest(page, 'fo');
+    assert(count(fors, 'for') <= 2, `"for" from one provider (Monaco's keyword and snippet at most): ${JSON.stringify(fors)}`);
+  });
 } catch (e) {
   results.push({ name: 'setup', ok: false, error: e });
   console.log(`  FAIL setup: ${e?.stack ?? e}`);
