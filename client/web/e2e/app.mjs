@@ -306,6 +306,68 @@ try {
     const fors = await suggest(page, 'fo');
     assert(count(fors, 'for') <= 2, `"for" from one provider (Monaco's keyword and snippet at most): ${JSON.stringify(fors)}`);
   });
+  await test('identity: distinct colours, one name told apart, viewers marked', async () => {
+    const room = await api('POST', '/api/rooms', { name: 'Who', language: 'python', content: 'x\n' });
+    const viewer = await person('Vi');
+    await openRoom(viewer, room.readOnlyId);
+    const sam1 = await person('Sam');
+    const sam2 = await person('Sam');
+    const anon = await person('Anonymous');
+    await Promise.all([openRoom(sam1, room.id), openRoom(sam2, room.id), openRoom(anon, room.id)]);
+    const people = async () =>
+      sam1.evaluate(() => {
+        const own = document.querySelector('[data-testid=participants] li:first-child .swatch').className;
+        return [
+          { name: 'you', colour: own, viewer: false },
+          ...[...document.querySelectorAll('[data-testid=participants] li[data-client-id]')].map((li) => ({
+            name: li.querySelector('.name').textContent,
+            colour: li.querySelector('.swatch').className,
+            viewer: !!li.querySelector('.viewer'),
+          })),
+        ];
+      });
+    const list = await waitFor('four others listed', async () => ((await people()).length === 4 ? people() : false), 10_000);
+    assert(new Set(list.map((p) => p.colour)).size === 4, `four colours: ${JSON.stringify(list)}`);
+    const sams = list.filter((p) => p.name.startsWith('Sam'));
+    assert(sams.length === 1 && /^Sam · .{4}$/.test(sams[0].name), `the other Sam is told apart from me: ${JSON.stringify(list)}`);
+    assert(list.find((p) => p.name === 'Vi')?.viewer, `the viewer is marked: ${JSON.stringify(list)}`);
+    assert(list.filter((p) => p.viewer).length === 1, 'editors are not marked');
+    // Colours are kept for the session: someone leaving changes nobody else's.
+    await anon.close();
+    await waitFor('Anonymous gone', async () => (await people()).length === 3, 10_000);
+    const after = await people();
+    for (const p of after) assert(list.find((q) => q.name === p.name)?.colour === p.colour, `${p.name} kept their colour`);
+  });
+
+  await test('find a collaborator: click to reveal their cursor, follow them, labels at one spot do not pile up', async () => {
+    const doc = Array.from({ length: 200 }, (_, i) => `row ${i + 1}`).join('\n') + '\n';
+    const room = await api('POST', '/api/rooms', { name: 'Find', language: 'plaintext', content: doc });
+    const finder = await person('Finn');
+    const walker = await person('Wes');
+    const third = await person('Tess');
+    await Promise.all([openRoom(finder, room.id), openRoom(walker, room.id), openRoom(third, room.id)]);
+    const visible = (page, line) => page.evaluate((l) => window.__tandem.visibleLines().includes(l), line);
+    await walker.evaluate(() => window.__tandem.scrollToLine(150));
+    await walker.keyboard.press('ArrowRight'); // a real caret move, sent as a selection
+    await waitFor('Wes is on line 150 in the list', () => finder.evaluate(() => [...document.querySelectorAll('[data-testid=participants] li')].some((li) => li.textContent.includes('Wes') && li.textContent.includes('line 150'))), 10_000);
+    assert(!(await visible(finder, 150)), 'line 150 starts out of view');
+    await finder.click('[data-testid=reveal-person] >> text=Wes');
+    await waitFor('line 150 in view', () => visible(finder, 150), 5000);
+    // Follow: the view goes where Wes goes.
+    await finder.click('[aria-label="Follow Wes"]');
+    await walker.evaluate(() => window.__tandem.scrollToLine(40));
+    await walker.keyboard.press('ArrowRight');
+    await waitFor('following Wes to line 40', () => visible(finder, 40), 5000);
+    assert((await finder.getAttribute('[aria-label="Follow Wes"]', 'aria-pressed')) === 'true', 'the follow button shows it is on');
+    // Two carets at one spot: their labels are lifted apart in the third screen.
+    await finder.evaluate(() => window.__tandem.scrollToLine(40));
+    await finder.keyboard.press('ArrowRight');
+    await third.evaluate(() => window.__tandem.scrollToLine(35));
+    await waitFor('two labels on line 40', () => third.evaluate(() => document.querySelectorAll('.monaco-editor .tandem-labeled').length === 2), 10_000);
+    await sleep(200);
+    const boxes = await third.evaluate(() => [...document.querySelectorAll('.monaco-editor .tandem-labeled')].map((el) => getComputedStyle(el, '::after').transform));
+    assert(new Set(boxes).size === 2, `labels stacked, not overlapped: ${JSON.stringify(boxes)}`);
+  });
 } catch (e) {
   results.push({ name: 'setup', ok: false, error: e });
   console.log(`  FAIL setup: ${e?.stack ?? e}`);

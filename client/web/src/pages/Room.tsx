@@ -36,6 +36,14 @@ export function RoomPage({ roomId }: { roomId: string }) {
   // is ready (Monaco and its workers take a while on a slow link). Local
   // state, not Redux: the document text lives in the editor.
   const [preview, setPreview] = useState<string | null>(null);
+  const [following, setFollowing] = useState<string | null>(null);
+  // Following ends when the person leaves.
+  useEffect(() => {
+    if (following && !participants[following]) {
+      setFollowing(null);
+      mounted.current?.follow(null);
+    }
+  }, [following, participants]);
   // The latest values, for the editor mounted asynchronously.
   const latest = useRef({ language: room.language, dark });
   latest.current = { language: room.language, dark };
@@ -80,6 +88,7 @@ export function RoomPage({ roomId }: { roomId: string }) {
           name: displayName || 'Anonymous',
           dispatch,
           isReadOnly: () => store.getState().room.readOnly,
+          colorOf: (id) => store.getState().participants.byId[id]?.colorIndex ?? 0,
           ...latest.current,
         });
         mounted.current = m;
@@ -241,7 +250,15 @@ export function RoomPage({ roomId }: { roomId: string }) {
                 ×
               </button>
             </div>
-            <ParticipantList onRename={rename} />
+            <ParticipantList
+              onRename={rename}
+              onReveal={(id) => mounted.current?.reveal(id) ?? false}
+              following={following}
+              onFollow={(id) => {
+                setFollowing(id);
+                mounted.current?.follow(id);
+              }}
+            />
             <ShareButtons roomId={roomId} readOnlyId={room.readOnlyId} readOnly={room.readOnly} />
             <RoomActions name={room.name} language={room.language} text={() => mounted.current?.text() ?? preview} />
             <section className="panel-section">

@@ -21,6 +21,10 @@ export interface MountedRoom {
   readOnlyChanged(): void;
   setTheme(dark: boolean): void;
   rename(name: string): void;
+  /** Scrolls to a person's caret and flashes its label; false if it is not known. */
+  reveal(clientId: string): boolean;
+  /** Keeps a person's caret in view as it moves (null: stop following). */
+  follow(clientId: string | null): void;
   /** The document as it is now (null before it is loaded). */
   text(): string | null;
   focus(): void;
@@ -41,6 +45,8 @@ export interface TandemTestHooks {
   monacoUndo(): void;
   /** The text of the first visible line and of the caret's line, to check remote edits leave the view alone. */
   viewState(): { topLine: string; caretLine: string; caretColumn: number };
+  /** The line numbers on screen. */
+  visibleLines(): number[];
   /** Scrolls so that a line is the first visible one, and puts the caret on it. */
   scrollToLine(line: number): void;
 }
@@ -81,6 +87,8 @@ export function mountRoom(opts: {
   isReadOnly(): boolean;
   dark: boolean;
   dispatch: AppDispatch;
+  /** A participant's colour index (from the store). */
+  colorOf(clientId: string): number;
 }): MountedRoom {
   let roomLanguage = opts.language;
   registerAutocomplete(monaco, () => roomLanguage);
@@ -133,7 +141,7 @@ export function mountRoom(opts: {
   let loaded = false;
   const binding = new EditorBinding(model, { onLocalOperation: (op) => session.localOperation(op) });
   binding.view = view;
-  const cursors = new RemoteCursors(monaco, editor, model);
+  const cursors = new RemoteCursors(monaco, editor, model, opts.colorOf);
 
   session = new RoomSession({
     roomId: opts.roomId,
@@ -175,6 +183,14 @@ export function mountRoom(opts: {
   editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyY, redo);
   disposables.push(routeUndoRedo(editor, { undo, redo }));
 
+  let following: string | null = null;
+  const reveal = (clientId: string): boolean => {
+    const at = cursors.caretOf(clientId);
+    if (at === null) return false;
+    editor.revealPositionInCenterIfOutsideViewport(model.getPositionAt(at), monaco.editor.ScrollType.Smooth);
+    return true;
+  };
+
   const onOnline = () => session.reconnectNow();
   window.addEventListener('online', onOnline);
 
@@ -195,6 +211,7 @@ export function mountRoom(opts: {
       const pos = editor.getPosition() ?? { lineNumber: 1, column: 1 };
       return { topLine: model.getLineContent(top), caretLine: model.getLineContent(pos.lineNumber), caretColumn: pos.column };
     },
+    visibleLines: () => editor.getVisibleRanges().flatMap((r) => Array.from({ length: r.endLineNumber - r.startLineNumber + 1 }, (_, i) => r.startLineNumber + i)),
     scrollToLine: (line) => {
       editor.setScrollTop(editor.getTopForLineNumber(line), monaco.editor.ScrollType.Immediate);
       editor.setPosition({ lineNumber: line, column: 3 });
@@ -219,6 +236,12 @@ export function mountRoom(opts: {
     },
     text() {
       return loaded ? binding.text : null;
+    },
+    reveal,
+    follow(clientId) {
+      following = clientId;
+      cursors.onMoved = clientId ? (id) => id === following && reveal(id) : null;
+      if (clientId) reveal(clientId);
     },
     focus() {
       editor.focus();

@@ -198,7 +198,10 @@ export class RoomSession {
     this.lastSentSelection = '';
     if (!this.run(this.core.init(msg))) return;
     const others = (msg.clients ?? []).filter((c) => c.clientId !== msg.clientId);
-    this.presence.reset(others.map((c) => ({ clientId: c.clientId, name: c.name, selection: this.core.localSelection(parseSelection(c.selection)) })));
+    this.presence.reset(
+      others.map((c) => ({ clientId: c.clientId, name: c.name, readOnly: c.readOnly, selection: this.core.localSelection(parseSelection(c.selection)) })),
+      msg.clientId,
+    );
     this.sendSelection();
     this.deps.onInit?.();
   }
