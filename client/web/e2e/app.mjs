@@ -368,6 +368,35 @@ try {
     const boxes = await third.evaluate(() => [...document.querySelectorAll('.monaco-editor .tandem-labeled')].map((el) => getComputedStyle(el, '::after').transform));
     assert(new Set(boxes).size === 2, `labels stacked, not overlapped: ${JSON.stringify(boxes)}`);
   });
+  await test('offline edits: leaving asks first, and the next page resubmits them exactly once', async () => {
+    const room = await api('POST', '/api/rooms', { name: 'Offline', language: 'plaintext', content: 'start\n' });
+    const page = await person('Oli');
+    await openRoom(page, room.id);
+    await page.click('.monaco-editor .view-lines');
+    await page.keyboard.press('Control+End');
+    await page.context().setOffline(true);
+    await page.evaluate(() => window.__tandem.dropConnection());
+    await page.keyboard.type('kept-1 kept-2', { delay: 20 });
+    await waitFor('edits pending', () => page.evaluate(() => document.querySelector('[data-testid=connection]')?.dataset.pending === 'true'), 10_000);
+    await sleep(300); // the IndexedDB write
+    const dialogs = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.type());
+      void d.accept();
+    });
+    await page.close({ runBeforeUnload: true });
+    await waitFor('the page closed', () => page.isClosed(), 10_000);
+    assert(dialogs.includes('beforeunload'), `leaving asked first: ${JSON.stringify(dialogs)}`);
+    assert((await api('GET', `/api/rooms/${room.id}`)).content === 'start\n', 'nothing reached the server');
+    await page.context().setOffline(false);
+    const again = await page.context().newPage();
+    await openRoom(again, room.id);
+    const final = await converged([again], room.id);
+    assert(final === 'start\nkept-1 kept-2', `the pending edits arrived once: ${JSON.stringify(final)}`);
+    await again.reload();
+    await waitFor('synced after another reload', () => synced(again), 20_000);
+    assert((await converged([again], room.id)) === 'start\nkept-1 kept-2', 'and not again');
+  });
 } catch (e) {
   results.push({ name: 'setup', ok: false, error: e });
   console.log(`  FAIL setup: ${e?.stack ?? e}`);

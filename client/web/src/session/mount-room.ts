@@ -10,6 +10,7 @@ import { EditorBinding, type ViewLike } from '../editor/binding';
 import { RemoteCursors } from '../editor/remote-cursors';
 import { RoomSession, type OpenSocket } from './room-session';
 import { api, ApiError } from '../net/api';
+import { indexedDbPending } from './pending-store';
 import { socketURL } from '../net/protocol';
 import { monacoLanguage } from '../languages';
 import type { AppDispatch } from '../store/store';
@@ -139,6 +140,7 @@ export function mountRoom(opts: {
 
   let session: RoomSession;
   let loaded = false;
+  let disposed = false;
   const binding = new EditorBinding(model, { onLocalOperation: (op) => session.localOperation(op) });
   binding.view = view;
   const cursors = new RemoteCursors(monaco, editor, model, opts.colorOf);
@@ -156,6 +158,7 @@ export function mountRoom(opts: {
       loaded = true;
       editor.updateOptions({ readOnly: opts.isReadOnly() });
     },
+    pendingStore: indexedDbPending,
     roomExists: (id) =>
       api.getRoom(id).then(
         () => true,
@@ -194,7 +197,23 @@ export function mountRoom(opts: {
   const onOnline = () => session.reconnectNow();
   window.addEventListener('online', onOnline);
 
-  session.start();
+  // Edits an earlier page left pending come back first (and are resubmitted
+  // once connected); then the session starts.
+  let started = false;
+  void indexedDbPending.load(opts.roomId).then((saved) => {
+    if (disposed) return;
+    if (saved && !opts.isReadOnly()) session.restore(saved);
+    started = true;
+    session.start();
+  });
+  // Leaving with edits still unacknowledged asks first (they are kept in
+  // IndexedDB too, but the user should know).
+  const onBeforeUnload = (e: BeforeUnloadEvent) => {
+    if (!session.hasPending) return;
+    e.preventDefault();
+    e.returnValue = '';
+  };
+  window.addEventListener('beforeunload', onBeforeUnload);
 
   const hooks: TandemTestHooks = {
     getText: () => binding.text,
@@ -247,8 +266,10 @@ export function mountRoom(opts: {
       editor.focus();
     },
     dispose() {
+      disposed = true;
       window.removeEventListener('online', onOnline);
-      session.stop();
+      window.removeEventListener('beforeunload', onBeforeUnload);
+      if (started) session.stop();
       for (const d of disposables) d.dispose();
       cursors.dispose();
       binding.dispose();
