@@ -397,6 +397,27 @@ try {
     await waitFor('synced after another reload', () => synced(again), 20_000);
     assert((await converged([again], room.id)) === 'start\nkept-1 kept-2', 'and not again');
   });
+  if (SHOTS) {
+    await test('screenshots: the room page on a desktop, light and dark', async () => {
+      const code = 'def greet(name):\n    "Say hello."\n    return f"hello {name}"\n\n\nfor who in ["Ada", "Grace"]:\n    print(greet(who))\n';
+      const room = await api('POST', '/api/rooms', { name: 'Greeting service', language: 'python', content: code });
+      const ada = await person('Ada Lovelace');
+      const grace = await person('Grace Hopper', { colorScheme: 'dark' });
+      await Promise.all([openRoom(ada, room.id), openRoom(grace, room.id)]);
+      await grace.click('.monaco-editor .view-lines');
+      await grace.evaluate(() => window.__tandem.scrollToLine(3));
+      await grace.keyboard.press('End');
+      await ada.click('.monaco-editor .view-lines');
+      await ada.evaluate(() => window.__tandem.scrollToLine(7));
+      await ada.keyboard.press('End');
+      await sleep(800);
+      await ada.evaluate(() => window.__tandem.scrollToLine(1));
+      await grace.evaluate(() => window.__tandem.scrollToLine(1));
+      await sleep(500);
+      await ada.screenshot({ path: path.join(SHOTS, 'room-desktop.png') });
+      await grace.screenshot({ path: path.join(SHOTS, 'room-dark.png') });
+    });
+  }
 } catch (e) {
   results.push({ name: 'setup', ok: false, error: e });
   console.log(`  FAIL setup: ${e?.stack ?? e}`);
