@@ -193,7 +193,8 @@ try {
     await input.fill('Pairing on the parser');
     await input.press('Enter');
     await waitFor('the server has the name', async () => (await api('GET', `/api/rooms/${room.id}`)).name === 'Pairing on the parser', 5000);
-    assert((await page.title()) === 'Pairing on the parser · tandem', `tab title follows: ${await page.title()}`);
+    // The page applies the PATCH's answer after the server has stored it.
+    await waitFor('the tab title to follow', async () => (await page.title()) === 'Pairing on the parser · tandem', 5000);
     await page.reload();
     await waitFor('the name after a reload', async () => (await page.locator('[data-testid=room-title]').inputValue()) === 'Pairing on the parser', 10_000);
   });
