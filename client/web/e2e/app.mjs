@@ -172,15 +172,15 @@ try {
     const bob = await person('Bob');
     await Promise.all([openRoom(alice, room.id), openRoom(bob, room.id)]);
     await alice.selectOption('[data-testid=language-picker]', 'go');
-    await bob.waitForSelector('[data-testid=language-notice] >> text=Alice switched the language to Go', { timeout: 10_000 });
-    const notice = await box(bob, '[data-testid=language-notice]');
+    await bob.waitForSelector('.notice.info >> text=Alice switched the language to Go', { timeout: 10_000 });
+    const notice = await box(bob, '.notice.info');
     const lines = await box(bob, '.monaco-editor .view-lines');
-    assert(!overlaps(notice, lines), `the notice is outside the text: ${JSON.stringify({ notice, lines })}`);
     await bob.selectOption('[data-testid=language-picker]', 'python');
-    await waitFor('the notice to go', async () => (await bob.locator('[data-testid=language-notice]').count()) === 0, 2000);
+    await waitFor('the notice to go', async () => (await bob.locator('.notice.info').count()) === 0, 2000);
     await sleep(4500);
-    assert((await bob.locator('[data-testid=language-notice]').count()) === 0, 'no notice comes back');
+    assert((await bob.locator('.notice.info').count()) === 0, 'no notice comes back');
     assert((await bob.inputValue('[data-testid=language-picker]')) === 'python', 'the room is Python');
+    assert(!overlaps(notice, lines), `the notice was outside the text: ${JSON.stringify({ notice, lines })}`);
   });
 
   await test('title: an untitled room says "Untitled room", renames in place, and the tab title follows', async () => {
