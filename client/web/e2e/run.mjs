@@ -7,15 +7,13 @@
 // Screenshots go to e2e/screenshots/<timestamp>/ (printed). The last line
 // is "N passed, N failed".
 
-import { chromium } from 'playwright-core';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { finish, sleep, tandemServer, waitFor, withTimeout } from './harness.mjs';
+import { CHROMIUM, finish, sleep, tandemServer, waitFor, withTimeout, launchChromium } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TANDEM_BIN = path.resolve(webDir, process.env.TANDEM_BIN ?? '../../bin/tandem');
 const TEST_TIMEOUT = 60_000;
 
@@ -107,11 +105,7 @@ function assert(cond, msg) {
 try {
   await server.waitHealthy();
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
   const ctxA = await browser.newContext({ viewport: { width: 1280, height: 760 }, colorScheme: 'light' });
   const ctxB = await browser.newContext({ viewport: { width: 1280, height: 760 }, colorScheme: 'dark' });
   await ctxA.addInitScript(() => localStorage.setItem('tandem.name', 'Alice'));

@@ -23,7 +23,8 @@ export function ConnectionIndicator({ onReconnect }: { onReconnect?: () => void 
   }
   const clickable = (status === 'offline' || status === 'reconnecting') && onReconnect;
   return (
-    <button
+    <>
+      <button
       className={`connection tone-${tone}`}
       data-testid="connection"
       data-status={status}
@@ -35,6 +36,11 @@ export function ConnectionIndicator({ onReconnect }: { onReconnect?: () => void 
     >
       <span className="dot" aria-hidden />
       <span className="label">{label}</span>
-    </button>
+      </button>
+      {/* Announced to screen readers when the connection changes. */}
+      <span className="sr-only" role="status" aria-live="polite" data-testid="connection-status">
+        {label}
+      </span>
+    </>
   );
 }

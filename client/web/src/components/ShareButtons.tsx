@@ -19,9 +19,9 @@ async function copy(text: string): Promise<boolean> {
   }
 }
 
-function CopyButton({ label, path, testId }: { label: string; path: string; testId: string }) {
+function CopyButton({ label, value, testId }: { label: string; value: string; testId: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
-  const url = window.location.origin + path;
+  const url = value;
   return (
     <div className="share-row">
       <div className="share-text">
@@ -34,6 +34,7 @@ function CopyButton({ label, path, testId }: { label: string; path: string; test
         className="button small"
         data-testid={testId}
         data-url={url}
+        aria-label={`Copy the ${label.toLowerCase()}`}
         onClick={async () => {
           setState((await copy(url)) ? 'copied' : 'failed');
           setTimeout(() => setState('idle'), 1600);
@@ -41,16 +42,22 @@ function CopyButton({ label, path, testId }: { label: string; path: string; test
       >
         {state === 'copied' ? 'Copied ✓' : state === 'failed' ? 'Copy failed' : 'Copy'}
       </button>
+      <span className="sr-only" role="status">
+        {state === 'copied' ? `${label} copied` : state === 'failed' ? `Could not copy the ${label.toLowerCase()}` : ''}
+      </span>
     </div>
   );
 }
+
+const origin = window.location.origin;
 
 export function ShareButtons({ roomId, readOnlyId, readOnly }: { roomId: string; readOnlyId: string | null; readOnly: boolean }) {
   return (
     <section className="panel-section">
       <h2>Share</h2>
-      {!readOnly && <CopyButton label="Edit link" path={roomPath(roomId)} testId="copy-edit-link" />}
-      {(readOnlyId || readOnly) && <CopyButton label="Read-only link" path={roomPath(readOnly ? roomId : readOnlyId!)} testId="copy-readonly-link" />}
+      {!readOnly && <CopyButton label="Edit link" value={origin + roomPath(roomId)} testId="copy-edit-link" />}
+      {(readOnlyId || readOnly) && <CopyButton label="Read-only link" value={origin + roomPath(readOnly ? roomId : readOnlyId!)} testId="copy-readonly-link" />}
+      <CopyButton label="Room id" value={roomId} testId="copy-room-id" />
     </section>
   );
 }

@@ -17,6 +17,7 @@
 
 import { TextOperation } from '../ot/text-operation';
 import { UndoManager } from '../ot/undo-manager';
+import { continueGroup, startGroup, type Span } from './typing-group';
 import { transformIndex, type SelectionJSON } from '../ot/selection';
 import { caretAfter, changesToOperation, diffOperation, operationToEdits, type ContentChange, type Position } from './convert';
 
@@ -77,6 +78,8 @@ export class EditorBinding {
   private doc: string;
   private applyingRemote = false;
   private lastEditAt = 0;
+  /** The span the current typing group has touched (see typing-group.ts). */
+  private group: Span | null = null;
   private readonly subscription: Disposable;
   view: ViewLike | null = null;
 
@@ -127,11 +130,16 @@ export class EditorBinding {
       op = diffOperation(before, this.model.getValue());
       after = op.apply(before);
     }
-    if (op.isNoop()) return;
+    // An edit that leaves the text as it was (typing over an auto-closed
+    // character replaces it with itself) is nothing to send or to undo.
+    if (op.isNoop() || after === before) return;
     this.doc = after;
     const inverse = op.invert(before);
     const t = this.now();
-    const compose = t - this.lastEditAt < UNDO_GROUP_MS && this.undoManager.canCompose(inverse);
+    const soon = t - this.lastEditAt < UNDO_GROUP_MS;
+    const grown = soon ? continueGroup(this.group, op) : null;
+    const compose = soon && (grown !== null || this.undoManager.canCompose(inverse));
+    this.group = grown ?? startGroup(op);
     this.lastEditAt = t;
     this.undoManager.add(inverse, compose);
     this.events.onLocalOperation(op);

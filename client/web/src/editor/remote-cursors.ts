@@ -10,7 +10,7 @@ import type * as Monaco from 'monaco-esm/editor/editor.api';
 import type { PresenceView } from '../session/room-session';
 import { transformSelection, type SelectionJSON } from '../ot/selection';
 import type { TextOperation } from '../ot/text-operation';
-import { colorIndexFor, PALETTE } from './colors';
+import { PALETTE } from './colors';
 
 const IDLE_MS = 3000;
 
@@ -34,6 +34,8 @@ export class RemoteCursors implements PresenceView {
     private readonly monaco: typeof Monaco,
     editor: Monaco.editor.IStandaloneCodeEditor,
     private readonly model: Monaco.editor.ITextModel,
+    /** The person's colour (the participants store assigns it). */
+    private readonly colorOf: (clientId: string) => number,
   ) {
     this.collection = editor.createDecorationsCollection();
     this.style = document.createElement('style');
@@ -53,9 +55,10 @@ export class RemoteCursors implements PresenceView {
       e = { name: '', colorIndex: 0, labelClass: `tandem-label-${++this.labels}`, selection: null, movedAt: 0, idleTimer: null };
       this.entries.set(clientId, e);
     }
-    if (name && name !== e.name) {
-      e.name = name;
-      e.colorIndex = colorIndexFor(name);
+    const colorIndex = this.colorOf(clientId);
+    if ((name && name !== e.name) || colorIndex !== e.colorIndex) {
+      if (name) e.name = name;
+      e.colorIndex = colorIndex;
       this.writeLabels();
     }
     e.selection = selection ? this.clamp(selection) : null;
@@ -63,6 +66,16 @@ export class RemoteCursors implements PresenceView {
     if (e.idleTimer) clearTimeout(e.idleTimer);
     e.idleTimer = setTimeout(() => this.schedule(), IDLE_MS + 50);
     this.schedule();
+    this.onMoved?.(clientId);
+  }
+
+  /** Called after a person's caret moved (follow mode). */
+  onMoved: ((clientId: string) => void) | null = null;
+
+  /** Where a person's caret is, as a document offset (null: not known). */
+  caretOf(clientId: string): number | null {
+    const r = this.entries.get(clientId)?.selection?.ranges[0];
+    return r ? r.head : null;
   }
 
   remove(clientId: string): void {
@@ -124,7 +137,15 @@ export class RemoteCursors implements PresenceView {
     const m = this.monaco;
     const now = Date.now();
     const decorations: Monaco.editor.IModelDeltaDecoration[] = [];
-    for (const e of this.entries.values()) {
+    const stack = labelStack(
+      [...this.entries.entries()].flatMap(([id, e]) => {
+        const r = e.selection?.ranges[0];
+        if (!r || now - e.movedAt > IDLE_MS) return [];
+        const p = this.model.getPositionAt(r.head);
+        return [{ id, line: p.lineNumber, column: p.column }];
+      }),
+    );
+    for (const [id, e] of this.entries.entries()) {
       if (!e.selection) continue;
       const idle = now - e.movedAt > IDLE_MS;
       e.selection.ranges.forEach((r, i) => {
@@ -145,6 +166,8 @@ export class RemoteCursors implements PresenceView {
           classes.push('tandem-labeled', e.labelClass);
           if (head.lineNumber === 1) classes.push('tandem-caret-top');
           if (idle) classes.push('tandem-idle');
+          const level = stack.get(id) ?? 0;
+          if (level > 0) classes.push(`tandem-stack-${Math.min(level, MAX_STACK)}`);
         }
         decorations.push({
           range: new m.Range(head.lineNumber, head.column, head.lineNumber, head.column),
@@ -159,6 +182,30 @@ export class RemoteCursors implements PresenceView {
     }
     this.collection.set(decorations);
   }
+}
+
+/** Labels closer than this many columns on one line are stacked, not overlapped. */
+const LABEL_COLUMNS = 12;
+const MAX_STACK = 3;
+
+/**
+ * How high each active caret's label is lifted so that labels near each other
+ * on one line do not cover each other: 0 for the first, 1 for a label within
+ * LABEL_COLUMNS of a level-0 one, and so on.
+ */
+export function labelStack(carets: { id: string; line: number; column: number }[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const sorted = [...carets].sort((a, b) => a.line - b.line || a.column - b.column || (a.id < b.id ? -1 : 1));
+  let lineStart = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (i > 0 && sorted[i].line !== sorted[i - 1].line) lineStart = i;
+    const used = new Set<number>();
+    for (let j = lineStart; j < i; j++) if (sorted[i].column - sorted[j].column < LABEL_COLUMNS) used.add(out.get(sorted[j].id)!);
+    let level = 0;
+    while (used.has(level)) level++;
+    out.set(sorted[i].id, level);
+  }
+  return out;
 }
 
 function cssString(s: string): string {

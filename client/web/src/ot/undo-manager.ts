@@ -19,6 +19,7 @@ export class UndoManager {
    * while performing one). With compose, it merges into the top entry.
    */
   add(inverse: TextOperation, compose = false): void {
+    if (inverse.isNoop()) return; // an undo step must change something
     if (this.mode === 'undoing') {
       this.redoStack.push(inverse);
       this.dontCompose = true;
@@ -76,7 +77,8 @@ export class UndoManager {
 
   // While apply runs, mode sends the add() of its inverse to the other stack.
   private perform(stack: TextOperation[], mode: Mode, apply: (op: TextOperation) => void): void {
-    const op = stack.pop();
+    let op = stack.pop();
+    while (op && op.isNoop()) op = stack.pop(); // nothing left of it after remote edits
     if (!op) return;
     this.mode = mode;
     try {

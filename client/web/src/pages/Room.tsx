@@ -12,6 +12,7 @@ import { ConnectionIndicator } from '../components/ConnectionIndicator';
 import { LanguagePicker } from '../components/LanguagePicker';
 import { ParticipantList, ParticipantStack } from '../components/ParticipantList';
 import { ShareButtons } from '../components/ShareButtons';
+import { RoomActions } from '../components/RoomActions';
 import { rememberRoom, saveName } from '../prefs';
 import { languageLabel } from '../languages';
 import type { MountedRoom } from '../session/mount-room';
@@ -28,7 +29,21 @@ export function RoomPage({ roomId }: { roomId: string }) {
   const containerRef = useRef<HTMLDivElement>(null);
   const mounted = useRef<MountedRoom | null>(null);
   const [editorError, setEditorError] = useState<string | null>(null);
-  const [panelOpen, setPanelOpen] = useState(true);
+  // Open beside the editor on a wide screen; a sheet opened with ☰ on a narrow one.
+  const narrow = () => window.matchMedia('(max-width: 800px)').matches;
+  const [panelOpen, setPanelOpen] = useState(() => !narrow());
+  // The document as REST returned it, shown read-only until the live editor
+  // is ready (Monaco and its workers take a while on a slow link). Local
+  // state, not Redux: the document text lives in the editor.
+  const [preview, setPreview] = useState<string | null>(null);
+  const [following, setFollowing] = useState<string | null>(null);
+  // Following ends when the person leaves.
+  useEffect(() => {
+    if (following && !participants[following]) {
+      setFollowing(null);
+      mounted.current?.follow(null);
+    }
+  }, [following, participants]);
   // The latest values, for the editor mounted asynchronously.
   const latest = useRef({ language: room.language, dark });
   latest.current = { language: room.language, dark };
@@ -41,6 +56,7 @@ export function RoomPage({ roomId }: { roomId: string }) {
       (r) => {
         if (cancelled) return;
         dispatch(roomActions.loaded(r));
+        setPreview(r.content);
         rememberRoom({ id: r.id, name: r.name, language: r.language, readOnly: r.readOnly });
       },
       (e) => {
@@ -72,6 +88,7 @@ export function RoomPage({ roomId }: { roomId: string }) {
           name: displayName || 'Anonymous',
           dispatch,
           isReadOnly: () => store.getState().room.readOnly,
+          colorOf: (id) => store.getState().participants.byId[id]?.colorIndex ?? 0,
           ...latest.current,
         });
         mounted.current = m;
@@ -95,23 +112,39 @@ export function RoomPage({ roomId }: { roomId: string }) {
   useEffect(() => mounted.current?.readOnlyChanged(), [room.readOnly]);
   useEffect(() => mounted.current?.setTheme(dark), [dark]);
 
-  // A short notice when someone else changes the language.
-  const [langNotice, setLangNotice] = useState<string | null>(null);
+  // A short notice when someone else changes the language. It names the
+  // language it announces and is shown only while the room has that language:
+  // any later change (ours included) replaces or ends it.
+  const [langNotice, setLangNotice] = useState<{ text: string; language: string } | null>(null);
   useEffect(() => {
     const by = room.languageChangedBy;
-    if (!by || !participants[by]) return;
-    setLangNotice(`${participants[by].name} switched the language to ${languageLabel(room.language)}`);
-    const t = setTimeout(() => setLangNotice(null), 3500);
+    if (!by || !participants[by]) {
+      setLangNotice(null);
+      return;
+    }
+    setLangNotice({ text: `${participants[by].name} switched the language to ${languageLabel(room.language)}`, language: room.language });
+    const t = setTimeout(() => setLangNotice(null), 4000);
     return () => clearTimeout(t);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [room.language, room.languageChangedBy]);
+  const langNoticeText = langNotice && langNotice.language === room.language ? langNotice.text : null;
 
   useEffect(() => {
-    if (room.name) document.title = `${room.name} · tandem`;
+    if (room.status === 'ready') document.title = `${room.name || UNTITLED} · tandem`;
     return () => {
       document.title = 'tandem';
     };
-  }, [room.name]);
+  }, [room.name, room.status]);
+
+  // The sheet closes with Escape.
+  useEffect(() => {
+    if (!panelOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && narrow()) setPanelOpen(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [panelOpen]);
 
   if (notFound) {
     return (
@@ -140,7 +173,20 @@ export function RoomPage({ roomId }: { roomId: string }) {
       <header className="topbar">
         <Logo />
         <div className="room-title">
-          <h1 title={room.name}>{room.name || (room.status === 'loading' ? ' ' : roomId)}</h1>
+          {room.status !== 'ready' ? (
+            <h1> </h1>
+          ) : room.readOnly ? (
+            <h1 title={room.name || UNTITLED}>{room.name || UNTITLED}</h1>
+          ) : (
+            <RoomTitle
+              name={room.name}
+              onRename={async (name) => {
+                const r = await api.updateRoom(roomId, { name });
+                dispatch(roomActions.renamed(r.name));
+                rememberRoom({ id: r.id, name: r.name, language: r.language, readOnly: r.readOnly });
+              }}
+            />
+          )}
           {room.readOnly && (
             <span className="badge" data-testid="readonly-badge">
               Read-only
@@ -158,12 +204,20 @@ export function RoomPage({ roomId }: { roomId: string }) {
         />
         <ConnectionIndicator onReconnect={() => mounted.current?.session.reconnectNow()} />
         <ParticipantStack />
-        <button className="icon-button panel-toggle" onClick={() => setPanelOpen((o) => !o)} title={panelOpen ? 'Hide side panel' : 'Show side panel'} aria-label="Toggle side panel">
+        <button
+          className="icon-button panel-toggle"
+          data-testid="panel-toggle"
+          onClick={() => setPanelOpen((o) => !o)}
+          title={panelOpen ? 'Hide people and sharing' : 'Show people and sharing'}
+          aria-label="People and sharing"
+          aria-expanded={panelOpen}
+          aria-controls="side-panel"
+        >
           <span aria-hidden>☰</span>
         </button>
         <ThemeToggle />
       </header>
-      {(notice || langNotice || editorError || room.status === 'error') && (
+      {(notice || langNoticeText || editorError || room.status === 'error') && (
         <div className="notices">
           {editorError && <div className="notice bad">{editorError}</div>}
           {room.status === 'error' && !everConnected && <div className="notice bad">Could not load the room: {room.error}</div>}
@@ -175,19 +229,38 @@ export function RoomPage({ roomId }: { roomId: string }) {
               </button>
             </div>
           )}
-          {langNotice && <div className="notice info">{langNotice}</div>}
+          {langNoticeText && (
+            <div className="notice info" role="status" data-testid="language-notice">
+              {langNoticeText}
+            </div>
+          )}
         </div>
       )}
       <div className="room-body">
         <div className="editor-wrap">
           {room.readOnly && <div className="readonly-banner">You are viewing a read-only link. Edits are disabled.</div>}
           <div className="editor" ref={containerRef} data-testid="editor" />
-          {!everConnected && <div className="editor-loading">Connecting…</div>}
+          {!everConnected && (preview === null ? <div className="editor-loading">Connecting…</div> : <DocumentPreview text={preview} />)}
         </div>
+        {panelOpen && <button className="sheet-backdrop" aria-label="Close panel" tabIndex={-1} onClick={() => setPanelOpen(false)} />}
         {panelOpen && (
-          <aside className="side-panel">
-            <ParticipantList onRename={rename} />
+          <aside className="side-panel" id="side-panel" data-testid="side-panel" aria-label="People and sharing">
+            <div className="sheet-close">
+              <button className="icon-button subtle" onClick={() => setPanelOpen(false)} aria-label="Close panel">
+                ×
+              </button>
+            </div>
+            <ParticipantList
+              onRename={rename}
+              onReveal={(id) => mounted.current?.reveal(id) ?? false}
+              following={following}
+              onFollow={(id) => {
+                setFollowing(id);
+                mounted.current?.follow(id);
+              }}
+            />
             <ShareButtons roomId={roomId} readOnlyId={room.readOnlyId} readOnly={room.readOnly} />
+            <RoomActions name={room.name} language={room.language} text={() => mounted.current?.text() ?? preview} />
             <section className="panel-section">
               <h2>Shortcuts</h2>
               <ul className="shortcuts muted small">
@@ -200,11 +273,86 @@ export function RoomPage({ roomId }: { roomId: string }) {
                 <li>
                   <kbd>Ctrl Space</kbd> shows suggestions
                 </li>
+                <li>
+                  <kbd>Ctrl M</kbd> (<kbd>Ctrl Shift M</kbd> on a Mac) switches Tab between indenting and moving focus: press it, then Tab leaves the editor
+                </li>
               </ul>
             </section>
           </aside>
         )}
       </div>
+    </div>
+  );
+}
+
+const UNTITLED = 'Untitled room';
+
+// RoomTitle is the room's name, editable in place: Enter or leaving the field
+// saves it (PATCH /api/rooms/{id}), Escape goes back. Empty is "Untitled room".
+function RoomTitle({ name, onRename }: { name: string; onRename(name: string): Promise<void> }) {
+  const [draft, setDraft] = useState(name);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setDraft(name), [name]);
+  const save = async () => {
+    const next = draft.trim();
+    if (next === name) return setDraft(name);
+    try {
+      setError(null);
+      await onRename(next);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+      setDraft(name);
+    }
+  };
+  return (
+    <>
+      <input
+        className="title-input"
+        data-testid="room-title"
+        aria-label="Room name"
+        value={draft}
+        placeholder={UNTITLED}
+        maxLength={200}
+        title={error ?? (name || UNTITLED)}
+        aria-invalid={error ? true : undefined}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={() => void save()}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
+          if (e.key === 'Escape') {
+            setDraft(name);
+            (e.target as HTMLInputElement).blur();
+          }
+        }}
+      />
+      {error && (
+        <span className="sr-only" role="alert">
+          Could not rename the room: {error}
+        </span>
+      )}
+    </>
+  );
+}
+
+// DocumentPreview shows a document read-only, with line numbers, in the
+// editor's place while the editor loads.
+function DocumentPreview({ text }: { text: string }) {
+  const lines = text.split('\n');
+  return (
+    <div className="document-preview" data-testid="document-preview" aria-label="Document (read-only while the editor loads)">
+      <div className="preview-status" role="status">
+        Loading the editor… (read-only)
+      </div>
+      <pre className="preview-text">
+        {lines.map((line, i) => (
+          <div className="preview-line" key={i}>
+            <span className="preview-number" aria-hidden>
+              {i + 1}
+            </span>
+            <code>{line || ' '}</code>
+          </div>
+        ))}
+      </pre>
     </div>
   );
 }

@@ -10,6 +10,7 @@ import { EditorBinding, type ViewLike } from '../editor/binding';
 import { RemoteCursors } from '../editor/remote-cursors';
 import { RoomSession, type OpenSocket } from './room-session';
 import { api, ApiError } from '../net/api';
+import { indexedDbPending } from './pending-store';
 import { socketURL } from '../net/protocol';
 import { monacoLanguage } from '../languages';
 import type { AppDispatch } from '../store/store';
@@ -21,6 +22,12 @@ export interface MountedRoom {
   readOnlyChanged(): void;
   setTheme(dark: boolean): void;
   rename(name: string): void;
+  /** Scrolls to a person's caret and flashes its label; false if it is not known. */
+  reveal(clientId: string): boolean;
+  /** Keeps a person's caret in view as it moves (null: stop following). */
+  follow(clientId: string | null): void;
+  /** The document as it is now (null before it is loaded). */
+  text(): string | null;
   focus(): void;
   dispose(): void;
 }
@@ -30,6 +37,8 @@ export interface TandemTestHooks {
   getModelText(): string;
   getRevision(): number;
   isSynchronized(): boolean;
+  /** The document is loaded and the editor accepts typing. */
+  isEditable(): boolean;
   remoteCursorCount(): number;
   dropConnection(): void;
   clientId(): string | null;
@@ -37,6 +46,8 @@ export interface TandemTestHooks {
   monacoUndo(): void;
   /** The text of the first visible line and of the caret's line, to check remote edits leave the view alone. */
   viewState(): { topLine: string; caretLine: string; caretColumn: number };
+  /** The line numbers on screen. */
+  visibleLines(): number[];
   /** Scrolls so that a line is the first visible one, and puts the caret on it. */
   scrollToLine(line: number): void;
 }
@@ -77,6 +88,8 @@ export function mountRoom(opts: {
   isReadOnly(): boolean;
   dark: boolean;
   dispatch: AppDispatch;
+  /** A participant's colour index (from the store). */
+  colorOf(clientId: string): number;
 }): MountedRoom {
   let roomLanguage = opts.language;
   registerAutocomplete(monaco, () => roomLanguage);
@@ -97,6 +110,7 @@ export function mountRoom(opts: {
     padding: { top: 12 },
     fixedOverflowWidgets: true,
     readOnlyMessage: { value: 'This is a read-only link.' },
+    ariaLabel: 'Document. Press Control+M, then Tab, to move focus out of the editor.',
   });
   let settingSelections = false;
   const view: ViewLike = {
@@ -126,9 +140,10 @@ export function mountRoom(opts: {
 
   let session: RoomSession;
   let loaded = false;
+  let disposed = false;
   const binding = new EditorBinding(model, { onLocalOperation: (op) => session.localOperation(op) });
   binding.view = view;
-  const cursors = new RemoteCursors(monaco, editor, model);
+  const cursors = new RemoteCursors(monaco, editor, model, opts.colorOf);
 
   session = new RoomSession({
     roomId: opts.roomId,
@@ -143,6 +158,7 @@ export function mountRoom(opts: {
       loaded = true;
       editor.updateOptions({ readOnly: opts.isReadOnly() });
     },
+    pendingStore: indexedDbPending,
     roomExists: (id) =>
       api.getRoom(id).then(
         () => true,
@@ -170,16 +186,41 @@ export function mountRoom(opts: {
   editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyY, redo);
   disposables.push(routeUndoRedo(editor, { undo, redo }));
 
+  let following: string | null = null;
+  const reveal = (clientId: string): boolean => {
+    const at = cursors.caretOf(clientId);
+    if (at === null) return false;
+    editor.revealPositionInCenterIfOutsideViewport(model.getPositionAt(at), monaco.editor.ScrollType.Smooth);
+    return true;
+  };
+
   const onOnline = () => session.reconnectNow();
   window.addEventListener('online', onOnline);
 
-  session.start();
+  // Edits an earlier page left pending come back first (and are resubmitted
+  // once connected); then the session starts.
+  let started = false;
+  void indexedDbPending.load(opts.roomId).then((saved) => {
+    if (disposed) return;
+    if (saved && !opts.isReadOnly()) session.restore(saved);
+    started = true;
+    session.start();
+  });
+  // Leaving with edits still unacknowledged asks first (they are kept in
+  // IndexedDB too, but the user should know).
+  const onBeforeUnload = (e: BeforeUnloadEvent) => {
+    if (!session.hasPending) return;
+    e.preventDefault();
+    e.returnValue = '';
+  };
+  window.addEventListener('beforeunload', onBeforeUnload);
 
-  window.__tandem = {
+  const hooks: TandemTestHooks = {
     getText: () => binding.text,
     getModelText: () => model.getValue(),
     getRevision: () => session.revision,
     isSynchronized: () => session.synchronized,
+    isEditable: () => loaded && !editor.getOption(monaco.editor.EditorOption.readOnly),
     remoteCursorCount: () => cursors.count,
     dropConnection: () => session.dropConnection(),
     clientId: () => session.clientId,
@@ -189,11 +230,13 @@ export function mountRoom(opts: {
       const pos = editor.getPosition() ?? { lineNumber: 1, column: 1 };
       return { topLine: model.getLineContent(top), caretLine: model.getLineContent(pos.lineNumber), caretColumn: pos.column };
     },
+    visibleLines: () => editor.getVisibleRanges().flatMap((r) => Array.from({ length: r.endLineNumber - r.startLineNumber + 1 }, (_, i) => r.startLineNumber + i)),
     scrollToLine: (line) => {
       editor.setScrollTop(editor.getTopForLineNumber(line), monaco.editor.ScrollType.Immediate);
       editor.setPosition({ lineNumber: line, column: 3 });
     },
   };
+  window.__tandem = hooks;
 
   return {
     session,
@@ -210,18 +253,29 @@ export function mountRoom(opts: {
     rename(name) {
       session.rename(name);
     },
+    text() {
+      return loaded ? binding.text : null;
+    },
+    reveal,
+    follow(clientId) {
+      following = clientId;
+      cursors.onMoved = clientId ? (id) => id === following && reveal(id) : null;
+      if (clientId) reveal(clientId);
+    },
     focus() {
       editor.focus();
     },
     dispose() {
+      disposed = true;
       window.removeEventListener('online', onOnline);
-      session.stop();
+      window.removeEventListener('beforeunload', onBeforeUnload);
+      if (started) session.stop();
       for (const d of disposables) d.dispose();
       cursors.dispose();
       binding.dispose();
       editor.dispose();
       model.dispose();
-      if (window.__tandem?.getModelText) delete window.__tandem;
+      if (window.__tandem === hooks) delete window.__tandem;
     },
   };
 }

@@ -23,6 +23,7 @@ export interface Peer {
   name: string;
   /** In local coordinates. */
   selection: SelectionJSON | null;
+  readOnly?: boolean;
 }
 
 export class RoomPresence {
@@ -32,14 +33,13 @@ export class RoomPresence {
   constructor(private readonly deps: { presence?: PresenceView; dispatch(action: UnknownAction): void }) {}
 
   /** A connection's init: the peers replace whoever was known. */
-  reset(peers: Peer[]): void {
+  reset(peers: Peer[], selfId: string): void {
     this.names = new Map(peers.map((p) => [p.clientId, p.name]));
     this.deps.presence?.clear();
-    const participants = peers.map((p) => {
-      this.deps.presence?.set(p.clientId, p.name, p.selection);
-      return { clientId: p.clientId, name: p.name, line: this.lineOf(p.selection) };
-    });
-    this.deps.dispatch(participantsActions.initialized(participants));
+    // The store first: it gives the colours the carets are drawn in.
+    const list = peers.map((p) => ({ clientId: p.clientId, name: p.name, line: this.lineOf(p.selection), readOnly: p.readOnly }));
+    this.deps.dispatch(participantsActions.initialized({ selfId, peers: list }));
+    for (const p of peers) this.deps.presence?.set(p.clientId, p.name, p.selection);
   }
 
   joined(clientId: string, name: string): void {

@@ -25,7 +25,8 @@ import type { ClientMessage, OpRecord, ServerMessage } from '../net/protocol';
 import { connectionActions } from '../store/connectionSlice';
 import { roomActions } from '../store/roomSlice';
 import type { UnknownAction } from '@reduxjs/toolkit';
-import { OUT_OF_STEP, SyncCore, type SyncEffect } from './sync-core';
+import { OUT_OF_STEP, SyncCore, type PendingSnapshot, type SyncEffect } from './sync-core';
+import type { PendingStore } from './pending-store';
 import { RoomTransport, type OpenSocket } from './transport';
 import { RoomPresence, type PresenceView } from './presence';
 
@@ -48,12 +49,15 @@ export interface SessionDeps {
   onInit?(): void;
   /** Reports whether the room still exists after repeated socket failures. */
   roomExists?(roomId: string): Promise<boolean>;
+  /** Where pending edits are kept across reloads (none: not kept). */
+  pendingStore?: PendingStore;
 }
 
 const SELECTION_THROTTLE_MS = 40;
 
 export class RoomSession {
   private readonly core = new SyncCore();
+  private savedPending = false;
   private readonly transport: RoomTransport;
   private readonly presence: RoomPresence;
   private resendTimer: ReturnType<typeof setTimeout> | null = null;
@@ -83,6 +87,17 @@ export class RoomSession {
 
   start(): void {
     this.transport.start();
+  }
+
+  /** Local edits await an acknowledgement. */
+  get hasPending(): boolean {
+    return this.core.snapshot('') !== null;
+  }
+
+  /** Before start(): carries on with the edits an earlier page left pending. */
+  restore(snapshot: PendingSnapshot): void {
+    this.run(this.core.restore(snapshot));
+    this.savedPending = true;
   }
 
   stop(): void {
@@ -198,13 +213,33 @@ export class RoomSession {
     this.lastSentSelection = '';
     if (!this.run(this.core.init(msg))) return;
     const others = (msg.clients ?? []).filter((c) => c.clientId !== msg.clientId);
-    this.presence.reset(others.map((c) => ({ clientId: c.clientId, name: c.name, selection: this.core.localSelection(parseSelection(c.selection)) })));
+    this.presence.reset(
+      others.map((c) => ({ clientId: c.clientId, name: c.name, readOnly: c.readOnly, selection: this.core.localSelection(parseSelection(c.selection)) })),
+      msg.clientId,
+    );
     this.sendSelection();
     this.deps.onInit?.();
   }
 
   /** Carries out the core's effects in order; false if they ended in a resync (or the room is gone). */
   private run(effects: SyncEffect[]): boolean {
+    const ok = this.runEffects(effects);
+    this.keepPending();
+    return ok;
+  }
+
+  // keepPending stores what is pending (deps.pendingStore) after every change,
+  // and deletes the record once nothing is.
+  private keepPending(): void {
+    const store = this.deps.pendingStore;
+    if (!store || this.deps.isReadOnly()) return;
+    const snapshot = this.core.snapshot(this.deps.binding.text);
+    if (!snapshot && !this.savedPending) return;
+    store.save(this.deps.roomId, snapshot);
+    this.savedPending = snapshot !== null;
+  }
+
+  private runEffects(effects: SyncEffect[]): boolean {
     for (const e of effects) {
       switch (e.type) {
         case 'reset':

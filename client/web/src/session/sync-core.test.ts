@@ -161,3 +161,31 @@ describe('SyncCore', () => {
     }
   });
 });
+
+describe('SyncCore across a reload', () => {
+  it('a snapshot of pending edits is resubmitted verbatim by the next page, and its commit counts once', () => {
+    const before = started('abc', 0);
+    before.local(op(['x', 3])); // sent as sess-1, never acknowledged
+    before.local(op([4, 'y'])); // buffered
+    const snap = before.snapshot('xabcy')!;
+    expect(snap).toMatchObject({ revision: 0, text: 'xabcy', submission: { revision: 0, id: 'sess-1' }, buffer: [4, 'y'], clientIds: ['c1'] });
+    // Structured clone, as IndexedDB stores it.
+    const after = new SyncCore('next');
+    expect(after.restore(structuredClone(snap))).toEqual([{ type: 'reset', content: 'xabcy' }, { type: 'pending', pending: true }]);
+    const init = after.init({ clientId: 'c2', revision: 2, content: 'xabcZ' });
+    const sent = init.filter((e) => e.type === 'send');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ submission: { revision: 0, id: 'sess-1' } });
+    expect(types(init)).toContain('catchUp');
+    // The history: our sess-1 was committed before the reload (revision 1,
+    // by the old client id), then someone appended Z (revision 2).
+    const fetched = after.fetched([
+      { revision: 1, op: ['x', 3], clientId: 'c1' },
+      { revision: 2, op: [4, 'Z'], clientId: 'other' },
+    ]);
+    const doc = applyAll('xabcy', fetched);
+    expect(doc === 'xabcyZ' || doc === 'xabcZy').toBe(true); // Z applied once, x not again
+    expect(fetched.filter((e) => e.type === 'send')).toHaveLength(1); // the buffer, as a new submission
+    expect(fetched.find((e) => e.type === 'send')).toMatchObject({ submission: { revision: 1, id: 'next-1' } });
+  });
+});

@@ -29,7 +29,7 @@
 // order and each once, so the machine's revision moves one step per event
 // and nothing else moves it.
 
-import { Client, type Submission } from '../ot/client';
+import { AwaitingConfirm, AwaitingWithBuffer, Client, type Submission } from '../ot/client';
 import { RevisionQueue } from '../ot/revision-queue';
 import { TextOperation } from '../ot/text-operation';
 import { parseSelection, type SelectionJSON } from '../ot/selection';
@@ -56,6 +56,21 @@ type ServerEvent =
 const UNREADABLE = 'The server sent an edit this editor cannot read.';
 /** The notice of a resync because an operation did not fit (here or in the editor). */
 export const OUT_OF_STEP = 'The editor got out of step with the server and reloaded the document.';
+
+/**
+ * What is pending, enough to carry on after a reload: the document as shown
+ * (at revision, with the pending edits applied), the submission awaiting its
+ * ack verbatim, that operation as transformed since, the edits buffered
+ * behind it, and the client ids the edits were sent under.
+ */
+export interface PendingSnapshot {
+  revision: number;
+  text: string;
+  submission: { revision: number; op: Component[]; id: string };
+  outstanding: Component[];
+  buffer: Component[] | null;
+  clientIds: string[];
+}
 
 export class SyncCore {
   private client: Client | null = null;
@@ -117,6 +132,46 @@ export class SyncCore {
         this.catchUpTarget = Math.max(this.catchUpTarget, msg.revision);
         if (msg.revision > this.queue!.delivered) this.out.push({ type: 'catchUp' });
       }
+    });
+  }
+
+  /** What is pending now (null: nothing), for PendingSnapshot's store. */
+  snapshot(text: string): PendingSnapshot | null {
+    const st = this.client?.state;
+    if (!(st instanceof AwaitingConfirm || st instanceof AwaitingWithBuffer)) return null;
+    const sub = st.submission;
+    return {
+      revision: this.client!.revision,
+      text,
+      submission: { revision: sub.revision, op: sub.op.toJSON(), id: sub.id },
+      outstanding: st.outstanding.toJSON(),
+      buffer: st instanceof AwaitingWithBuffer ? st.buffer.toJSON() : null,
+      clientIds: [...this.ownClientIds],
+    };
+  }
+
+  /**
+   * Before the first init: carry on from a snapshot of an earlier page. The
+   * document is the snapshot's; the init that follows is handled as a
+   * reconnect (the submission resent verbatim, the history since its revision
+   * fetched, operations by its client ids recognised as our own).
+   */
+  restore(s: PendingSnapshot): SyncEffect[] {
+    return this.step(() => {
+      if (this.client) return;
+      for (const id of s.clientIds) this.ownClientIds.add(id);
+      this.client = new Client(s.revision, {
+        sendOperation: (submission) => this.out.push({ type: 'send', submission }),
+        applyOperation: (op) => this.out.push({ type: 'apply', op, author: this.author }),
+      }, this.sessionPrefix);
+      const submission = { revision: s.submission.revision, op: TextOperation.fromJSON(s.submission.op), id: s.submission.id };
+      const outstanding = TextOperation.fromJSON(s.outstanding);
+      this.client.state = s.buffer
+        ? new AwaitingWithBuffer(outstanding, submission, TextOperation.fromJSON(s.buffer))
+        : new AwaitingConfirm(outstanding, submission);
+      this.queue = new RevisionQueue<ServerEvent>(s.revision);
+      this.catchUpTarget = s.revision;
+      this.out.push({ type: 'reset', content: s.text });
     });
   }
 

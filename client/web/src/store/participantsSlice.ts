@@ -1,7 +1,7 @@
 // The other people in the room and where their cursors are (by line, for the
 // list; the exact selections live in the editor's decorations).
 import { createSlice, type PayloadAction } from '@reduxjs/toolkit';
-import { colorIndexFor } from '../editor/colors';
+import { pickColor } from '../editor/colors';
 
 export interface Participant {
   clientId: string;
@@ -9,32 +9,55 @@ export interface Participant {
   colorIndex: number;
   /** 1-based line of the participant's cursor, when known. */
   line: number | null;
+  /** Joined through a read-only link (known from init only: join does not say). */
+  readOnly: boolean;
 }
 
 export interface ParticipantsState {
   byId: Record<string, Participant>;
   order: string[];
+  /** This connection's own id and colour (from init). */
+  self: { clientId: string; colorIndex: number } | null;
 }
 
-const initialState: ParticipantsState = { byId: {}, order: [] };
+const initialState: ParticipantsState = { byId: {}, order: [], self: null };
 
-function add(state: ParticipantsState, clientId: string, name: string, line: number | null = null) {
+function taken(state: ParticipantsState): Set<number> {
+  const t = new Set(Object.values(state.byId).map((p) => p.colorIndex));
+  if (state.self) t.add(state.self.colorIndex);
+  return t;
+}
+
+// add keeps a known person's colour; a newcomer gets a free one.
+function add(state: ParticipantsState, clientId: string, name: string, line: number | null, readOnly: boolean, known?: Participant) {
   if (!state.byId[clientId]) state.order.push(clientId);
-  name = name || 'Anonymous';
-  state.byId[clientId] = { clientId, name, colorIndex: colorIndexFor(name), line };
+  const colorIndex = state.byId[clientId]?.colorIndex ?? known?.colorIndex ?? pickColor(clientId, taken(state));
+  state.byId[clientId] = { clientId, name: name || 'Anonymous', colorIndex, line, readOnly };
 }
 
 export const participantsSlice = createSlice({
   name: 'participants',
   initialState,
   reducers: {
-    initialized(_state, action: PayloadAction<{ clientId: string; name: string; line?: number | null }[]>) {
-      const next: ParticipantsState = { byId: {}, order: [] };
-      for (const p of action.payload) add(next, p.clientId, p.name, p.line ?? null);
+    /** A connection's init: who is here. People still here keep their colours. */
+    initialized(
+      state,
+      action: PayloadAction<{ selfId: string; peers: { clientId: string; name: string; line?: number | null; readOnly?: boolean }[] }>,
+    ) {
+      const { selfId, peers } = action.payload;
+      const next: ParticipantsState = { byId: {}, order: [], self: null };
+      const keptSelf = state.self?.clientId === selfId ? state.self : null;
+      // Colours already given first, then newcomers pick among the rest.
+      if (keptSelf) next.self = keptSelf;
+      for (const p of peers) if (state.byId[p.clientId]) add(next, p.clientId, p.name, p.line ?? null, !!p.readOnly, state.byId[p.clientId]);
+      if (!next.self) next.self = { clientId: selfId, colorIndex: pickColor(selfId, taken(next)) };
+      for (const p of peers) if (!next.byId[p.clientId]) add(next, p.clientId, p.name, p.line ?? null, !!p.readOnly);
+      next.order = peers.map((p) => p.clientId);
       return next;
     },
     joined(state, action: PayloadAction<{ clientId: string; name: string }>) {
-      add(state, action.payload.clientId, action.payload.name);
+      const known = state.byId[action.payload.clientId];
+      add(state, action.payload.clientId, action.payload.name, known?.line ?? null, known?.readOnly ?? false);
     },
     left(state, action: PayloadAction<string>) {
       delete state.byId[action.payload];

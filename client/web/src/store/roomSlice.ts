@@ -58,6 +58,9 @@ export const roomSlice = createSlice({
       state.language = action.payload.language;
       state.languageChangedBy = action.payload.clientId ?? null;
     },
+    renamed(state, action: PayloadAction<string>) {
+      state.name = action.payload;
+    },
     becameReadOnly(state) {
       state.readOnly = true;
     },

@@ -1,3 +1,4 @@
+import { displayNames } from '../editor/colors';
 import { describe, expect, it } from 'vitest';
 import { makeStore } from './store';
 import { roomActions } from './roomSlice';
@@ -21,13 +22,42 @@ describe('slices', () => {
 
   it('participants: init, join, cursor, leave', () => {
     const s = makeStore();
-    s.dispatch(participantsActions.initialized([{ clientId: 'a', name: 'Ann' }]));
+    s.dispatch(participantsActions.initialized({ selfId: 'me', peers: [{ clientId: 'a', name: 'Ann' }] }));
     s.dispatch(participantsActions.joined({ clientId: 'b', name: '' }));
     s.dispatch(participantsActions.cursorMoved({ clientId: 'b', line: 7 }));
     expect(s.getState().participants.order).toEqual(['a', 'b']);
     expect(s.getState().participants.byId.b).toMatchObject({ name: 'Anonymous', line: 7 });
     s.dispatch(participantsActions.left('a'));
     expect(s.getState().participants.order).toEqual(['b']);
+  });
+
+  it('participants: colours are distinct, kept across renames and a new init, and viewers are marked', () => {
+    const s = makeStore();
+    const peers = Array.from({ length: 9 }, (_, i) => ({ clientId: `client-${i}`, name: 'Sam', readOnly: i === 3 }));
+    s.dispatch(participantsActions.initialized({ selfId: 'me', peers }));
+    const st = () => s.getState().participants;
+    const colours = [st().self!.colorIndex, ...peers.map((p) => st().byId[p.clientId].colorIndex)];
+    expect(new Set(colours).size).toBe(10); // ten people, ten colours
+    expect(st().byId['client-3'].readOnly).toBe(true);
+    const before = st().byId['client-5'].colorIndex;
+    s.dispatch(participantsActions.joined({ clientId: 'client-5', name: 'Samuel' })); // a rename arrives as a join
+    expect(st().byId['client-5']).toMatchObject({ name: 'Samuel', colorIndex: before });
+    s.dispatch(participantsActions.left('client-0'));
+    const freed = colours[1];
+    s.dispatch(participantsActions.joined({ clientId: 'newcomer', name: 'Nia' }));
+    expect(st().byId.newcomer.colorIndex).toBe(freed); // the only free colour
+    s.dispatch(participantsActions.initialized({ selfId: 'me', peers: [{ clientId: 'client-5', name: 'Samuel' }] }));
+    expect(st().byId['client-5'].colorIndex).toBe(before);
+    expect(st().self!.colorIndex).toBe(colours[0]);
+  });
+
+  it('display names tell people with one name apart', () => {
+    const names = displayNames([
+      { clientId: 'aaaa1111', name: 'Sam' },
+      { clientId: 'bbbb2222', name: 'Sam' },
+      { clientId: 'cccc3333', name: 'Ann' },
+    ]);
+    expect([...names.values()]).toEqual(['Sam · 1111', 'Sam · 2222', 'Ann']);
   });
 
   it('connection: status and pending edits', () => {
