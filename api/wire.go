@@ -117,7 +117,7 @@ func encodeEvent(e *services.Event) []byte {
 	case services.EventSelection:
 		v = protocol.ServerSelection{Type: protocol.TypeSelection, ClientID: e.ClientID, Selection: e.Selection}
 	case services.EventJoin:
-		v = protocol.ServerJoin{Type: protocol.TypeJoin, ClientID: e.ClientID, Name: e.Name}
+		v = protocol.ServerJoin{Type: protocol.TypeJoin, ClientID: e.ClientID, Name: e.Name, ReadOnly: e.ReadOnly}
 	case services.EventLeave:
 		v = protocol.ServerLeave{Type: protocol.TypeLeave, ClientID: e.ClientID}
 	case services.EventLanguage:

@@ -283,7 +283,7 @@ func (r *Room) Join(ctx context.Context, m Member, clientID, name string, readOn
 			err = Errorf(CodeUnavailable, "connection is not keeping up")
 			return
 		}
-		r.broadcast(&Event{Type: EventJoin, ClientID: clientID, Name: name}, clientID)
+		r.broadcast(&Event{Type: EventJoin, ClientID: clientID, Name: name, ReadOnly: readOnly}, clientID)
 	})
 	if callErr != nil {
 		return callErr

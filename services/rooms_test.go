@@ -211,3 +211,16 @@ func TestTimesReadTheSameFromMemoryAndStore(t *testing.T) {
 		t.Errorf("the window's CreatedAt is %v, the store's %v; want equal, at the microsecond", got, want)
 	}
 }
+
+// A member who joins through the read-only link is announced as one.
+func TestJoinThroughReadOnlyLinkIsAnnounced(t *testing.T) {
+	rs := newRooms(t, newStore(), testConfig(), nil)
+	info, h := openNewRoom(t, rs, "")
+	editor := join(t, h, &fakeMember{name: "editor"})
+	join(t, openRoom(t, rs, info.ReadOnlyID), &fakeMember{name: "viewer"})
+	join(t, h, &fakeMember{name: "other"})
+	joins := editor.ofType(services.EventJoin)
+	if len(joins) != 2 || !joins[0].ReadOnly || joins[1].ReadOnly {
+		t.Fatalf("joins seen: %+v, want viewer read-only, other not", joins)
+	}
+}

@@ -93,6 +93,9 @@ type (
 		Type     Type   `json:"type"`
 		ClientID string `json:"clientId"`
 		Name     string `json:"name"`
+		// ReadOnly (an extension) marks a member that joined through the
+		// read-only link.
+		ReadOnly bool `json:"readOnly,omitempty"`
 	}
 	// ServerLeave: a client left the room.
 	ServerLeave struct {

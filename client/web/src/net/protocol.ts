@@ -104,6 +104,8 @@ export interface ServerAck {
   type: 'ack';
   revision: number;
   id?: string;
+  /** Extension: the document's hash after revision, every --hash-every revisions. */
+  hash?: string;
 }
 export interface ServerOp {
   type: 'op';
@@ -111,6 +113,8 @@ export interface ServerOp {
   op: Component[];
   clientId: string;
   selection?: SelectionJSON | null;
+  /** Extension: as ServerAck's. */
+  hash?: string;
 }
 export interface ServerSelection {
   type: 'selection';
@@ -121,6 +125,8 @@ export interface ServerJoin {
   type: 'join';
   clientId: string;
   name: string;
+  /** Extension: the member joined through the read-only link. */
+  readOnly?: boolean;
 }
 export interface ServerLeave {
   type: 'leave';
@@ -298,10 +304,10 @@ export const WIRE_FIELDS: { readonly [N in WireName]: Fields<WireShapes[N]> } = 
     clients: 'required',
     readOnly: 'optional',
   },
-  ServerAck: { type: 'required', revision: 'required', id: 'optional' },
-  ServerOp: { type: 'required', revision: 'required', op: 'required', clientId: 'required', selection: 'optional' },
+  ServerAck: { type: 'required', revision: 'required', id: 'optional', hash: 'optional' },
+  ServerOp: { type: 'required', revision: 'required', op: 'required', clientId: 'required', selection: 'optional', hash: 'optional' },
   ServerSelection: { type: 'required', clientId: 'required', selection: 'required' },
-  ServerJoin: { type: 'required', clientId: 'required', name: 'required' },
+  ServerJoin: { type: 'required', clientId: 'required', name: 'required', readOnly: 'optional' },
   ServerLeave: { type: 'required', clientId: 'required' },
   ServerLanguage: { type: 'required', language: 'required', clientId: 'optional' },
   ServerPong: { type: 'required' },

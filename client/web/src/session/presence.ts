@@ -42,9 +42,9 @@ export class RoomPresence {
     for (const p of peers) this.deps.presence?.set(p.clientId, p.name, p.selection);
   }
 
-  joined(clientId: string, name: string): void {
+  joined(clientId: string, name: string, readOnly = false): void {
     this.names.set(clientId, name);
-    this.deps.dispatch(participantsActions.joined({ clientId, name }));
+    this.deps.dispatch(participantsActions.joined({ clientId, name, readOnly }));
   }
 
   left(clientId: string): void {

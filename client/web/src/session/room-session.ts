@@ -193,7 +193,7 @@ export class RoomSession {
       case 'selection':
         return void this.run(this.core.remoteSelection(msg.clientId, parseSelection(msg.selection)));
       case 'join':
-        return this.presence.joined(msg.clientId, msg.name);
+        return this.presence.joined(msg.clientId, msg.name, !!msg.readOnly);
       case 'leave':
         return this.presence.left(msg.clientId);
       case 'language':

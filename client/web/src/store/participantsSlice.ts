@@ -55,9 +55,9 @@ export const participantsSlice = createSlice({
       next.order = peers.map((p) => p.clientId);
       return next;
     },
-    joined(state, action: PayloadAction<{ clientId: string; name: string }>) {
+    joined(state, action: PayloadAction<{ clientId: string; name: string; readOnly?: boolean }>) {
       const known = state.byId[action.payload.clientId];
-      add(state, action.payload.clientId, action.payload.name, known?.line ?? null, known?.readOnly ?? false);
+      add(state, action.payload.clientId, action.payload.name, known?.line ?? null, action.payload.readOnly ?? known?.readOnly ?? false);
     },
     left(state, action: PayloadAction<string>) {
       delete state.byId[action.payload];

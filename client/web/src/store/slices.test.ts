@@ -31,6 +31,15 @@ describe('slices', () => {
     expect(s.getState().participants.order).toEqual(['b']);
   });
 
+  it('participants: one who joins through the read-only link is a viewer', () => {
+    const s = makeStore();
+    s.dispatch(participantsActions.initialized({ selfId: 'me', peers: [] }));
+    s.dispatch(participantsActions.joined({ clientId: 'v', name: 'Viv', readOnly: true }));
+    s.dispatch(participantsActions.joined({ clientId: 'e', name: 'Ed' }));
+    expect(s.getState().participants.byId.v.readOnly).toBe(true);
+    expect(s.getState().participants.byId.e.readOnly).toBe(false);
+  });
+
   it('participants: colours are distinct, kept across renames and a new init, and viewers are marked', () => {
     const s = makeStore();
     const peers = Array.from({ length: 9 }, (_, i) => ({ clientId: `client-${i}`, name: 'Sam', readOnly: i === 3 }));
