@@ -20,6 +20,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/tandem-editor/tandem/api/protocol"
+	"github.com/tandem-editor/tandem/internal/spare"
 	"github.com/tandem-editor/tandem/services"
 )
 
@@ -248,7 +249,7 @@ func (c *conn) Deliver(ev *services.Event) bool {
 func (c *conn) send(b []byte) bool {
 	ok, start := c.out.push(b, c.s.limits.OutboxSize, c.s.limits.OutboxBytes)
 	if start {
-		go c.writeLoop()
+		spare.Go(c.writeLoop)
 	}
 	return ok
 }
@@ -257,7 +258,7 @@ func (c *conn) send(b []byte) bool {
 // once more; that run sees the kick and stops.
 func (c *conn) pingDue() {
 	if c.out.pingDue() {
-		go c.writeLoop()
+		spare.Go(c.writeLoop)
 	}
 	if !c.kicked() {
 		c.pinger.Reset(c.s.limits.PingInterval)
@@ -285,7 +286,7 @@ func (c *conn) Kick(reason *services.Error) {
 		_ = c.ws.NetConn().SetWriteDeadline(f.by)
 	}
 	if _, start := c.out.close(); start {
-		go c.writeLoop()
+		spare.Go(c.writeLoop)
 	}
 }
 
@@ -365,17 +366,17 @@ func (c *conn) receive(mt int, data []byte) {
 	}
 }
 
-// aside runs f on a goroutine of its own and waits for it; a panic in f
-// goes on in the caller. Acting on a message (decoding it, submitting an
+// aside runs f on another goroutine and waits for it; a panic in f goes
+// on in the caller. Acting on a message (decoding it, submitting an
 // operation, encoding the answer) grows a stack to 8 KiB, and Go shrinks a
 // stack only while less than a quarter of it is in use, which a reader
 // idle in a read never gets under: on the reader, one message would keep
-// 4 KiB more of every connection that ever sent one. The price is a
-// goroutine start per message.
+// 4 KiB more of every connection that ever sent one. f runs on a spare
+// goroutine (package spare), which has grown its stack already.
 func aside(f func()) {
 	var failure any
 	done := make(chan struct{})
-	go func() {
+	spare.Go(func() {
 		defer close(done)
 		defer func() {
 			if r := recover(); r != nil {
@@ -383,7 +384,7 @@ func aside(f func()) {
 			}
 		}()
 		f()
-	}()
+	})
 	<-done
 	if failure != nil {
 		panic(failure)

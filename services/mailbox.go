@@ -1,14 +1,19 @@
 package services
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/tandem-editor/tandem/internal/spare"
+)
 
 // mailbox runs a room's work: closures, one at a time, in the order they
-// were posted, each to its end before the next starts. Its goroutine lives
-// only while there is work: posting to an idle mailbox starts one, and it
-// ends when the queue is empty. An idle room so holds no goroutine, and
-// none of the stack its last piece of work grew (a parked goroutine keeps
-// its stack until a garbage collection finds it mostly unused, and of a
-// thousand idle rooms that would be megabytes).
+// were posted, each to its end before the next starts. It has a goroutine
+// only while there is work: posting to an idle mailbox runs its queue on a
+// spare goroutine (package spare), which goes back to waiting for any
+// room's work when the queue is empty. An idle room so holds no goroutine,
+// and none of the stack its last piece of work grew (a parked goroutine
+// keeps its stack until a garbage collection finds it mostly unused, and
+// of a thousand idle rooms that would be megabytes).
 //
 // It holds at most size closures: post waits for space, or fails without
 // it (tryPost), and both fail once the mailbox is closed.
@@ -17,6 +22,8 @@ type mailbox struct {
 	// makes post wait; its elements take no memory.
 	slots chan struct{}
 	done  chan struct{}
+	// start runs drain on a goroutine; run runs one closure.
+	start func(func())
 	run   func(func())
 
 	mu      sync.Mutex
@@ -27,8 +34,13 @@ type mailbox struct {
 	atClose []func()
 }
 
-func newMailbox(size int, run func(func())) *mailbox {
-	return &mailbox{slots: make(chan struct{}, size), done: make(chan struct{}), run: run}
+// newMailbox returns a mailbox of size closures whose queue start runs
+// (nil: spare.Go) and run runs one by one.
+func newMailbox(size int, start, run func(func())) *mailbox {
+	if start == nil {
+		start = spare.Go
+	}
+	return &mailbox{slots: make(chan struct{}, size), done: make(chan struct{}), start: start, run: run}
 }
 
 // post queues f, waiting for space if wait is set. It returns false, and f
@@ -62,7 +74,7 @@ func (m *mailbox) post(f func(), wait bool) bool {
 	m.running = true
 	m.mu.Unlock()
 	if start {
-		go m.drain()
+		m.start(m.drain)
 	}
 	return true
 }

@@ -12,7 +12,7 @@ import (
 // exists only while there is work.
 func TestMailboxRunsInOrderAndIdlesWithoutAGoroutine(t *testing.T) {
 	var running sync.WaitGroup
-	box := newMailbox(4, func(f func()) { f() })
+	box := newMailbox(4, nil, func(f func()) { f() })
 	var got []int
 	var mu sync.Mutex // held by the closure running: a second one would find it taken
 	overlapped := false
@@ -46,7 +46,7 @@ func TestMailboxRunsInOrderAndIdlesWithoutAGoroutine(t *testing.T) {
 // nothing, never runs what it held, and runs its onClose functions once.
 func TestMailboxBoundsAndClose(t *testing.T) {
 	release := make(chan struct{})
-	box := newMailbox(2, func(f func()) { f() })
+	box := newMailbox(2, nil, func(f func()) { f() })
 	started := make(chan struct{})
 	require.True(t, box.post(func() { close(started); <-release }, true))
 	<-started // the first closure runs and has given its slot back

@@ -153,6 +153,8 @@ type roomDeps struct {
 	metrics  Metrics
 	cfg      RoomConfig
 	clock    Clock
+	// spawn starts the room's mailbox (Config.Go).
+	spawn func(func())
 	// rebases is a semaphore: history pages read at once, for all rooms.
 	rebases chan struct{}
 	// commits is the service's one writer: group commits across rooms;
@@ -181,7 +183,7 @@ func newRoom(deps *roomDeps, info RoomInfo, seq *Sequencer, snapshotRev int) *Ro
 			r.recording = rec
 		}
 	}
-	r.inbox = newMailbox(256, func(f func()) {
+	r.inbox = newMailbox(256, deps.spawn, func(f func()) {
 		r.safely(f)
 		r.published()
 	})

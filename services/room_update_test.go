@@ -35,7 +35,9 @@ func TestLanguageUpdatesCoalesce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n = 20
 		store := &gatedUpdateStore{Store: newStore(), gate: make(chan struct{})}
-		info, h := newRoom(t, store, testConfig(), "")
+		cfg := testConfig()
+		cfg.Go = func(f func()) { go f() }
+		info, h := newRoom(t, store, cfg, "")
 		watcher := join(t, h, &fakeMember{name: "watcher"})
 		results := make([]services.RoomInfo, n+1)
 		errs := make([]error, n+1)

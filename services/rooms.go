@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tandem-editor/tandem/internal/spare"
 	"github.com/tandem-editor/tandem/ot"
 )
 
@@ -27,6 +28,11 @@ type Config struct {
 	ForwardTimeout time.Duration
 	// Clock is the service's time (nil: the wall clock).
 	Clock Clock
+	// Go starts the short-lived work of a room, like a go statement (nil:
+	// spare.Go, which keeps goroutines for the next work). A test that
+	// runs the service in a testing/synctest bubble sets a go statement:
+	// spare's goroutines live outside the bubble.
+	Go func(func())
 }
 
 // DefaultConfig returns the settings documented in the README.
@@ -120,12 +126,15 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 	if cfg.Clock == nil {
 		cfg.Clock = wallClock{}
 	}
+	if cfg.Go == nil {
+		cfg.Go = spare.Go
+	}
 	if cfg.ForwardTimeout <= 0 {
 		cfg.ForwardTimeout = time.Second
 	}
 	rs := &Rooms{
 		deps: &roomDeps{
-			store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, clock: cfg.Clock,
+			store: store, cache: cache, log: log, metrics: metrics, cfg: cfg.Room, clock: cfg.Clock, spawn: cfg.Go,
 			rebases: make(chan struct{}, rebaseReaders),
 			commits: newCommitter(store, cfg.Room.CommitTimeout, cfg.Clock, maxCommitOps),
 		},
