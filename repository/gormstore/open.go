@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -139,17 +140,12 @@ func connectSQLite(path string, cfg func(bool) *gorm.Config) (*Store, error) {
 }
 
 func connectPostgres(databaseURL string, cfg func(bool) *gorm.Config) (*Store, error) {
-	u, err := url.Parse(databaseURL)
+	dsn, err := postgresDSN(databaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("database URL: %w", err)
-	}
-	q := u.Query()
-	if q.Get("connect_timeout") == "" {
-		q.Set("connect_timeout", "5")
-		u.RawQuery = q.Encode()
+		return nil, err
 	}
 	// pgx caches prepared statements per connection already.
-	db, err := gorm.Open(postgres.Open(u.String()), cfg(false))
+	db, err := gorm.Open(postgres.Open(dsn), cfg(false))
 	if err != nil {
 		return nil, fmt.Errorf("open postgres %s: %w", redact(databaseURL), err)
 	}
@@ -162,6 +158,47 @@ func connectPostgres(databaseURL string, cfg func(bool) *gorm.Config) (*Store, e
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
 	sdb.SetConnMaxLifetime(30 * time.Minute)
 	return &Store{w: db, r: db, pools: []*sql.DB{sdb}}, nil
+}
+
+// postgresDSN is databaseURL with tandem's defaults for what it leaves
+// out: a 5 s connect timeout, and no TLS to a database on this machine.
+// pgx's default sslmode, prefer, encrypts without checking whom it talks
+// to, which guards only against someone reading the wire; a loopback
+// connection has none, and the encryption cost a quarter of the server's
+// CPU at light typing over many rooms. A URL's own sslmode, or PGSSLMODE,
+// always wins.
+func postgresDSN(databaseURL string) (string, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "", fmt.Errorf("database URL: %w", err)
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", "5")
+	}
+	if q.Get("sslmode") == "" && os.Getenv("PGSSLMODE") == "" && loopbackHosts(u.Host) {
+		q.Set("sslmode", "disable")
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// loopbackHosts reports whether every host of a URL's host part (pgx takes
+// a comma-separated list, each with an optional port) is this machine.
+func loopbackHosts(hostPart string) bool {
+	if hostPart == "" {
+		return false // pgx then uses a Unix socket or PGHOST: leave it be
+	}
+	for _, h := range strings.Split(hostPart, ",") {
+		if host, _, err := net.SplitHostPort(h); err == nil {
+			h = host
+		}
+		h = strings.Trim(h, "[]")
+		if ip := net.ParseIP(h); !(strings.EqualFold(h, "localhost") || ip != nil && ip.IsLoopback()) {
+			return false
+		}
+	}
+	return true
 }
 
 // now is the store's clock: UTC, at the microsecond precision PostgreSQL keeps.
