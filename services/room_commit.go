@@ -353,10 +353,15 @@ func (r *Room) record(done []*Proposal) {
 		if p.received.IsZero() {
 			continue
 		}
-		r.recordOne(RecordedSubmission{
+		s := RecordedSubmission{
 			ClientID: p.sub.ClientID, OpID: p.sub.OpID, Base: p.sub.Base, Op: p.sub.Op, Received: p.received,
-			Revision: p.Revision, Committed: p.Op, Content: p.content,
-		})
+			Revision: p.Revision, Committed: p.Op,
+		}
+		if p.Revision == r.seq.Head() {
+			doc := r.seq.Document()
+			s.Content = &doc
+		}
+		r.recordOne(s)
 	}
 }
 

@@ -136,9 +136,9 @@ type RecordedSubmission struct {
 	// the one its original created.
 	Revision    int
 	Resubmitted bool
-	// Committed is the operation as committed (after transform), and
-	// Content the document after Revision; both unset for a resubmission.
-	// Content shares the room's memory: read it, never keep it long.
+	// Committed is the operation as committed (after transform); unset for
+	// a resubmission. Content is the document after Revision when the
+	// room still has it at hand (the last of a group commit), else nil.
 	Committed ot.Operation
-	Content   ot.Document
+	Content   *ot.Document
 }

@@ -35,7 +35,7 @@ func TestRoomRecordingWritesAsItGoes(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, rec.Record(services.RecordedSubmission{
 			ClientID: "c", OpID: id, Base: base, Op: op, Received: at.Add(time.Duration(rev) * time.Millisecond),
-			Revision: rev, Committed: committed, Content: doc,
+			Revision: rev, Committed: committed, Content: &doc,
 		}))
 	}
 	var x, y, yAfterX ot.Operation

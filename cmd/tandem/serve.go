@@ -271,10 +271,10 @@ type roomRecording struct {
 	w        *client.RecordingWriter
 	stop     chan struct{}
 	flushed  chan struct{}
-	// last is the newest committed revision written and doc the document
-	// after it; checked the newest with a checkpoint.
-	last, checked int
-	doc           ot.Document
+	// last is the newest committed revision written; doc is the document
+	// after revision docRev, and checked the newest with a checkpoint.
+	last, docRev, checked int
+	doc                   ot.Document
 }
 
 func (r *roomRecording) open(at time.Time) error {
@@ -292,7 +292,7 @@ func (r *roomRecording) open(at time.Time) error {
 		return err
 	}
 	r.content = ""
-	r.last, r.checked = r.revision, r.revision
+	r.last, r.docRev, r.checked = r.revision, r.revision, r.revision
 	r.stop, r.flushed = make(chan struct{}), make(chan struct{})
 	go r.flushEvery(recordingFlushEvery)
 	return nil
@@ -331,20 +331,26 @@ func (r *roomRecording) Record(s services.RecordedSubmission) error {
 	if s.Resubmitted {
 		return nil
 	}
-	r.last, r.doc = s.Revision, s.Content
-	if s.Revision%client.CheckpointEvery == 0 {
+	r.last = s.Revision
+	if s.Content == nil {
+		return nil
+	}
+	r.doc, r.docRev = *s.Content, s.Revision
+	// At the first revision with its document from each
+	// client.CheckpointEvery on (group commits hand over only the last).
+	if s.Revision/client.CheckpointEvery > r.checked/client.CheckpointEvery {
 		return r.checkpoint()
 	}
 	return nil
 }
 
 func (r *roomRecording) checkpoint() error {
-	r.checked = r.last
-	return r.w.Checkpoint(r.last, r.doc.SHA256())
+	r.checked = r.docRev
+	return r.w.Checkpoint(r.docRev, r.doc.SHA256())
 }
 
-// Close ends the recording with a checkpoint, flushes it and syncs it to
-// disk.
+// Close ends the recording with a checkpoint (when the document after the
+// last line is known), flushes it and syncs it to disk.
 func (r *roomRecording) Close() error {
 	if r.w == nil {
 		return nil
@@ -352,7 +358,7 @@ func (r *roomRecording) Close() error {
 	close(r.stop)
 	<-r.flushed
 	var err error
-	if r.last > r.checked {
+	if r.docRev == r.last && r.last > r.checked {
 		err = r.checkpoint()
 	}
 	if ferr := r.w.Flush(); err == nil {
