@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tandem-editor/tandem/ot"
 )
@@ -132,32 +134,29 @@ type member func(raw []byte) error
 // members (exact case), each at most once and not null. It returns the
 // keys it saw.
 func decodeObject(data []byte, members map[string]member) (map[string]bool, error) {
-	seen, err := decodeMembers(data, members)
-	if errors.Is(err, io.EOF) {
-		// Cut short; and io.EOF means the end of the recording to callers.
-		err = io.ErrUnexpectedEOF
+	if !json.Valid(data) {
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("invalid JSON")
 	}
-	return seen, err
-}
-
-func decodeMembers(data []byte, members map[string]member) (map[string]bool, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil {
-		return nil, err
-	} else if tok != json.Delim('{') {
+	i := skipSpace(data, 0)
+	if data[i] != '{' {
 		return nil, errors.New("not a JSON object")
 	}
 	seen := make(map[string]bool, len(members))
-	for dec.More() {
-		tok, err := dec.Token()
+	// data is valid JSON: what follows '{' or ',' is a key, ':' and a
+	// value, then ',' or '}'.
+	for i = skipSpace(data, i+1); data[i] != '}'; i = skipSpace(data, i+1) {
+		end := endOfValue(data, i)
+		key, err := jsonString(data[i:end])
 		if err != nil {
 			return nil, err
 		}
-		key := tok.(string) // an object's keys are strings, or Token fails
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, err
-		}
+		i = skipSpace(data, skipSpace(data, end)+1) // past ':'
+		end = endOfValue(data, i)
+		raw := data[i:end]
 		decode, ok := members[key]
 		switch {
 		case !ok:
@@ -171,14 +170,64 @@ func decodeMembers(data []byte, members map[string]member) (map[string]bool, err
 		if err := decode(raw); err != nil {
 			return nil, fmt.Errorf("field %q: %w", key, err)
 		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("data after the JSON object")
+		if i = skipSpace(data, end); data[i] == '}' {
+			break
+		}
 	}
 	return seen, nil
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// endOfValue returns the end of the JSON value that starts at data[i], in
+// valid JSON.
+func endOfValue(data []byte, i int) int {
+	depth, inString := 0, false
+	for j := i; j < len(data); j++ {
+		c := data[j]
+		switch {
+		case inString && c == '\\':
+			j++
+		case inString && c == '"':
+			inString = false
+			if depth == 0 {
+				return j + 1
+			}
+		case inString:
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth == 0 {
+				return j // the end of a scalar before the enclosing '}'
+			}
+			if depth--; depth == 0 {
+				return j + 1
+			}
+		case depth == 0 && (c == ',' || c == ':' || c == ' ' || c == '\t' || c == '\r' || c == '\n'):
+			return j
+		}
+	}
+	return len(data)
+}
+
+// jsonString decodes a JSON string value.
+func jsonString(raw []byte) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", errors.New("want a string")
+	}
+	if body := raw[1 : len(raw)-1]; bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
+		return string(body), nil
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
 }
 
 // need reports the first of keys that is not in seen.
@@ -193,13 +242,21 @@ func need(seen map[string]bool, keys ...string) error {
 
 func into(v any) member { return func(raw []byte) error { return json.Unmarshal(raw, v) } }
 
+func str(v *string) member {
+	return func(raw []byte) (err error) {
+		*v, err = jsonString(raw)
+		return err
+	}
+}
+
 // atLeast decodes an integer no smaller than least.
 func atLeast[T int | int64](v *T, least T) member {
 	return func(raw []byte) error {
-		if err := json.Unmarshal(raw, v); err != nil {
-			return err
+		n, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil || int64(T(n)) != n {
+			return fmt.Errorf("%s is not an integer", raw)
 		}
-		if *v < least {
+		if *v = T(n); *v < least {
 			return fmt.Errorf("%d is less than %d", *v, least)
 		}
 		return nil
@@ -210,9 +267,9 @@ func operation(op *ot.Operation) member { return op.UnmarshalJSON }
 
 func decodeHeader(data []byte, h *RecordingHeader) error {
 	seen, err := decodeObject(data, map[string]member{
-		"format": into(&h.Format), "version": into(&h.Version), "room": into(&h.Room),
-		"language": into(&h.Language), "revision": atLeast(&h.Revision, 0),
-		"content": into(&h.Content), "createdAt": into(&h.CreatedAt),
+		"format": str(&h.Format), "version": into(&h.Version), "room": str(&h.Room),
+		"language": str(&h.Language), "revision": atLeast(&h.Revision, 0),
+		"content": str(&h.Content), "createdAt": into(&h.CreatedAt),
 	})
 	if err == nil {
 		err = need(seen, "format", "version", "revision", "content", "createdAt")
@@ -238,11 +295,11 @@ func decodeEntry(data []byte, e *RecordingEntry) error {
 		applied ot.Operation
 	)
 	seen, err := decodeObject(data, map[string]member{
-		"client": into(&op.Client), "revision": atLeast(&op.Revision, 0), "op": operation(&op.Op),
-		"id": into(&op.ID), "t": atLeast(&op.T, 0), "committed": atLeast(&op.Committed, 1),
+		"client": str(&op.Client), "revision": atLeast(&op.Revision, 0), "op": operation(&op.Op),
+		"id": str(&op.ID), "t": atLeast(&op.T, 0), "committed": atLeast(&op.Committed, 1),
 		"applied":     func(raw []byte) error { op.Applied = &applied; return applied.UnmarshalJSON(raw) },
 		"resubmitted": into(&op.Resubmitted),
-		"checkpoint":  atLeast(&cp.Revision, 0), "sha256": into(&cp.SHA256),
+		"checkpoint":  atLeast(&cp.Revision, 0), "sha256": str(&cp.SHA256),
 	})
 	if err != nil {
 		return err

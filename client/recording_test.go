@@ -91,9 +91,9 @@ func TestRecordingReaderIsStrict(t *testing.T) {
 		{"resubmission without committed", testHeader, `{"client":"c1","revision":0,"op":["X",3],"id":"a","t":0,"resubmitted":true}`, `need "committed"`},
 		{"checkpoint with an op", testHeader, `{"checkpoint":1,"sha256":"` + strings.Repeat("0", 64) + `","op":["X",3]}`, `field "op" in a checkpoint line`},
 		{"checkpoint hash in upper case", testHeader, `{"checkpoint":1,"sha256":"` + strings.Repeat("A", 64) + `"}`, "not 64 lowercase hex"},
-		{"two objects", testHeader, good + good, "data after the JSON object"},
+		{"two objects", testHeader, good + good, "after top-level value"},
 		{"an array", testHeader, `[1]`, "not a JSON object"},
-		{"cut short", testHeader, `{"client":`, "unexpected EOF"},
+		{"cut short", testHeader, `{"client":`, "unexpected end of JSON input"},
 		{"header without createdAt", strings.Replace(testHeader, `,"createdAt":"2026-01-02T03:04:05Z"`, "", 1), good, `line 1: header: no "createdAt"`},
 		{"header with an unknown field", strings.Replace(testHeader, `"room"`, `"rooms"`, 1), good, `line 1: header: unknown field "rooms"`},
 		{"header with a negative revision", strings.Replace(testHeader, `"revision":0`, `"revision":-1`, 1), good, `line 1: header: field "revision"`},
@@ -110,6 +110,17 @@ func TestRecordingReaderIsStrict(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRecordingReaderReadsAnyValidSpelling(t *testing.T) {
+	line := " { \"client\" : \"c\\u00e9\" ,\t\"revision\":0,\"op\":[\"a\\\"},]\",3], \"t\":0 } "
+	_, got, err := readAll(t, testHeader+"\n"+line+"\n")
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, "cé", got[0].Op.Client)
+	var want ot.Operation
+	want.Insert(`a"},]`).Retain(3)
+	require.True(t, want.Equal(got[0].Op.Op), "%v", got[0].Op.Op)
 }
 
 func TestATornLastLineIsDroppedWithAWarning(t *testing.T) {
@@ -152,4 +163,20 @@ func TestRecordingReaderHoldsOneLine(t *testing.T) {
 	}
 	require.Equal(t, (b.Len()-len(testHeader)-1)/len(line), n)
 	require.LessOrEqual(t, cap(rr.buf), 64<<10)
+}
+
+// BenchmarkRecordingReader reads operation lines as the recorders write
+// them: make bench-like `go test -bench RecordingReader ./client`.
+func BenchmarkRecordingReader(b *testing.B) {
+	line := `{"client":"c1","revision":123456,"op":[81234,"x",90000],"id":"c1-123456","t":123456,"committed":123457}` + "\n"
+	data := testHeader + "\n" + strings.Repeat(line, b.N)
+	b.SetBytes(int64(len(line)))
+	b.ResetTimer()
+	rr, err := NewRecordingReader(strings.NewReader(data))
+	require.NoError(b, err)
+	for range b.N {
+		if _, err := rr.Next(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

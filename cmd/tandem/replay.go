@@ -27,7 +27,7 @@ func replayFlags() []cli.Flag {
 		&cli.IntFlag{Name: "from", Value: -1, Usage: "start checking and stepping at this revision; live: replay offline up to it, then start the live room with its document"},
 		&cli.IntFlag{Name: "to", Value: -1, Usage: "stop once this revision is reached (-1: the end)"},
 		&cli.BoolFlag{Name: "step", Usage: "print each revision (after --from) with its line, client, operation and SHA-256"},
-		&cli.IntFlag{Name: "window", Value: 100_000, Usage: "offline: committed operations kept to transform older submissions against"},
+		&cli.IntFlag{Name: "window", Value: 10_000, Usage: "offline: committed operations kept to transform older submissions against"},
 		&cli.BoolFlag{Name: "print-content", Usage: "print the final content on standard output (and the summary on standard error)"},
 		&cli.StringFlag{Name: "expect-sha256", Usage: "exit 1 unless the final content has this SHA-256 (hex)"},
 		&cli.BoolFlag{Name: "json", Usage: "print the report as one JSON object"},
