@@ -238,9 +238,14 @@ type replayer struct {
 	// recorded at t0 (its T).
 	start time.Time
 	t0    int64
+	// began is when the replay (live: the live room) started, and ops the
+	// operations replayed since.
+	began time.Time
+	ops   int
 }
 
 func (rp *replayer) run(ctx context.Context, rr *client.RecordingReader) error {
+	rp.began = time.Now()
 	if err := rp.goLive(ctx); err != nil {
 		return err
 	}
@@ -283,6 +288,7 @@ func (rp *replayer) goLive(ctx context.Context) error {
 		return exitWith(exitRefused, fmt.Errorf("start the live room: %w", err))
 	}
 	rp.live, rp.target, rp.rep.Room = lt, lt, lt.room
+	rp.began, rp.ops = time.Now(), 0
 	return nil
 }
 
@@ -342,6 +348,7 @@ func (rp *replayer) operation(ctx context.Context, line int, op client.RecordedO
 		return exitWith(exitInvalid, &client.RecordingError{Line: line, Err: err})
 	}
 	rp.rep.Operations++
+	rp.ops++
 	counts.Operations++
 	if o.duplicate {
 		rp.rep.Duplicates++
@@ -412,6 +419,10 @@ func (rp *replayer) pace(ctx context.Context, op client.RecordedOp) error {
 // --expect-sha256.
 // Errors: *replayExit.
 func (rp *replayer) finish() error {
+	rp.rep.Seconds = time.Since(rp.began).Seconds()
+	if rp.rep.Seconds > 0 {
+		rp.rep.OpsPerSecond = float64(rp.ops) / rp.rep.Seconds
+	}
 	rp.rep.Revision = rp.target.head()
 	sum, err := rp.target.sha256()
 	if err != nil {

@@ -36,6 +36,10 @@ type replayReport struct {
 	Divergence  *divergence              `json:"divergence"`
 	Warnings    []string                 `json:"warnings"`
 	Steps       []step                   `json:"steps,omitempty"`
+	// Seconds is how long the replay took (live: from the live room's
+	// start), OpsPerSecond the operations replayed (live) a second in it.
+	Seconds      float64 `json:"seconds"`
+	OpsPerSecond float64 `json:"opsPerSecond"`
 	ExitCode    int                      `json:"exitCode"`
 	Error       string                   `json:"error,omitempty"`
 }
@@ -106,8 +110,8 @@ func (r *replayReport) client(name string) *clientCounts {
 }
 
 func (r *replayReport) printText(w io.Writer) {
-	fmt.Fprintf(w, "lines: %d\noperations: %d (duplicates: %d)\ncheckpoints: %d\nrevision: %d\nsha256: %s\n",
-		r.Lines, r.Operations, r.Duplicates, r.Checkpoints, r.Revision, r.SHA256)
+	fmt.Fprintf(w, "lines: %d\noperations: %d (duplicates: %d)\ncheckpoints: %d\nrevision: %d\nsha256: %s\ntime: %.2fs (%.0f operations/s)\n",
+		r.Lines, r.Operations, r.Duplicates, r.Checkpoints, r.Revision, r.SHA256, r.Seconds, r.OpsPerSecond)
 	for _, name := range slices.Sorted(maps.Keys(r.Clients)) {
 		c := r.Clients[name]
 		fmt.Fprintf(w, "client %s: %d operations, %d duplicates, %d refused\n", name, c.Operations, c.Duplicates, c.Refused)
