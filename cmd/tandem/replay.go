@@ -210,7 +210,7 @@ func runReplay(ctx context.Context, r io.Reader, opts replayOptions, rep *replay
 	if w := rr.Warning(); w != "" {
 		rep.Warnings = append(rep.Warnings, w)
 	}
-	if fin := rp.finish(); err == nil {
+	if fin := rp.finish(err != nil); err == nil {
 		err = fin
 	}
 	if err != nil || !opts.keepContent {
@@ -415,10 +415,10 @@ func (rp *replayer) pace(ctx context.Context, op client.RecordedOp) error {
 	}
 }
 
-// finish records the final revision and hash, checks the live clients and
-// --expect-sha256.
+// finish records the final revision and hash, and unless the replay
+// failed (failed) checks the live clients and --expect-sha256.
 // Errors: *replayExit.
-func (rp *replayer) finish() error {
+func (rp *replayer) finish(failed bool) error {
 	rp.rep.Seconds = time.Since(rp.began).Seconds()
 	if rp.rep.Seconds > 0 {
 		rp.rep.OpsPerSecond = float64(rp.ops) / rp.rep.Seconds
@@ -429,7 +429,7 @@ func (rp *replayer) finish() error {
 		return exitWith(exitRefused, err)
 	}
 	rp.rep.SHA256 = sum
-	if rp.rep.Divergence != nil {
+	if failed || rp.rep.Divergence != nil {
 		return nil
 	}
 	if rp.opts.url != "" && rp.live == nil {

@@ -40,8 +40,8 @@ type replayReport struct {
 	// start), OpsPerSecond the operations replayed (live) a second in it.
 	Seconds      float64 `json:"seconds"`
 	OpsPerSecond float64 `json:"opsPerSecond"`
-	ExitCode    int                      `json:"exitCode"`
-	Error       string                   `json:"error,omitempty"`
+	ExitCode     int     `json:"exitCode"`
+	Error        string  `json:"error,omitempty"`
 }
 
 type clientCounts struct {
