@@ -2,9 +2,7 @@ package client
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -18,6 +16,11 @@ const (
 	RecordingFormat  = "tandem-recording"
 	RecordingVersion = 1
 )
+
+// CheckpointEvery is how many revisions apart the recorders (tandem record,
+// serve --record-dir) put their checkpoints; each recording also ends with
+// one.
+const CheckpointEvery = 100
 
 // RecordingHeader is a recording's first line: the room as it was when the
 // recording starts. See docs/recording.md.
@@ -35,7 +38,7 @@ type RecordingHeader struct {
 }
 
 // RecordedOp is one submitted operation as its client sent it: based on
-// Revision, before any transform.
+// Revision, before any transform, and what the server made of it.
 type RecordedOp struct {
 	Client   string       `json:"client"`
 	Revision int          `json:"revision"`
@@ -44,11 +47,27 @@ type RecordedOp struct {
 	// T is the time of the submission in milliseconds after the header's
 	// CreatedAt.
 	T int64 `json:"t"`
+	// Committed is the revision the operation created (for a resubmission,
+	// the one its original created); 0 when the recording does not say.
+	Committed int `json:"committed,omitempty"`
+	// Applied is the operation as the server committed it, after
+	// transform, when that differs from Op (only with Committed).
+	Applied *ot.Operation `json:"applied,omitempty"`
+	// Resubmitted marks a resubmission the server answered as a duplicate
+	// of the operation that created Committed.
+	Resubmitted bool `json:"resubmitted,omitempty"`
 }
 
-// RecordingWriter writes a recording, one JSON line per operation. It is
-// safe for concurrent use; Close (or Flush) makes the lines durable in the
-// underlying writer.
+// Checkpoint is a recording's statement of the document after a revision:
+// the SHA-256 of its UTF-8 text, in hex.
+type Checkpoint struct {
+	Revision int    `json:"checkpoint"`
+	SHA256   string `json:"sha256"`
+}
+
+// RecordingWriter writes a recording, one JSON line per operation or
+// checkpoint. It is safe for concurrent use; Flush hands the lines to the
+// underlying writer, Close flushes and closes it.
 type RecordingWriter struct {
 	mu     sync.Mutex
 	w      *bufio.Writer
@@ -74,17 +93,22 @@ func NewRecordingWriter(w io.Writer, h RecordingHeader) (*RecordingWriter, error
 	return rw, nil
 }
 
-// Record writes one submission received at a time; its offset counts from
-// the header's CreatedAt.
-// Errors: the underlying writer's; after one, every call returns it.
-func (rw *RecordingWriter) Record(clientID string, base int, op ot.Operation, id string, at time.Time) error {
-	return rw.Write(RecordedOp{Client: clientID, Revision: base, Op: op, ID: id, T: at.Sub(rw.start).Milliseconds()})
+// Offset is the time offset (RecordedOp.T) of an instant: milliseconds
+// after the header's CreatedAt, never negative.
+func (rw *RecordingWriter) Offset(at time.Time) int64 {
+	return max(0, at.Sub(rw.start).Milliseconds())
 }
 
-// Write writes one line as given.
+// Write writes one operation line as given.
 // Errors: the underlying writer's; after one, every call returns it.
 func (rw *RecordingWriter) Write(op RecordedOp) error {
 	return rw.line(op)
+}
+
+// Checkpoint writes a checkpoint line.
+// Errors: the underlying writer's; after one, every call returns it.
+func (rw *RecordingWriter) Checkpoint(revision int, sha256 string) error {
+	return rw.line(Checkpoint{Revision: revision, SHA256: sha256})
 }
 
 func (rw *RecordingWriter) line(v any) error {
@@ -126,129 +150,4 @@ func (rw *RecordingWriter) Close() error {
 		}
 	}
 	return err
-}
-
-// RecordingError is a problem with one line of a recording (1-based; the
-// header is line 1).
-type RecordingError struct {
-	Line int
-	Err  error
-}
-
-func (e *RecordingError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
-func (e *RecordingError) Unwrap() error { return e.Err }
-
-// RecordingReader reads a recording line by line.
-type RecordingReader struct {
-	sc     *bufio.Scanner
-	line   int
-	header RecordingHeader
-}
-
-// maxRecordingLine bounds one line (a document or an operation).
-const maxRecordingLine = 64 << 20
-
-// NewRecordingReader reads and checks the header.
-// Errors: *RecordingError for line 1, or the reader's error.
-func NewRecordingReader(r io.Reader) (*RecordingReader, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxRecordingLine)
-	rr := &RecordingReader{sc: sc}
-	data, err := rr.next()
-	if errors.Is(err, io.EOF) {
-		return nil, &RecordingError{Line: 1, Err: errors.New("empty recording: no header")}
-	}
-	if err != nil {
-		return nil, err
-	}
-	h := &rr.header
-	if err := json.Unmarshal(data, h); err != nil {
-		return nil, &RecordingError{Line: rr.line, Err: fmt.Errorf("header: %w", err)}
-	}
-	switch {
-	case h.Format != RecordingFormat:
-		return nil, &RecordingError{Line: rr.line, Err: fmt.Errorf("header: format is %q, want %q", h.Format, RecordingFormat)}
-	case h.Version != RecordingVersion:
-		return nil, &RecordingError{Line: rr.line, Err: fmt.Errorf("header: version %d is not supported (want %d)", h.Version, RecordingVersion)}
-	case h.Revision < 0:
-		return nil, &RecordingError{Line: rr.line, Err: fmt.Errorf("header: negative revision %d", h.Revision)}
-	}
-	return rr, nil
-}
-
-// Header returns the recording's header.
-func (rr *RecordingReader) Header() RecordingHeader { return rr.header }
-
-// Line is the number of the line Next last returned.
-func (rr *RecordingReader) Line() int { return rr.line }
-
-// Next returns the next operation line; blank lines are skipped. It returns
-// io.EOF at the end.
-// Errors: *RecordingError for a line that is not a valid operation line
-// (bad JSON, an invalid operation, a negative revision), or the reader's error.
-func (rr *RecordingReader) Next() (RecordedOp, error) {
-	var op RecordedOp
-	data, err := rr.next()
-	if err != nil {
-		return op, err
-	}
-	var raw struct {
-		Client   *string         `json:"client"`
-		Revision *int            `json:"revision"`
-		Op       json.RawMessage `json:"op"`
-		ID       string          `json:"id"`
-		T        int64           `json:"t"`
-	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return op, &RecordingError{Line: rr.line, Err: err}
-	}
-	switch {
-	case raw.Client == nil:
-		return op, &RecordingError{Line: rr.line, Err: errors.New(`no "client"`)}
-	case raw.Revision == nil:
-		return op, &RecordingError{Line: rr.line, Err: errors.New(`no "revision"`)}
-	case *raw.Revision < 0:
-		return op, &RecordingError{Line: rr.line, Err: fmt.Errorf("negative revision %d", *raw.Revision)}
-	case len(raw.Op) == 0 || bytes.Equal(raw.Op, []byte("null")):
-		return op, &RecordingError{Line: rr.line, Err: errors.New(`no "op"`)}
-	}
-	if err := op.Op.UnmarshalJSON(raw.Op); err != nil {
-		return op, &RecordingError{Line: rr.line, Err: err}
-	}
-	op.Client, op.Revision, op.ID, op.T = *raw.Client, *raw.Revision, raw.ID, raw.T
-	return op, nil
-}
-
-func (rr *RecordingReader) next() ([]byte, error) {
-	for rr.sc.Scan() {
-		rr.line++
-		if b := bytes.TrimSpace(rr.sc.Bytes()); len(b) > 0 {
-			return b, nil
-		}
-	}
-	if err := rr.sc.Err(); err != nil {
-		return nil, &RecordingError{Line: rr.line + 1, Err: err}
-	}
-	return nil, io.EOF
-}
-
-// ReadRecording reads a whole recording. Lines[i] is the line number of
-// Ops[i].
-// Errors: those of NewRecordingReader and Next.
-func ReadRecording(r io.Reader) (h RecordingHeader, ops []RecordedOp, lines []int, err error) {
-	rr, err := NewRecordingReader(r)
-	if err != nil {
-		return h, nil, nil, err
-	}
-	for {
-		op, err := rr.Next()
-		if errors.Is(err, io.EOF) {
-			return rr.Header(), ops, lines, nil
-		}
-		if err != nil {
-			return rr.Header(), ops, lines, err
-		}
-		ops = append(ops, op)
-		lines = append(lines, rr.Line())
-	}
 }

@@ -130,11 +130,15 @@ func (d Document) WriteTo(w io.Writer) (int64, error) {
 }
 
 // Hash is the document's desync check (docs/protocol.md, "hash"): the
-// first 16 hex digits of the SHA-256 of its UTF-8 text.
-func (d Document) Hash() string {
+// first 16 hex digits of its SHA256.
+func (d Document) Hash() string { return d.SHA256()[:16] }
+
+// SHA256 is the SHA-256 of the document's UTF-8 text in hex, computed
+// without building the text.
+func (d Document) SHA256() string {
 	h := sha256.New()
 	_, _ = d.WriteTo(h)
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Compact returns the text and a document equal to d whose chunks all

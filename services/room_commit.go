@@ -81,6 +81,11 @@ func (r *Room) submit(sub Submission, reply func(Result), at time.Time) {
 		d.Proposal.received = at
 		r.deps.metrics.Transformed(d.Proposal.Depth)
 	}
+	if dup := d.Duplicate; dup != nil && !dup.Pending {
+		// A resubmission of a pending proposal is not recorded: its line
+		// would come before its original's.
+		r.recordOne(RecordedSubmission{ClientID: sub.ClientID, OpID: sub.OpID, Base: sub.Base, Op: sub.Op, Received: at, Revision: dup.Revision, Resubmitted: true})
+	}
 	r.follow(d, []waiter{{clientID: sub.ClientID, opID: sub.OpID, reply: reply, received: at}})
 	r.maybeCommit()
 }
@@ -348,11 +353,27 @@ func (r *Room) record(done []*Proposal) {
 		if p.received.IsZero() {
 			continue
 		}
-		if err := r.recording.Record(p.sub.ClientID, p.sub.Base, p.sub.Op, p.sub.OpID, p.received); err != nil {
-			r.deps.log.Warn("recording stopped", "room", r.info.ID, "err", err)
-			_ = r.recording.Close()
-			r.recording = nil
-			return
+		s := RecordedSubmission{
+			ClientID: p.sub.ClientID, OpID: p.sub.OpID, Base: p.sub.Base, Op: p.sub.Op, Received: p.received,
+			Revision: p.Revision, Committed: p.Op,
 		}
+		if p.Revision == r.seq.Head() {
+			doc := r.seq.Document()
+			s.Content = &doc
+		}
+		r.recordOne(s)
+	}
+}
+
+// recordOne writes one line to the room's recording, if any; a recording
+// that fails stops.
+func (r *Room) recordOne(s RecordedSubmission) {
+	if r.recording == nil {
+		return
+	}
+	if err := r.recording.Record(s); err != nil {
+		r.deps.log.Warn("recording stopped", "room", r.info.ID, "err", err)
+		_ = r.recording.Close()
+		r.recording = nil
 	}
 }

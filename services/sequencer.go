@@ -237,6 +237,13 @@ func (s *Sequencer) Content() string {
 	return s.text
 }
 
+// Document is the document at the committed head revision (immutable).
+func (s *Sequencer) Document() ot.Document { return s.content }
+
+// ContentSHA256 is the SHA-256 (hex) of Content's UTF-8 text, computed in
+// time linear in its length without building it.
+func (s *Sequencer) ContentSHA256() string { return s.content.SHA256() }
+
 // Len is the length of Content in UTF-16 units.
 func (s *Sequencer) Len() int { return s.content.Len() }
 

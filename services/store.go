@@ -118,6 +118,27 @@ type Recorder interface {
 
 // RoomRecording is one room's recording.
 type RoomRecording interface {
-	Record(clientID string, base int, op ot.Operation, opID string, received time.Time) error
+	// Record writes one committed submission, or a resubmission answered
+	// as a duplicate of a committed one.
+	Record(RecordedSubmission) error
 	Close() error
+}
+
+// RecordedSubmission is a submission as its client sent it, and what the
+// room made of it.
+type RecordedSubmission struct {
+	ClientID, OpID string
+	// Base and Op are the submission as received, at Received.
+	Base     int
+	Op       ot.Operation
+	Received time.Time
+	// Revision is the revision it created: for a resubmission (Resubmitted),
+	// the one its original created.
+	Revision    int
+	Resubmitted bool
+	// Committed is the operation as committed (after transform); unset for
+	// a resubmission. Content is the document after Revision when the
+	// room still has it at hand (the last of a group commit), else nil.
+	Committed ot.Operation
+	Content   *ot.Document
 }

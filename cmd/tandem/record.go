@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/tandem-editor/tandem/client"
+	"github.com/tandem-editor/tandem/ot"
 )
 
 func recordCommand() *cli.Command {
@@ -48,7 +49,9 @@ func record(c *cli.Context) error {
 
 // recordHistory writes the committed operations (from, to] of a room as a
 // recording: each becomes a line based on the revision before it, so a
-// replay is sequential. to < 0 means the head.
+// replay is sequential, with the revision it created, and a checkpoint
+// every client.CheckpointEvery revisions and after the last. to < 0 means
+// the head.
 func recordHistory(c *cli.Context, w io.Writer, rest *client.REST, roomID string, from, to int) (int, error) {
 	ctx := c.Context
 	room, err := rest.RoomAt(ctx, roomID, from)
@@ -76,9 +79,19 @@ func recordHistory(c *cli.Context, w io.Writer, rest *client.REST, roomID string
 	if err != nil {
 		return 0, err
 	}
-	for _, op := range ops {
-		if err := rw.Record(op.ClientID, op.Revision-1, op.Op, "", op.CreatedAt); err != nil {
+	doc := ot.NewDocument(room.Content)
+	for i, op := range ops {
+		line := client.RecordedOp{Client: op.ClientID, Revision: op.Revision - 1, Op: op.Op, T: rw.Offset(op.CreatedAt), Committed: op.Revision}
+		if err := rw.Write(line); err != nil {
 			return 0, err
+		}
+		if doc, err = doc.Apply(op.Op); err != nil {
+			return 0, fmt.Errorf("revision %d does not apply to the one before: %w", op.Revision, err)
+		}
+		if op.Revision%client.CheckpointEvery == 0 || i == len(ops)-1 {
+			if err := rw.Checkpoint(op.Revision, doc.SHA256()); err != nil {
+				return 0, err
+			}
 		}
 	}
 	return len(ops), rw.Close()

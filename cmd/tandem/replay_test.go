@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -23,19 +24,39 @@ import (
 	"github.com/tandem-editor/tandem/ot"
 )
 
-// runApp runs the tandem command line with args and returns its output.
+// runApp runs the tandem command line with args and returns its standard
+// output and error.
 func runApp(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	var out bytes.Buffer
+	out, _, err := runApp2(t, args...)
+	return out, err
+}
+
+// runApp2 is runApp that also returns the standard error.
+func runApp2(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
 	app := &cli.App{
 		Name:           "tandem",
 		Writer:         &out,
-		ErrWriter:      &out,
+		ErrWriter:      &errOut,
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands:       []*cli.Command{recordCommand(), replayCommand(), loadgenCommand()},
 	}
 	err := app.Run(append([]string{"tandem"}, args...))
-	return out.String(), err
+	return out.String(), errOut.String(), err
+}
+
+// exitCode is the exit status a command's error gives.
+func exitCode(err error) int {
+	var ec cli.ExitCoder
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ec):
+		return ec.ExitCode()
+	}
+	return 1
 }
 
 func shaOf(s string) string {
@@ -98,10 +119,10 @@ func TestRecordThenReplayOfflineAndLiveGiveTheSameSHA256(t *testing.T) {
 	_, err = runApp(t, "record", "--url", srv.URL, "-o", file, room.ID)
 	require.NoError(t, err)
 
-	out, err := runApp(t, "replay", "--expect-sha256", shaOf(want), "--print-content", file)
+	out, summary, err := runApp2(t, "replay", "--expect-sha256", shaOf(want), "--print-content", file)
 	require.NoError(t, err, out)
-	require.Contains(t, out, "sha256: "+shaOf(want))
-	require.Contains(t, out, want)
+	require.Contains(t, summary, "sha256: "+shaOf(want))
+	require.Equal(t, want, out, "--print-content prints only the content")
 
 	head, err := rest.Room(context.Background(), room.ID)
 	require.NoError(t, err)
@@ -110,7 +131,7 @@ func TestRecordThenReplayOfflineAndLiveGiveTheSameSHA256(t *testing.T) {
 	require.Contains(t, out, fmt.Sprintf("revision: %d\n", head.Revision))
 
 	out, err = runApp(t, "replay", "--expect-sha256", shaOf("something else"), file)
-	require.Error(t, err)
+	require.Equal(t, exitDiffers, exitCode(err))
 	require.Contains(t, err.Error(), "sha256 mismatch")
 }
 
@@ -130,20 +151,46 @@ func TestRecordFromARevision(t *testing.T) {
 	n, err := recordHistory(cli.NewContext(&cli.App{}, set, nil), &buf, rest, room.ID, from, -1)
 	require.NoError(t, err)
 	require.Equal(t, head.Revision-from, n)
-	h, ops, _, err := client.ReadRecording(&buf)
+	rr, err := client.NewRecordingReader(bytes.NewReader(buf.Bytes()))
 	require.NoError(t, err)
-	require.Equal(t, from, h.Revision)
-	require.Equal(t, from, ops[0].Revision)
-	res, err := replayOffline(h, ops, nil, nil)
+	require.Equal(t, from, rr.Header().Revision)
+	first, err := rr.Next()
 	require.NoError(t, err)
-	require.Equal(t, head.Revision, res.Revision)
-	require.Equal(t, want, res.Content)
+	require.Equal(t, from, first.Op.Revision)
+	require.Equal(t, from+1, first.Op.Committed)
+
+	rep, content, err := replayBytes(t, buf.Bytes(), replayOptions{})
+	require.NoError(t, err)
+	require.Equal(t, head.Revision, rep.Revision)
+	require.Equal(t, want, content)
+	require.Equal(t, (head.Revision/client.CheckpointEvery)-(from/client.CheckpointEvery)+1, rep.Checkpoints, "every 100 revisions and the last")
 
 	// Live, the room starts again at revision 0 and the bases shift.
-	_, live, err := replayLive(context.Background(), srv.URL, "", h, ops, make([]int, len(ops)), 0, nil)
+	rep, content, err = replayBytes(t, buf.Bytes(), replayOptions{url: srv.URL})
 	require.NoError(t, err)
-	require.Equal(t, want, live.Content)
-	require.Equal(t, head.Revision, live.Revision)
+	require.Equal(t, want, content)
+	require.Equal(t, head.Revision, rep.Revision)
+}
+
+// replayBytes replays a recording with opts and returns the report and the
+// final content.
+func replayBytes(t *testing.T, data []byte, opts replayOptions) (*replayReport, string, error) {
+	t.Helper()
+	if opts.window == 0 {
+		opts.window = 1000
+	}
+	opts.keepContent = true
+	if opts.from == 0 {
+		opts.from = -1
+	}
+	if opts.to == 0 {
+		opts.to = -1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep := &replayReport{Clients: map[string]*clientCounts{}}
+	content, err := runReplay(ctx, bytes.NewReader(data), opts, rep)
+	return rep, content, err
 }
 
 // concurrentRecording is a recording as the server would write it from
@@ -181,7 +228,7 @@ func TestConcurrentRecordingReplaysTheSameOfflineAndLive(t *testing.T) {
 	// abc → Xabc (1) → YXabc (2) → YXac (3) → YXZac (4: c2 inserted Z after X at rev 1) → YXZac! (5)
 	want := "YXZac!"
 
-	out, err := runApp(t, "replay", "--print-content", file)
+	out, err := runApp(t, "replay", file)
 	require.NoError(t, err, out)
 	require.Contains(t, out, "sha256: "+shaOf(want))
 	require.Contains(t, out, "duplicates: 1")
@@ -214,7 +261,7 @@ func TestReplayOfABadLineNamesIt(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "bad.jsonl")
 			require.NoError(t, os.WriteFile(file, []byte(strings.Join(bad, "\n")+"\n"), 0o644))
 			_, err := runApp(t, "replay", file)
-			require.Error(t, err)
+			require.Equal(t, exitInvalid, exitCode(err), "%v", err)
 			require.Contains(t, err.Error(), tt.want)
 		})
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/tandem-editor/tandem/api"
 	"github.com/tandem-editor/tandem/client"
 	"github.com/tandem-editor/tandem/client/web"
+	"github.com/tandem-editor/tandem/ot"
 	"github.com/tandem-editor/tandem/repository/gormstore"
 	"github.com/tandem-editor/tandem/repository/memory"
 	"github.com/tandem-editor/tandem/repository/rediscache"
@@ -238,23 +239,139 @@ func openStorage(c *cli.Context, log *slog.Logger) (*storage, error) {
 	return st, nil
 }
 
-// fileRecorder writes each loaded room's submissions to a recording file.
+// fileRecorder writes each loaded room's submissions to a recording file,
+// created at the room's first submission (a room only read makes none).
 type fileRecorder struct{ dir string }
 
+// recordingFlushEvery is how often a recording's buffered lines are
+// handed to the operating system; each is also synced to disk when its
+// room unloads (docs/recording.md, "fsync").
+const recordingFlushEvery = time.Second
+
 func (f fileRecorder) StartRoom(info services.RoomInfo, revision int, content string) (services.RoomRecording, error) {
-	name := filepath.Join(f.dir, fmt.Sprintf("%s-%d.jsonl", info.ID.Reveal(), time.Now().UnixMilli()))
-	file, err := os.Create(name)
-	if err != nil {
-		return nil, recordingError("create", info.ID, err)
+	fi, err := os.Stat(f.dir)
+	if err == nil && !fi.IsDir() {
+		err = errors.New("not a directory")
 	}
-	w, err := client.NewRecordingWriter(recordingFile{file, info.ID}, client.RecordingHeader{
-		Room: info.ID.Reveal(), Language: info.Language, Revision: revision, Content: content,
+	if err != nil {
+		return nil, fmt.Errorf("record dir: %w", recordingError("open", info.ID, err))
+	}
+	return &roomRecording{dir: f.dir, info: info, revision: revision, content: content}, nil
+}
+
+// roomRecording is one room's recording file. It is used from the room's
+// goroutine; a goroutine of its own flushes it every recordingFlushEvery.
+type roomRecording struct {
+	dir  string
+	info services.RoomInfo
+	// revision and content: the room as loaded, the header's.
+	revision int
+	content  string
+	file     recordingFile
+	w        *client.RecordingWriter
+	stop     chan struct{}
+	flushed  chan struct{}
+	// last is the newest committed revision written; doc is the document
+	// after revision docRev, and checked the newest with a checkpoint.
+	last, docRev, checked int
+	doc                   ot.Document
+}
+
+func (r *roomRecording) open(at time.Time) error {
+	name := filepath.Join(r.dir, fmt.Sprintf("%s-%d.jsonl", r.info.ID.Reveal(), time.Now().UnixMilli()))
+	f, err := os.Create(name)
+	if err != nil {
+		return recordingError("create", r.info.ID, err)
+	}
+	r.file = recordingFile{f, r.info.ID}
+	r.w, err = client.NewRecordingWriter(r.file, client.RecordingHeader{
+		Room: r.info.ID.Reveal(), Language: r.info.Language, Revision: r.revision, Content: r.content, CreatedAt: at,
 	})
 	if err != nil {
-		_ = file.Close()
-		return nil, err
+		_ = f.Close()
+		return err
 	}
-	return w, nil
+	r.content = ""
+	r.last, r.docRev, r.checked = r.revision, r.revision, r.revision
+	r.stop, r.flushed = make(chan struct{}), make(chan struct{})
+	go r.flushEvery(recordingFlushEvery)
+	return nil
+}
+
+func (r *roomRecording) flushEvery(d time.Duration) {
+	defer close(r.flushed)
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			_ = r.w.Flush() // an error sticks: the room's next Record returns it
+		case <-r.stop:
+			return
+		}
+	}
+}
+
+func (r *roomRecording) Record(s services.RecordedSubmission) error {
+	if r.w == nil {
+		if err := r.open(s.Received); err != nil {
+			return err
+		}
+	}
+	line := client.RecordedOp{
+		Client: s.ClientID, Revision: s.Base, Op: s.Op, ID: s.OpID, T: r.w.Offset(s.Received),
+		Committed: s.Revision, Resubmitted: s.Resubmitted,
+	}
+	if !s.Resubmitted && !s.Committed.Equal(s.Op) {
+		line.Applied = &s.Committed
+	}
+	if err := r.w.Write(line); err != nil {
+		return err
+	}
+	if s.Resubmitted {
+		return nil
+	}
+	r.last = s.Revision
+	if s.Content == nil {
+		return nil
+	}
+	r.doc, r.docRev = *s.Content, s.Revision
+	// At the first revision with its document from each
+	// client.CheckpointEvery on (group commits hand over only the last).
+	if s.Revision/client.CheckpointEvery > r.checked/client.CheckpointEvery {
+		return r.checkpoint()
+	}
+	return nil
+}
+
+func (r *roomRecording) checkpoint() error {
+	r.checked = r.docRev
+	return r.w.Checkpoint(r.docRev, r.doc.SHA256())
+}
+
+// Close ends the recording with a checkpoint (when the document after the
+// last line is known), flushes it and syncs it to disk.
+func (r *roomRecording) Close() error {
+	if r.w == nil {
+		return nil
+	}
+	close(r.stop)
+	<-r.flushed
+	var err error
+	if r.docRev == r.last && r.last > r.checked {
+		err = r.checkpoint()
+	}
+	if ferr := r.w.Flush(); err == nil {
+		err = ferr
+	}
+	if serr := r.file.f.Sync(); err == nil && serr != nil {
+		err = recordingError("sync", r.info.ID, serr)
+	}
+	if cerr := r.w.Close(); err == nil {
+		err = cerr
+	}
+	r.w = nil
+	return err
 }
 
 // recordingFile is a room's recording file. Its name holds the room's
