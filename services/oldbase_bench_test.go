@@ -20,7 +20,7 @@ import (
 //
 //	go test ./services -run '^$' -bench OldBaseSubmissions -benchtime 3x
 func BenchmarkOldBaseSubmissions(b *testing.B) {
-	st, err := gormstore.Open(context.Background(), "", b.TempDir(), nil)
+	st, err := gormstore.Open(context.Background(), "", b.TempDir(), gormstore.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func open(t testing.TB, databaseURL, dataDir string) *gormstore.Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := gormstore.Open(ctx, databaseURL, dataDir, nil)
+	s, err := gormstore.Open(ctx, databaseURL, dataDir, gormstore.Options{})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
