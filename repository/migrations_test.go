@@ -3,9 +3,11 @@ package repository
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -222,4 +224,53 @@ func TestAddColumnNeedsDefault(t *testing.T) {
 			}
 		}
 	})
+}
+
+// An instance that finds another one migrating says that it waits, and
+// gives up after its own lock timeout; once the lock is free it migrates.
+func TestMigrationLockWait(t *testing.T) {
+	testenv.RequirePostgres(t)
+	ctx := context.Background()
+	holder := openPostgresDB(t)
+	conn, err := holder.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := conn.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	if _, err := held.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrateLockKey); err != nil {
+		t.Fatal(err)
+	}
+	unlock := func() {
+		if _, err := held.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", migrateLockKey); err != nil {
+			t.Error(err)
+		}
+	}
+
+	var logs testenv.LogBuffer
+	opts := Options{Log: slog.New(slog.NewTextHandler(&logs, nil)), LockTimeout: 300 * time.Millisecond}
+	db := openPostgresDB(t)
+	err = Migrate(ctx, db, opts)
+	if err == nil || !strings.Contains(err.Error(), "waited 300ms for the migration lock") {
+		unlock()
+		t.Fatalf("Migrate while another instance holds the lock = %v, want it to give up after 300ms", err)
+	}
+	if !strings.Contains(logs.String(), "waiting for the migration lock") {
+		t.Errorf("the log does not say that it waits for the lock:\n%s", logs.String())
+	}
+	if strings.Count(err.Error(), "migration lock") != 1 {
+		t.Errorf("error repeats itself: %v", err)
+	}
+
+	opts.LockTimeout = time.Minute
+	time.AfterFunc(200*time.Millisecond, unlock)
+	if err := Migrate(ctx, db, opts); err != nil {
+		t.Fatalf("Migrate after the lock is freed: %v", err)
+	}
+	if !strings.Contains(logs.String(), "took the migration lock") {
+		t.Errorf("the log does not say that it got the lock:\n%s", logs.String())
+	}
 }
