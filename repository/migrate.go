@@ -61,7 +61,7 @@ func CreateTables(rows ...any) func(tx *gorm.DB) error {
 }
 
 // AddColumn adds column to table, declared as decl in SQL that SQLite and
-// PostgreSQL both accept, e.g. "text NOT NULL DEFAULT ''". A NOT NULL
+// PostgreSQL both accept, e.g. "bigint NOT NULL DEFAULT 0". A NOT NULL
 // column needs a DEFAULT, which the rows already there get: without one the
 // step fails on every database, an empty one too, so no test passes with it.
 func AddColumn(table, column, decl string) func(tx *gorm.DB) error {

@@ -107,7 +107,8 @@ func describe(t *testing.T, db *gorm.DB) []string {
 }
 
 // normalDefault writes a column default the same whether it came from
-// a model's tag or from a migration's SQL ('' and ''::text are one).
+// a model's tag or from a migration's SQL (the empty string, quoted, and
+// the same cast to text are one).
 func normalDefault(def string) string {
 	def, _, _ = strings.Cut(def, "::")
 	return strings.Trim(def, "()'")
