@@ -28,7 +28,7 @@ func BenchmarkOldBaseSubmissions(b *testing.B) {
 	rs := services.NewRooms(st, nil, windowConfig(10), discardLog, nil)
 	defer rs.Close(context.Background())
 	ctx := context.Background()
-	info, err := rs.Create(ctx, "bench", "go", "ab")
+	info, err := rs.Create(ctx, services.RoomCreate{RoomPatch: services.RoomPatch{Name: new("bench"), Language: new("go")}, Content: "ab"})
 	if err != nil {
 		b.Fatal(err)
 	}

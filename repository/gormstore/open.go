@@ -185,11 +185,10 @@ func connectPostgres(databaseURL string, cfg func(bool) *gorm.Config) (*Store, e
 // now is the store's clock: UTC, at the microsecond precision PostgreSQL keeps.
 func now() time.Time { return stamp(time.Now()) }
 
-// stamp is t as the store keeps and returns it: in UTC, truncated to the
-// microsecond (PostgreSQL's precision; SQLite would keep nanoseconds), so
-// that a time reads back the same from every database, also from rows an
-// older version wrote with nanoseconds.
-func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+// stamp is t as the store keeps and returns it (services.Stamp; SQLite
+// would keep nanoseconds), also for rows an older version wrote with
+// nanoseconds.
+var stamp = services.Stamp
 
 // redact hides the password of a URL for messages.
 func redact(databaseURL string) string {

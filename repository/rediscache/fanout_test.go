@@ -117,7 +117,7 @@ func newFanOut(t *testing.T, client redis.UniversalClient, prefix string, log *s
 // subscribe subscribes deliver to room on f for the rest of the test.
 func subscribe(t *testing.T, f *rediscache.FanOut, room services.RoomID, deliver func([]services.CommittedOp)) {
 	t.Helper()
-	cancel, err := f.Subscribe(room, deliver)
+	cancel, err := f.Subscribe(room, deliver, nil)
 	if err != nil {
 		t.Fatalf("Subscribe: %v", err)
 	}
