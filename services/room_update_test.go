@@ -42,7 +42,9 @@ func TestLanguageUpdatesCoalesce(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range n + 1 {
 			lang := fmt.Sprint("lang", i)
-			wg.Go(func() { results[i], errs[i] = h.Update(context.Background(), fmt.Sprint("c", i), services.RoomPatch{Language: &lang}) })
+			wg.Go(func() {
+				results[i], errs[i] = h.Update(context.Background(), fmt.Sprint("c", i), services.RoomPatch{Language: &lang})
+			})
 			synctest.Wait() // caller i waits for its write: the one held, or the next
 		}
 		close(store.gate)
