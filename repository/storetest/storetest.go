@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) services.Store) {
 		{"RoundTrip", testRoundTrip},
 		{"Timestamps", testTimestamps},
 		{"RoomsAreSeparate", testRoomsAreSeparate},
+		{"CaseMatters", testCaseMatters},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {
@@ -576,5 +577,29 @@ func testCreateTaken(t *testing.T, s services.Store) {
 				t.Fatalf("Room(r3) = %v, want ErrRoomNotFound", err)
 			}
 		})
+	}
+}
+
+// testCaseMatters: ids that differ only in case name different rooms and
+// different operations, whatever the database's collation.
+func testCaseMatters(t *testing.T, s services.Store) {
+	lower, upper := newRoom(t, s, "room-a"), newRoom(t, s, "ROOM-A")
+	ops := insertOps(0, 2, "c")
+	ops[0].OpID, ops[1].OpID = "x", "X"
+	append_(t, s, lower.ID, ops)
+	for _, want := range []services.CommittedOp{ops[0], ops[1]} {
+		got, err := s.OpByID(ctx(t), lower.ID, want.OpID)
+		if err != nil || got.Revision != want.Revision {
+			t.Errorf("OpByID(%q) = revision %d, %v; want %d", want.OpID, got.Revision, err, want.Revision)
+		}
+	}
+	got, err := s.Room(ctx(t), upper.ID)
+	if err != nil {
+		t.Fatalf("Room(%s): %v", upper.ID, err)
+	}
+	requireRoom(t, got, upper)
+	heads, err := s.Heads(ctx(t), []services.RoomID{lower.ID, upper.ID})
+	if err != nil || heads[lower.ID] != 2 || heads[upper.ID] != 0 {
+		t.Errorf("Heads = %v, %v; want %s at 2 and %s at 0", heads, err, lower.ID, upper.ID)
 	}
 }
