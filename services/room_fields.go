@@ -6,10 +6,21 @@ import (
 	"unicode/utf8"
 )
 
-// The fields of a room that its clients set live here: RoomPatch (a
-// change), the rules it follows, and RoomCreate (a new room: a patch of the
-// defaults, and content). Adding a field means a line in RoomInfo and in
-// RoomPatch, validate, Apply and merge; see docs/models.md.
+// A room's metadata lives here: RoomInfo, RoomPatch (a change of the
+// fields clients set), the rules it follows, and RoomCreate (a new room: a
+// patch of the defaults, and content). Adding a field means a line in
+// RoomInfo and in RoomPatch, validate, Apply and merge; see docs/models.md.
+
+// RoomInfo is a room's metadata. Revision is the committed head revision.
+type RoomInfo struct {
+	ID         RoomID
+	ReadOnlyID RoomID
+	Name       string
+	Language   string
+	Revision   int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
 
 // RoomCreate is what a new room starts with: the defaults (newRoomInfo)
 // changed as RoomPatch says, and Content. An empty language is the default.
