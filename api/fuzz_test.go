@@ -48,7 +48,7 @@ func FuzzSocketMessage(f *testing.F) {
 	rooms := services.NewRooms(memory.NewStore(), nil, services.DefaultConfig(), log, nil)
 	defer rooms.Close(context.Background())
 	ctx := context.Background()
-	info, err := rooms.Create(ctx, "fuzz", "go", fuzzContent)
+	info, err := rooms.Create(ctx, services.RoomCreate{RoomPatch: services.RoomPatch{Name: new("fuzz"), Language: new("go")}, Content: fuzzContent})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func FuzzRESTBodies(f *testing.F) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rooms := services.NewRooms(memory.NewStore(), nil, services.DefaultConfig(), log, nil)
 	defer rooms.Close(context.Background())
-	info, err := rooms.Create(context.Background(), "fuzz", "go", "a")
+	info, err := rooms.Create(context.Background(), services.RoomCreate{RoomPatch: services.RoomPatch{Name: new("fuzz"), Language: new("go")}, Content: "a"})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -56,20 +56,45 @@ func (s *Server) openForChange(c *fiber.Ctx, v any) (*services.Handle, error) {
 	return s.openRoom(c)
 }
 
+// roomFields are the fields of a room a client sets, in the bodies of
+// POST /api/rooms and PATCH /api/rooms/{id} alike (protocol's
+// CreateRoomRequest and UpdateRoomRequest); absent fields are nil.
+type roomFields struct {
+	Name     *jsonText `json:"name"`
+	Language *jsonText `json:"language"`
+}
+
+// patch is the change the fields ask for.
+func (f roomFields) patch() services.RoomPatch {
+	return services.RoomPatch{Name: textPtr(f.Name), Language: textPtr(f.Language)}
+}
+
+// roomView is a room as a client with that access may see it: read-only
+// access gets the read-only id as the room's id and never the edit id.
+func roomView(info services.RoomInfo, content string, readOnly bool) protocol.Room {
+	v := protocol.Room{
+		ID: info.ID.Reveal(), Name: info.Name, Language: info.Language, Revision: info.Revision, Content: content,
+		CreatedAt: info.CreatedAt.UTC(), UpdatedAt: info.UpdatedAt.UTC(), ReadOnlyID: info.ReadOnlyID.Reveal(),
+	}
+	if readOnly {
+		v.ID, v.ReadOnlyID, v.ReadOnly = info.ReadOnlyID.Reveal(), "", true
+	}
+	return v
+}
+
 func (s *Server) createRoom(c *fiber.Ctx) error {
 	var req struct {
-		Name     *jsonText `json:"name"`
-		Language *jsonText `json:"language"`
-		Content  *jsonText `json:"content"`
+		roomFields
+		Content *jsonText `json:"content"`
 	}
 	if err := decodeBody(c, &req); err != nil {
 		return writeError(c, err)
 	}
-	name, language, content := textOr(req.Name), textOr(req.Language), textOr(req.Content)
+	content := textOr(req.Content)
 	if len(content) > s.limits.MaxDocumentBytes {
 		return writeError(c, services.Errorf(services.CodeTooLarge, "content is larger than %d bytes", s.limits.MaxDocumentBytes))
 	}
-	info, err := s.rooms.Create(c.UserContext(), name, language, content)
+	info, err := s.rooms.Create(c.UserContext(), services.RoomCreate{RoomPatch: req.patch(), Content: content})
 	if err != nil {
 		return writeError(c, err)
 	}
@@ -100,16 +125,13 @@ func (s *Server) getRoom(c *fiber.Ctx) error {
 }
 
 func (s *Server) updateRoom(c *fiber.Ctx) error {
-	var req struct {
-		Name     *jsonText `json:"name"`
-		Language *jsonText `json:"language"`
-	}
+	var req roomFields
 	h, err := s.openForChange(c, &req)
 	if err != nil {
 		return writeError(c, err)
 	}
 	defer h.Release()
-	info, err := h.Update(c.UserContext(), "", textPtr(req.Name), textPtr(req.Language))
+	info, err := h.Update(c.UserContext(), "", req.patch())
 	if err != nil {
 		return writeError(c, err)
 	}

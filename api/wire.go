@@ -131,16 +131,3 @@ func encodeEvent(e *services.Event) []byte {
 	}
 	return b
 }
-
-// roomView is a room as a client with that access may see it: read-only
-// access gets the read-only id as the room's id and never the edit id.
-func roomView(info services.RoomInfo, content string, readOnly bool) protocol.Room {
-	v := protocol.Room{
-		ID: info.ID.Reveal(), Name: info.Name, Language: info.Language, Revision: info.Revision, Content: content,
-		CreatedAt: info.CreatedAt.UTC(), UpdatedAt: info.UpdatedAt.UTC(), ReadOnlyID: info.ReadOnlyID.Reveal(),
-	}
-	if readOnly {
-		v.ID, v.ReadOnlyID, v.ReadOnly = info.ReadOnlyID.Reveal(), "", true
-	}
-	return v
-}

@@ -435,7 +435,7 @@ func (c *conn) handle(data []byte) {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err := c.room.Update(ctx, c.clientID, nil, m.Language)
+		_, err := c.room.Update(ctx, c.clientID, services.RoomPatch{Language: m.Language})
 		cancel()
 		if err != nil {
 			c.fail(err, "")

@@ -50,6 +50,9 @@ type Room = protocol.Room
 // defaults.
 type NewRoom = protocol.CreateRoomRequest
 
+// RoomChange is a change of a room's metadata; nil fields stay as they are.
+type RoomChange = protocol.UpdateRoomRequest
+
 // CommittedOp is one revision of a room's history: the operation as it was
 // transformed and applied.
 type CommittedOp = protocol.CommittedOp
@@ -78,6 +81,16 @@ func NewREST(baseURL string) *REST {
 func (r *REST) CreateRoom(ctx context.Context, room NewRoom) (Room, error) {
 	var out Room
 	err := r.do(ctx, http.MethodPost, "/api/rooms", room, &out)
+	return out, err
+}
+
+// UpdateRoom changes a room's metadata (PATCH /api/rooms/{id}) and returns
+// the room as changed.
+// Errors: *APIError (bad_message, forbidden for a read-only id, not_found,
+// ...), or a transport error.
+func (r *REST) UpdateRoom(ctx context.Context, id string, change RoomChange) (Room, error) {
+	var out Room
+	err := r.do(ctx, http.MethodPatch, "/api/rooms/"+url.PathEscape(id), change, &out)
 	return out, err
 }
 

@@ -2,7 +2,7 @@
 // table, its column tags and its indexes, and nothing else. It has no
 // behaviour and imports nothing but the standard library and GORM's tags.
 //
-// All lists every model. repository.Migrate creates the tables from it
-// (migration 1 is AutoMigrate(All()...)); adding a field or a model also
-// means adding a migration there, as repository's doc.go explains.
+// All lists every model. The migrations in package repository build these
+// tables without reading them (a test checks that they match); adding a
+// field or a model also means adding a migration, as docs/models.md shows.
 package models

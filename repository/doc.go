@@ -8,24 +8,14 @@
 //
 // The tables are the GORM rows of package models; models.All lists them.
 // Migrate brings a database up to date by running, in order and each in its
-// own transaction, every entry of the migrations list (migrate.go) whose
-// version is not yet recorded in the schema_migrations table, recording it
-// in the same transaction. Migration 1 is AutoMigrate(models.All()...).
-//
-// To change the schema:
-//
-//  1. Change or add the struct in models/ (and add a new model to All).
-//  2. Append a migration with the next version to the list in migrate.go.
-//     To add a column, index or table, AutoMigrate the changed models:
-//     AutoMigrate only adds what is missing, never drops or renames.
-//     For renames, drops and backfills, use tx.Migrator() and tx.Exec.
-//  3. Never edit or reorder a migration that has been released.
-//
-// A fresh database runs every migration against the current models, so
-// migration 1 already creates the new column and the later migration must
-// tolerate that: AutoMigrate does; guard Migrator calls with HasColumn,
-// HasIndex or HasTable.
+// own transaction, every entry of Migrations whose version is not yet
+// recorded in schema_migrations. Migration 1 is schema v1, frozen in
+// schema_v1.go; every later one is explicit (AddColumn, CreateTables, Exec)
+// and never reads package models, so it means the same forever. Released
+// migrations are never edited. A NOT NULL column needs a DEFAULT. The
+// recipe, with worked examples, is docs/models.md.
 //
 // Migrate is safe to run from several processes at once: on PostgreSQL it
-// holds an advisory lock for the duration; SQLite serialises writers.
+// holds an advisory lock for the duration (others wait up to
+// Options.LockTimeout, saying so in the log); SQLite serialises writers.
 package repository

@@ -35,7 +35,7 @@ func TestMigrate(t *testing.T) {
 		Version: len(Migrations) + 1, Name: "count", Up: func(*gorm.DB) error { ran++; return nil },
 	})
 	for range 2 {
-		if err := migrate(context.Background(), db, list, nil); err != nil {
+		if err := MigrateWith(context.Background(), db, list, Options{}); err != nil {
 			t.Fatalf("migrate: %v", err)
 		}
 	}
@@ -56,8 +56,9 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
-// A database from before migration 2 (a plain index on op ids, and an id
-// committed twice) gets the unique index; the later copy loses its id.
+// A database from before migration 2 (schema v1: a plain index on op ids,
+// and an id committed twice) gets the unique index; the later copy loses
+// its id.
 func TestMigrationUniqueOpIDs(t *testing.T) {
 	testMigrationUniqueOpIDs(t, openSQLiteDB(t))
 }
@@ -85,16 +86,8 @@ func openSQLiteDB(t *testing.T) *gorm.DB {
 
 func testMigrationUniqueOpIDs(t *testing.T, db *gorm.DB) {
 	ctx := context.Background()
-	if err := migrate(ctx, db, Migrations[:1], nil); err != nil {
+	if err := MigrateWith(ctx, db, Migrations[:1], Options{}); err != nil {
 		t.Fatalf("migration 1: %v", err)
-	}
-	for _, sql := range []string{
-		"DROP INDEX idx_revisions_room_op_id",
-		"CREATE INDEX idx_revisions_room_op ON revisions (room_id, op_id)",
-	} {
-		if err := db.Exec(sql).Error; err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
 	}
 	rows := []models.Revision{
 		{RoomID: "r", Revision: 1, Operation: `["a"]`, OpID: "x"},
@@ -106,7 +99,7 @@ func testMigrationUniqueOpIDs(t *testing.T, db *gorm.DB) {
 	if err := db.Create(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := Migrate(ctx, db, nil); err != nil {
+	if err := Migrate(ctx, db, Options{}); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
 	var ids []string

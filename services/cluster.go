@@ -261,7 +261,7 @@ func (l *link) renew(now time.Time) {
 	}
 	ids := make([]RoomID, len(rooms))
 	for i, r := range rooms {
-		ids[i] = r.info.ID
+		ids[i] = r.id
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
 	owners, err := l.c.Claim(ctx, ids)
@@ -372,7 +372,7 @@ func owned(rooms []*Room) []RoomID {
 	var ids []RoomID
 	for _, r := range rooms {
 		if r.ownedFlag.Load() {
-			ids = append(ids, r.info.ID)
+			ids = append(ids, r.id)
 		}
 	}
 	return ids

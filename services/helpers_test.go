@@ -175,7 +175,7 @@ func ctxT(t *testing.T) context.Context {
 // released when the test ends.
 func openNewRoom(t *testing.T, rs *services.Rooms, content string) (services.RoomInfo, *services.Handle) {
 	t.Helper()
-	info, err := rs.Create(ctxT(t), "test", "go", content)
+	info, err := rs.Create(ctxT(t), services.RoomCreate{RoomPatch: services.RoomPatch{Name: new("test"), Language: new("go")}, Content: content})
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}

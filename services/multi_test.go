@@ -81,7 +81,7 @@ func runInstancesOn(t *testing.T, seed int64, cluster bool) tally {
 		})
 	}
 	initial := randomText(rng, 5)
-	info, err := rooms[0].Create(ctxT(t), "race", "go", initial)
+	info, err := rooms[0].Create(ctxT(t), services.RoomCreate{RoomPatch: services.RoomPatch{Name: new("race"), Language: new("go")}, Content: initial})
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}

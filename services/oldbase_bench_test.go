@@ -20,7 +20,7 @@ import (
 //
 //	go test ./services -run '^$' -bench OldBaseSubmissions -benchtime 3x
 func BenchmarkOldBaseSubmissions(b *testing.B) {
-	st, err := gormstore.Open(context.Background(), "", b.TempDir(), nil)
+	st, err := gormstore.Open(context.Background(), "", b.TempDir(), gormstore.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func BenchmarkOldBaseSubmissions(b *testing.B) {
 	rs := services.NewRooms(st, nil, windowConfig(10), discardLog, nil)
 	defer rs.Close(context.Background())
 	ctx := context.Background()
-	info, err := rs.Create(ctx, "bench", "go", "ab")
+	info, err := rs.Create(ctx, services.RoomCreate{RoomPatch: services.RoomPatch{Name: new("bench"), Language: new("go")}, Content: "ab"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func newPager(ctx context.Context, store Store, roomID RoomID, after, to int) *p
 // history starts a pager over the room's history after revision after, up
 // to revision to (-1: the store's head).
 func (r *Room) history(ctx context.Context, after, to int) *pager {
-	return newPager(ctx, r.deps.store, r.info.ID, after, to)
+	return newPager(ctx, r.deps.store, r.id, after, to)
 }
 
 // done reports whether every wanted revision has been read.

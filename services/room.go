@@ -64,7 +64,10 @@ type participant struct {
 // Storage calls run in helper goroutines and report back the same way, so a
 // slow database never stops presence or reads.
 type Room struct {
-	deps  *roomDeps
+	deps *roomDeps
+	// id and readOnlyID never change: any goroutine may read them.
+	id, readOnlyID RoomID
+	// info is the room's metadata, its goroutine's like the rest.
 	info  RoomInfo
 	seq   *Sequencer
 	inbox *mailbox
@@ -82,7 +85,10 @@ type Room struct {
 	inDoubt      map[string]bool
 	queued       []queuedSubmission
 	// closing: the room takes no new work; it is being stopped or broke.
-	closing     bool
+	closing bool
+	// metadata: a read of the room's metadata that another instance
+	// changed is under way, and another change was heard meanwhile.
+	metadata    struct{ reading, again bool }
 	snapshotRev int
 	snapshotRun bool
 	cacheRun    bool
@@ -169,7 +175,7 @@ type roomDeps struct {
 
 func newRoom(deps *roomDeps, info RoomInfo, seq *Sequencer, snapshotRev int) *Room {
 	r := &Room{
-		deps: deps, info: info, seq: seq,
+		deps: deps, id: info.ID, readOnlyID: info.ReadOnlyID, info: info, seq: seq,
 		members:     map[string]*participant{},
 		waiters:     map[int][]waiter{},
 		remote:      map[int]CommittedOp{},
@@ -202,7 +208,7 @@ func (r *Room) safely(f func()) {
 		if p == nil {
 			return
 		}
-		r.deps.log.Error("room goroutine panicked; closing the room", "room", r.info.ID, "panic", p, "stack", string(debug.Stack()))
+		r.deps.log.Error("room goroutine panicked; closing the room", "room", r.id, "panic", p, "stack", string(debug.Stack()))
 		err := Errorf(CodeInternal, "internal error")
 		for _, pr := range r.seq.Abort() {
 			r.refuseAll(r.waiters[pr.Revision], err)
@@ -255,7 +261,7 @@ func (r *Room) call(ctx context.Context, f func()) error {
 func (r *Room) Done() <-chan struct{} { return r.done }
 
 // ID is the room's edit id.
-func (r *Room) ID() RoomID { return r.info.ID }
+func (r *Room) ID() RoomID { return r.id }
 
 // Join adds a member and sends it the init event, then tells the others.
 // Errors: CodeRateLimited when the room is full, CodeUnavailable when closing.

@@ -30,7 +30,7 @@ func (r *Room) saveSnapshot(then func()) {
 		return
 	}
 	r.snapshotRun = true
-	snap := Snapshot{RoomID: r.info.ID, Revision: r.seq.Head(), Content: r.seq.Content(), CreatedAt: r.deps.clock.Now()}
+	snap := Snapshot{RoomID: r.id, Revision: r.seq.Head(), Content: r.seq.Content(), CreatedAt: r.deps.clock.Now()}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -78,13 +78,13 @@ func (r *Room) flushCache() {
 	}
 	r.cacheRun, r.cacheDirty = true, false
 	// A closing room's last write must not linger: Stop waits for it.
-	r.deps.afterCommits.write(CacheWrite{RoomID: r.info.ID, Ops: ops, Head: head}, r.closing, func(perr, err error) {
+	r.deps.afterCommits.write(CacheWrite{RoomID: r.id, Ops: ops, Head: head}, r.closing, func(perr, err error) {
 		if perr != nil {
-			r.deps.log.Warn("fan-out publish", "room", r.info.ID, "err", perr)
+			r.deps.log.Warn("fan-out publish", "room", r.id, "err", perr)
 		}
 		if err != nil {
 			r.deps.metrics.Cache("error")
-			r.deps.log.Warn("cache write", "room", r.info.ID, "err", err)
+			r.deps.log.Warn("cache write", "room", r.id, "err", err)
 		}
 		// The writer serves every room: it never waits for this one.
 		f := func() {

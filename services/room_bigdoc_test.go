@@ -75,7 +75,7 @@ func BenchmarkRoomEditAck(b *testing.B) {
 		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
 			rs := services.NewRooms(newStore(), nil, bigDocConfig(), discardLog, nil)
 			defer rs.Close(b.Context())
-			info, err := rs.Create(b.Context(), "bench", "go", strings.Repeat("héllo wörld ", size/14+1))
+			info, err := rs.Create(b.Context(), services.RoomCreate{RoomPatch: services.RoomPatch{Name: new("bench"), Language: new("go")}, Content: strings.Repeat("héllo wörld ", size/14+1)})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -127,7 +127,7 @@ func (r *Room) maybeCommit() {
 	ops := r.seq.Batch(r.deps.cfg.MaxBatch)
 	n := len(ops)
 	r.phase = phaseCommitting
-	r.deps.commits.commit(Batch{RoomID: r.info.ID, Ops: ops}, func(took time.Duration, err error) {
+	r.deps.commits.commit(Batch{RoomID: r.id, Ops: ops}, func(took time.Duration, err error) {
 		// The writer serves every room: it never waits for this one.
 		f := func() { r.committed(n, took, err) }
 		if !r.tryDo(f) {
@@ -150,7 +150,7 @@ func (r *Room) committed(n int, took time.Duration, err error) {
 	if m, ok := r.deps.metrics.(ClusterMetrics); ok && LostRace(err) {
 		m.LostRace()
 	}
-	r.deps.log.Warn("group commit failed", "room", r.info.ID, "ops", n, "head", r.seq.Head(), "err", err)
+	r.deps.log.Warn("group commit failed", "room", r.id, "ops", n, "head", r.seq.Head(), "err", err)
 	aborted := r.seq.Abort()
 	waiting := make(map[*Proposal][]waiter, len(aborted))
 	r.inDoubt = map[string]bool{}
@@ -206,7 +206,7 @@ func (r *Room) resolve(head int, aborted []*Proposal, waiting map[*Proposal][]wa
 				}
 			})
 		}
-		r.deps.log.Warn("storage unavailable; retrying", "room", r.info.ID, "err", err, "in", backoff)
+		r.deps.log.Warn("storage unavailable; retrying", "room", r.id, "err", err, "in", backoff)
 		select {
 		case <-r.deps.clock.After(backoff):
 		case <-r.done:
@@ -229,7 +229,7 @@ func (r *Room) originals(aborted []*Proposal, cause error) (map[string]Committed
 		if p.OpID == "" {
 			continue
 		}
-		op, err := r.deps.store.OpByID(ctx, r.info.ID, p.OpID)
+		op, err := r.deps.store.OpByID(ctx, r.id, p.OpID)
 		switch {
 		case err == nil:
 			found[p.OpID] = op
@@ -259,7 +259,7 @@ func (r *Room) resolved(aborted []*Proposal, waiting map[*Proposal][]waiter, cau
 	r.inDoubt = nil
 	res, err := r.seq.Resolve(aborted, stored, cause, older, originals)
 	if err != nil {
-		r.deps.log.Error("stored history does not apply", "room", r.info.ID, "err", err)
+		r.deps.log.Error("stored history does not apply", "room", r.id, "err", err)
 		refused := wrap(CodeUnavailable, err, "storage is unavailable; the operation was not committed")
 		for _, p := range aborted {
 			r.refuseAll(waiting[p], refused)
@@ -372,7 +372,7 @@ func (r *Room) recordOne(s RecordedSubmission) {
 		return
 	}
 	if err := r.recording.Record(s); err != nil {
-		r.deps.log.Warn("recording stopped", "room", r.info.ID, "err", err)
+		r.deps.log.Warn("recording stopped", "room", r.id, "err", err)
 		_ = r.recording.Close()
 		r.recording = nil
 	}

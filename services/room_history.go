@@ -42,12 +42,12 @@ func (r *Room) readHistory(sub Submission, need *NeedHistory, head int) (next Su
 	ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
 	defer cancel()
 	if sub.OpID != "" && sub.rebased == nil {
-		op, err := r.deps.store.OpByID(ctx, r.info.ID, sub.OpID)
+		op, err := r.deps.store.OpByID(ctx, r.id, sub.OpID)
 		switch {
 		case err == nil:
 			return sub, &op, nil
 		case !errors.Is(err, ErrOpNotFound):
-			r.deps.log.Warn("look up an operation id", "room", r.info.ID, "err", err)
+			r.deps.log.Warn("look up an operation id", "room", r.id, "err", err)
 			return sub, nil, wrap(CodeUnavailable, err, "storage is unavailable")
 		}
 	}
@@ -63,12 +63,12 @@ func (r *Room) readHistory(sub Submission, need *NeedHistory, head int) (next Su
 	for pages := r.history(ctx, need.From, need.To); !pages.done(); {
 		ops, err := pages.next(historyPage)
 		if err != nil {
-			r.deps.log.Error("load history", "room", r.info.ID, "from", need.From, "to", need.To, "err", err)
+			r.deps.log.Error("load history", "room", r.id, "from", need.From, "to", need.To, "err", err)
 			return sub, nil, wrap(CodeUnavailable, err, "storage is unavailable")
 		}
 		if sub, err = sub.Rebase(ops); err != nil {
 			if ErrorCode(err) != CodeInvalidOp {
-				r.deps.log.Error("rebase", "room", r.info.ID, "err", err)
+				r.deps.log.Error("rebase", "room", r.id, "err", err)
 				err = wrap(CodeUnavailable, err, "storage returned a broken history page")
 			}
 			return sub, nil, err

@@ -31,7 +31,7 @@ func (r *Room) owns() bool {
 // unheard reports whether no other instance listens to the room.
 func (r *Room) unheard() bool {
 	q, ok := r.deps.fanout.(QuietFanOut)
-	return ok && q.Unheard(r.info.ID)
+	return ok && q.Unheard(r.id)
 }
 
 // leaseWanted reports whether the room's lease is worth renewing: this
@@ -97,7 +97,7 @@ func (r *Room) claim(wait time.Duration) {
 		start := r.deps.clock.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
 		defer cancel()
-		owners, err := l.c.Claim(ctx, []RoomID{r.info.ID})
+		owners, err := l.c.Claim(ctx, []RoomID{r.id})
 		owner, stored := "", -1
 		if err == nil {
 			owner = owners[0]
@@ -105,8 +105,8 @@ func (r *Room) claim(wait time.Duration) {
 		// A room taken over may be behind the store: what the old owner
 		// committed last may not have reached this instance yet.
 		if err == nil && owner == l.c.Self() && takeover {
-			if heads, herr := r.deps.store.Heads(ctx, []RoomID{r.info.ID}); herr == nil {
-				stored = heads[r.info.ID]
+			if heads, herr := r.deps.store.Heads(ctx, []RoomID{r.id}); herr == nil {
+				stored = heads[r.id]
 			}
 		}
 		r.do(func() {
@@ -125,7 +125,7 @@ func (r *Room) claimed(owner string, start time.Time, stored int, err error) {
 	waiting := r.own.waiting
 	r.own.waiting = nil
 	if err != nil {
-		r.deps.log.Warn("claim room", "room", r.info.ID, "err", err)
+		r.deps.log.Warn("claim room", "room", r.id, "err", err)
 		// The room cannot be edited through this instance: its clients
 		// are dropped, to reconnect (through the load balancer) elsewhere.
 		for _, q := range waiting {
@@ -181,7 +181,7 @@ func (r *Room) forward(q queuedSubmission, owner string) {
 	}
 	req := l.await(r, r.deps.clock.Now())
 	sub := Submission{ClientID: q.sub.ClientID, OpID: q.sub.OpID, Base: q.sub.Base, Op: q.sub.Op, Selection: q.sub.Selection}
-	if !l.post(ClusterMessage{To: owner, Request: req, RoomID: r.info.ID, Sub: &sub}) {
+	if !l.post(ClusterMessage{To: owner, Request: req, RoomID: r.id, Sub: &sub}) {
 		l.forget(req)
 		r.cannotRoute(q, Errorf(CodeUnavailable, "too many submissions are being forwarded; try again"))
 		return
@@ -285,7 +285,7 @@ func (r *Room) cannotRoute(q queuedSubmission, err *Error) {
 // reconnects, elsewhere if this instance is cut off, and resubmits it by
 // id, which the owner answers exactly once.
 func (r *Room) giveUp(q queuedSubmission) {
-	r.deps.log.Warn("cannot route an operation to the room's owner; dropping its client", "room", r.info.ID, "owner", r.own.owner)
+	r.deps.log.Warn("cannot route an operation to the room's owner; dropping its client", "room", r.id, "owner", r.own.owner)
 	if q.sub.via != nil {
 		return
 	}

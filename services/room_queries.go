@@ -34,7 +34,7 @@ func (r *Room) ContentAt(ctx context.Context, rev int) (string, error) {
 	if rev == head {
 		return content, nil
 	}
-	snap, err := r.deps.store.Snapshot(ctx, r.info.ID, rev)
+	snap, err := r.deps.store.Snapshot(ctx, r.id, rev)
 	if err != nil {
 		return "", storeError(err)
 	}

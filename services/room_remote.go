@@ -28,7 +28,7 @@ func (r *Room) receiveRemote(ops []CommittedOp) {
 	if r.dropped.CompareAndSwap(false, true) {
 		go r.do(func() {
 			r.dropped.Store(false)
-			r.deps.log.Warn("fan-out messages dropped: the room's inbox was full; loading them from the store", "room", r.info.ID)
+			r.deps.log.Warn("fan-out messages dropped: the room's inbox was full; loading them from the store", "room", r.id)
 			r.missed = true
 			r.catchUp()
 		})
@@ -102,7 +102,7 @@ func (r *Room) gapSettled() bool {
 // broadcasts them to this instance's members.
 func (r *Room) applyRemote(ops []CommittedOp) {
 	if err := r.seq.Advance(ops); err != nil {
-		r.deps.log.Error("remote operations do not apply", "room", r.info.ID, "err", err)
+		r.deps.log.Error("remote operations do not apply", "room", r.id, "err", err)
 		r.remote = map[int]CommittedOp{}
 		return
 	}
@@ -129,7 +129,7 @@ func (r *Room) fillGap() {
 		r.do(func() {
 			r.fetching = false
 			if err != nil {
-				r.deps.log.Warn("fill remote gap", "room", r.info.ID, "err", err)
+				r.deps.log.Warn("fill remote gap", "room", r.id, "err", err)
 				r.refuseAhead(fill, -1, wrap(CodeUnavailable, err, "storage is unavailable"))
 				return
 			}

@@ -21,7 +21,7 @@ type roomUpdates struct {
 // roomUpdate is one write of merged changes, and its outcome once done is
 // closed.
 type roomUpdate struct {
-	name, language *string
+	patch RoomPatch
 	// languageBy is the client whose language won, named in the broadcast.
 	languageBy string
 	done       chan struct{}
@@ -29,15 +29,16 @@ type roomUpdate struct {
 	err        error
 }
 
-// Update changes the room's name and/or language, stores it, and tells every
-// member (the sender included) of a new language. It returns the room as
-// stored, which includes changes that arrived together with this one.
+// Update changes the room's metadata as patch says, stores it, tells every
+// member (the sender included) of a new language, and every other instance
+// that has the room loaded of the change. It returns the room as stored,
+// which includes changes that arrived together with this one.
 // Errors: CodeBadMessage, CodeUnavailable.
-func (r *Room) Update(ctx context.Context, clientID string, name, language *string) (RoomInfo, error) {
-	if err := validateRoomFields(name, language, nil); err != nil {
+func (r *Room) Update(ctx context.Context, clientID string, patch RoomPatch) (RoomInfo, error) {
+	if err := patch.validate(); err != nil {
 		return RoomInfo{}, err
 	}
-	u := r.updates.add(clientID, name, language, r.runUpdates)
+	u := r.updates.add(clientID, patch, r.runUpdates)
 	select {
 	case <-u.done:
 		return u.info, u.err
@@ -48,20 +49,16 @@ func (r *Room) Update(ctx context.Context, clientID string, name, language *stri
 
 // add merges a change into the next write and returns that write; it starts
 // a writer with it unless one is running.
-func (q *roomUpdates) add(clientID string, name, language *string, start func(*roomUpdate)) *roomUpdate {
+func (q *roomUpdates) add(clientID string, patch RoomPatch, start func(*roomUpdate)) *roomUpdate {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.next == nil {
 		q.next = &roomUpdate{done: make(chan struct{})}
 	}
 	u := q.next
-	if name != nil {
-		v := *name
-		u.name = &v
-	}
-	if language != nil {
-		v := *language
-		u.language, u.languageBy = &v, clientID
+	u.patch = u.patch.merge(patch)
+	if patch.Language != nil {
+		u.languageBy = clientID
 	}
 	if !q.running {
 		q.running, q.next = true, nil
@@ -99,20 +96,77 @@ func (r *Room) writeUpdate(u *roomUpdate) (RoomInfo, error) {
 	if err := r.call(ctx, func() { cur = r.info; cur.Revision = r.seq.Head() }); err != nil {
 		return RoomInfo{}, err
 	}
-	if (u.name == nil || *u.name == cur.Name) && (u.language == nil || *u.language == cur.Language) {
+	if next := cur; !u.patch.Apply(&next, cur.UpdatedAt) {
 		return cur, nil
 	}
-	info, err := r.deps.store.UpdateRoom(ctx, cur.ID, u.name, u.language)
+	info, err := r.deps.store.UpdateRoom(ctx, cur.ID, u.patch)
 	if err != nil {
 		return RoomInfo{}, storeError(err)
 	}
 	err = r.call(ctx, func() {
-		changed := info.Language != r.info.Language
 		info.Revision = r.seq.Head()
-		r.info.Name, r.info.Language, r.info.UpdatedAt = info.Name, info.Language, info.UpdatedAt
-		if changed {
-			r.broadcast(&Event{Type: EventLanguage, Language: info.Language, ClientID: u.languageBy}, "")
-		}
+		r.setMetadata(info, u.languageBy)
 	})
+	if err == nil && r.deps.fanout != nil {
+		r.announceMetadata(ctx)
+	}
 	return info, err
+}
+
+// setMetadata takes the metadata of info (its revision aside) as the
+// room's, and tells the members of a new language, by clientID ("" when
+// it came from another instance or nobody in particular). It runs on the
+// room's goroutine.
+func (r *Room) setMetadata(info RoomInfo, clientID string) {
+	changed := info.Language != r.info.Language
+	info.Revision = r.info.Revision
+	r.info = info
+	if changed {
+		r.broadcast(&Event{Type: EventLanguage, Language: info.Language, ClientID: clientID}, "")
+	}
+}
+
+// announceMetadata tells the other instances that have the room loaded
+// that its metadata changed; they read it from the store. A lost message
+// leaves them with the old metadata until they load the room again.
+func (r *Room) announceMetadata(ctx context.Context) {
+	if err := r.deps.fanout.PublishMetadata(ctx, r.id); err != nil {
+		r.deps.log.Warn("fan-out: could not announce a metadata change; other instances keep the old name and language until they reload the room", "room", r.id, "err", err)
+	}
+}
+
+// metadataChanged hears from the fan-out (any goroutine; it never waits)
+// that another instance changed the room's metadata.
+func (r *Room) metadataChanged() {
+	if !r.tryDo(r.readMetadata) {
+		go r.do(r.readMetadata)
+	}
+}
+
+// readMetadata reads the room's metadata from the store and takes it, one
+// read at a time: a change heard during a read makes one more read after
+// it, so that the last read starts after the last change. It runs on the
+// room's goroutine; the read runs beside it.
+func (r *Room) readMetadata() {
+	if r.metadata.reading {
+		r.metadata.again = true
+		return
+	}
+	r.metadata.reading, r.metadata.again = true, false
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), r.deps.cfg.CommitTimeout)
+		defer cancel()
+		info, err := r.deps.store.Room(ctx, r.id)
+		r.do(func() {
+			r.metadata.reading = false
+			if err != nil {
+				r.deps.log.Warn("read a room's changed metadata", "room", r.id, "err", err)
+			} else if !r.closing {
+				r.setMetadata(info, "")
+			}
+			if r.metadata.again {
+				r.readMetadata()
+			}
+		})
+	}()
 }

@@ -19,11 +19,11 @@ type gatedUpdateStore struct {
 	gate    chan struct{}
 }
 
-func (s *gatedUpdateStore) UpdateRoom(ctx context.Context, roomID services.RoomID, name, language *string) (services.RoomInfo, error) {
+func (s *gatedUpdateStore) UpdateRoom(ctx context.Context, roomID services.RoomID, patch services.RoomPatch) (services.RoomInfo, error) {
 	if s.updates.Add(1) == 1 {
 		<-s.gate
 	}
-	return s.Store.UpdateRoom(ctx, roomID, name, language)
+	return s.Store.UpdateRoom(ctx, roomID, patch)
 }
 
 // TestLanguageUpdatesCoalesce: while a room's first language write is held
@@ -44,7 +44,9 @@ func TestLanguageUpdatesCoalesce(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range n + 1 {
 			lang := fmt.Sprint("lang", i)
-			wg.Go(func() { results[i], errs[i] = h.Update(context.Background(), fmt.Sprint("c", i), nil, &lang) })
+			wg.Go(func() {
+				results[i], errs[i] = h.Update(context.Background(), fmt.Sprint("c", i), services.RoomPatch{Language: &lang})
+			})
 			synctest.Wait() // caller i waits for its write: the one held, or the next
 		}
 		close(store.gate)
@@ -91,7 +93,7 @@ func TestUpdateThatChangesNothingIsNotWritten(t *testing.T) {
 	info, h := newRoom(t, store, testConfig(), "")
 	watcher := join(t, h, &fakeMember{name: "watcher"})
 	for range 5 {
-		got, err := h.Update(ctxT(t), "c", &info.Name, &info.Language)
+		got, err := h.Update(ctxT(t), "c", services.RoomPatch{Name: &info.Name, Language: &info.Language})
 		if err != nil || got.Language != info.Language || got.Name != info.Name || !got.UpdatedAt.Equal(info.UpdatedAt) {
 			t.Fatalf("Update = %+v, %v; want the room unchanged, %+v", got, err, info)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -105,15 +104,15 @@ func (h *Handle) Submit(sub Submission, reply func(Result)) {
 
 // Update is Room.Update, except that through a read-only handle it
 // returns ErrReadOnly.
-func (h *Handle) Update(ctx context.Context, clientID string, name, language *string) (RoomInfo, error) {
+func (h *Handle) Update(ctx context.Context, clientID string, patch RoomPatch) (RoomInfo, error) {
 	if h.ReadOnly {
 		return RoomInfo{}, ErrReadOnly
 	}
-	return h.Room.Update(ctx, clientID, name, language)
+	return h.Room.Update(ctx, clientID, patch)
 }
 
 // Release gives the room back; an unused room is unloaded after the idle timeout.
-func (h *Handle) Release() { h.once.Do(func() { h.rooms.release(h.Room.info.ID) }) }
+func (h *Handle) Release() { h.once.Do(func() { h.rooms.release(h.Room.id) }) }
 
 // NewRooms starts the room service. cache may be nil; metrics may be nil.
 func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metrics Metrics) *Rooms {
@@ -154,9 +153,9 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 // stops it.
 func (rs *Rooms) evict(r *Room) {
 	rs.mu.Lock()
-	if e := rs.rooms[r.info.ID]; e != nil && e.room == r {
-		delete(rs.rooms, r.info.ID)
-		delete(rs.alias, r.info.ReadOnlyID)
+	if e := rs.rooms[r.id]; e != nil && e.room == r {
+		delete(rs.rooms, r.id)
+		delete(rs.alias, r.readOnlyID)
 	}
 	rs.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -197,22 +196,27 @@ func (rs *Rooms) WithRecorder(rec Recorder) *Rooms {
 	return rs
 }
 
-// Create makes a new room with the given content at revision 0.
+// Create makes a new room as c says, at revision 0.
 // Errors: CodeBadMessage, CodeTooLarge, CodeInvalidOp (content is not
 // valid text), CodeUnavailable.
-func (rs *Rooms) Create(ctx context.Context, name, language, content string) (RoomInfo, error) {
-	if language == "" {
-		language = "plaintext"
+func (rs *Rooms) Create(ctx context.Context, c RoomCreate) (RoomInfo, error) {
+	patch := c.RoomPatch
+	if patch.Language != nil && *patch.Language == "" {
+		patch.Language = nil
 	}
-	if err := validateRoomFields(&name, &language, &content); err != nil {
+	if err := patch.validate(); err != nil {
 		return RoomInfo{}, err
 	}
-	if max := rs.cfg.Room.Sequencer.MaxDocumentSize; max > 0 && ot.UTF16Len(content) > max {
+	if !utf8.ValidString(c.Content) {
+		return RoomInfo{}, Errorf(CodeInvalidOp, "content is not valid text")
+	}
+	if max := rs.cfg.Room.Sequencer.MaxDocumentSize; max > 0 && ot.UTF16Len(c.Content) > max {
 		return RoomInfo{}, Errorf(CodeTooLarge, "content is longer than %d units", max)
 	}
-	now := rs.deps.clock.Now().UTC()
-	info := RoomInfo{ID: NewRoomID(), ReadOnlyID: NewRoomID(), Name: name, Language: language, CreatedAt: now, UpdatedAt: now}
-	if err := rs.deps.store.CreateRoom(ctx, info, content); err != nil {
+	now := Stamp(rs.deps.clock.Now())
+	info := newRoomInfo(now)
+	patch.Apply(&info, now)
+	if err := rs.deps.store.CreateRoom(ctx, info, c.Content); err != nil {
 		return RoomInfo{}, storeError(err)
 	}
 	return info, nil
@@ -271,7 +275,7 @@ func (rs *Rooms) handle(ctx context.Context, e *roomEntry, id RoomID) (*Handle, 
 		rs.releaseEntry(e)
 		return nil, e.err
 	}
-	readOnly := !id.sameAs(e.room.info.ID)
+	readOnly := !id.sameAs(e.room.id)
 	return &Handle{Room: e.room, ReadOnly: readOnly, rooms: rs}, nil
 }
 
@@ -303,7 +307,7 @@ func (rs *Rooms) load(e *roomEntry, info RoomInfo) {
 	rs.deps.metrics.RoomLoaded()
 	if rs.deps.fanout != nil {
 		r := e.room
-		cancel, err := rs.deps.fanout.Subscribe(info.ID, r.receiveRemote)
+		cancel, err := rs.deps.fanout.Subscribe(info.ID, r.receiveRemote, r.metadataChanged)
 		if err != nil {
 			rs.deps.log.Warn("fan-out subscribe", "room", info.ID, "err", err)
 		} else {
@@ -451,7 +455,7 @@ func (rs *Rooms) unloadIdle() {
 			continue
 		}
 		delete(rs.rooms, id)
-		delete(rs.alias, e.room.info.ReadOnlyID)
+		delete(rs.alias, e.room.readOnlyID)
 		idle = append(idle, e.room)
 	}
 	rs.mu.Unlock()
@@ -514,36 +518,3 @@ func (rs *Rooms) Close(ctx context.Context) {
 // maxCommitOps bounds the operations of one transaction of the committer,
 // over all rooms.
 const maxCommitOps = 5000
-
-// validateRoomFields checks the fields of a room that a client may set;
-// nil fields are not checked.
-func validateRoomFields(name, language, content *string) error {
-	if name != nil && (len(*name) > 200 || !utf8.ValidString(*name) || strings.ContainsRune(*name, 0)) {
-		return Errorf(CodeBadMessage, "name must be valid text of at most 200 bytes, without NUL")
-	}
-	if name != nil {
-		if err := CheckRoomName(*name); err != nil {
-			return err
-		}
-	}
-	if language != nil && !validLanguage(*language) {
-		return Errorf(CodeBadMessage, "language must be 1 to 32 characters of a-z, 0-9, +, #, -, _ or .")
-	}
-	if content != nil && !utf8.ValidString(*content) {
-		return Errorf(CodeInvalidOp, "content is not valid text")
-	}
-	return nil
-}
-
-func validLanguage(l string) bool {
-	if len(l) == 0 || len(l) > 32 {
-		return false
-	}
-	for i := 0; i < len(l); i++ {
-		c := l[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '#' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}

@@ -48,7 +48,7 @@ func TestRoomsIdleUnload(t *testing.T) {
 	cfg.IdleTimeout = 30 * time.Millisecond
 	cfg.Room.SnapshotEvery = 2
 	rs := newRooms(t, newStore(), cfg, nil)
-	info, err := rs.Create(ctxT(t), "idle", "go", "x😀")
+	info, err := rs.Create(ctxT(t), services.RoomCreate{RoomPatch: services.RoomPatch{Name: new("idle"), Language: new("go")}, Content: "x😀"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestRoomsIdleUnload(t *testing.T) {
 		if h2.ReadOnly {
 			// The handle itself refuses a change through a read-only link.
 			assertError(t, ack, services.CodeForbidden, "b-"+id.Reveal()[:4])
-			if _, err := h2.Update(ctxT(t), "b", nil, &info.Language); services.ErrorCode(err) != services.CodeForbidden {
+			if _, err := h2.Update(ctxT(t), "b", services.RoomPatch{Language: &info.Language}); services.ErrorCode(err) != services.CodeForbidden {
 				t.Errorf("Update through a read-only handle: %v, want forbidden", err)
 			}
 		} else {

@@ -23,9 +23,11 @@ type Store interface {
 	// Room finds a room by its edit id or its read-only id.
 	// Returns ErrRoomNotFound.
 	Room(ctx context.Context, id RoomID) (RoomInfo, error)
-	// UpdateRoom changes the name and/or language (nil leaves a field as is).
-	// Returns ErrRoomNotFound.
-	UpdateRoom(ctx context.Context, roomID RoomID, name, language *string) (RoomInfo, error)
+	// UpdateRoom changes the metadata of the room with edit id roomID as
+	// patch.Apply does (the rules live there: a patch that changes nothing
+	// leaves UpdatedAt as it was) and returns the room as stored.
+	// Returns ErrRoomNotFound, also for a read-only id.
+	UpdateRoom(ctx context.Context, roomID RoomID, patch RoomPatch) (RoomInfo, error)
 	// AppendOps commits ops, which continue the room's history contiguously
 	// from its head, in one transaction, and moves the room's head revision.
 	// Returns ErrRevisionTaken (nothing written) when a revision exists,
@@ -86,11 +88,15 @@ type HeadCache interface {
 type FanOut interface {
 	// Publish announces operations this instance committed.
 	Publish(ctx context.Context, roomID RoomID, ops []CommittedOp) error
+	// PublishMetadata announces that this instance changed the room's
+	// metadata (RoomInfo but its revision) in the Store.
+	PublishMetadata(ctx context.Context, roomID RoomID) error
 	// Subscribe calls deliver, from any goroutine, with operations other
-	// instances publish for the room, until cancel is called. deliver does
-	// not block, so an implementation may call every room's from one
-	// goroutine.
-	Subscribe(roomID RoomID, deliver func([]CommittedOp)) (cancel func(), err error)
+	// instances publish for the room, and changed when one of them
+	// publishes a change of its metadata (which the room then reads from
+	// the Store), until cancel is called. Neither blocks, so an
+	// implementation may call every room's from one goroutine.
+	Subscribe(roomID RoomID, deliver func([]CommittedOp), changed func()) (cancel func(), err error)
 }
 
 // QuietFanOut may also be implemented by a FanOut that publishes a room's

@@ -6,17 +6,6 @@ import (
 	"github.com/tandem-editor/tandem/ot"
 )
 
-// RoomInfo is a room's metadata. Revision is the committed head revision.
-type RoomInfo struct {
-	ID         RoomID
-	ReadOnlyID RoomID
-	Name       string
-	Language   string
-	Revision   int
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-}
-
 // CommittedOp is one revision of a room's history: the operation as it was
 // transformed and applied, plus what identifies the submission that made it.
 type CommittedOp struct {

@@ -20,6 +20,7 @@ import (
 	"github.com/tandem-editor/tandem/client"
 	"github.com/tandem-editor/tandem/client/web"
 	"github.com/tandem-editor/tandem/ot"
+	"github.com/tandem-editor/tandem/repository"
 	"github.com/tandem-editor/tandem/repository/gormstore"
 	"github.com/tandem-editor/tandem/repository/memory"
 	"github.com/tandem-editor/tandem/repository/rediscache"
@@ -64,6 +65,7 @@ func serveCommand() *cli.Command {
 			&cli.DurationFlag{Name: "cluster-lease", Value: 3 * time.Second, EnvVars: []string{"TANDEM_CLUSTER_LEASE"}, Usage: "with PostgreSQL and Redis: the term of the Redis lease by which one instance owns (sequences) each room while the others forward to it; an owner's death is taken over after it (0: no owners, every instance commits and PostgreSQL's compare-and-set picks a winner)"},
 			&cli.StringFlag{Name: "record-dir", EnvVars: []string{"TANDEM_RECORD_DIR"}, Usage: "write every room's submissions, as received, to DIR/<room>-<time>.jsonl (see docs/recording.md)"},
 			&cli.StringFlag{Name: "debug-addr", EnvVars: []string{"TANDEM_DEBUG_ADDR"}, Usage: "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (empty: off; never expose it)"},
+			&cli.DurationFlag{Name: "migration-lock-timeout", Value: repository.DefaultLockTimeout, EnvVars: []string{"TANDEM_MIGRATION_LOCK_TIMEOUT"}, Usage: "with PostgreSQL: how long to wait at start for another instance's schema migration to finish"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 15 * time.Second, EnvVars: []string{"TANDEM_SHUTDOWN_TIMEOUT"}, Usage: "how long a graceful shutdown may take"},
 		},
 		Action: serve,
@@ -203,10 +205,10 @@ func (s *storage) close() {
 // PostgreSQL and a Redis URL, other instances may serve the same rooms, so
 // committed operations are also fanned out through Redis.
 func openStorage(c *cli.Context, log *slog.Logger) (*storage, error) {
-	ctx, cancel := context.WithTimeout(c.Context, 30*time.Second)
-	defer cancel()
 	st := &storage{}
-	store, err := gormstore.Open(ctx, c.String("database-url"), c.String("data-dir"), log)
+	store, err := gormstore.Open(c.Context, c.String("database-url"), c.String("data-dir"), gormstore.Options{
+		Log: log, MigrationLockTimeout: c.Duration("migration-lock-timeout"),
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -219,6 +221,8 @@ func openStorage(c *cli.Context, log *slog.Logger) (*storage, error) {
 		})
 		return st, nil
 	}
+	ctx, cancel := context.WithTimeout(c.Context, 30*time.Second)
+	defer cancel()
 	cache, err := rediscache.Open(ctx, redisURL, rediscache.Options{
 		Prefix: c.String("redis-prefix"), Window: c.Int("history-window"), WindowBytes: int64(c.Int("cache-window-bytes")),
 	})

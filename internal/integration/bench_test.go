@@ -72,7 +72,7 @@ func largeRoom(b *testing.B, store services.Store, revisions int) (string, strin
 //	go test ./internal/integration -run '^$' -bench JoinLargeRoom -benchtime 20x
 func BenchmarkJoinLargeRoom(b *testing.B) {
 	ctx := context.Background()
-	store, err := gormstore.Open(ctx, testenv.PostgresURL(b), "", nil)
+	store, err := gormstore.Open(ctx, testenv.PostgresURL(b), "", gormstore.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

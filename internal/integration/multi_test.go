@@ -161,3 +161,33 @@ func (s *clientStats) count(ev client.Event) {
 		s.error(client.ErrorCode(ev.Err))
 	}
 }
+
+// A rename and a language change through one instance are served at once
+// by another instance that has the room loaded (not only once it unloads
+// the room, a minute later).
+func TestMetadataChangeReachesOtherInstances(t *testing.T) {
+	procs := startInstances(t, 2)
+	roomID := createRoom(t, procs[0].URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	other := client.NewREST(procs[1].URL)
+	before, err := other.Room(ctx, roomID) // loads the room there
+	require.NoError(t, err)
+	name, lang := "renamed", "rust"
+	changed, err := client.NewREST(procs[0].URL).UpdateRoom(ctx, roomID, client.RoomChange{Name: &name, Language: &lang})
+	require.NoError(t, err)
+	require.Equal(t, name, changed.Name)
+	require.NotEqual(t, before.Name, changed.Name)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, err := other.Room(ctx, roomID)
+		require.NoError(t, err)
+		if got.Name == name && got.Language == lang && got.UpdatedAt.Equal(changed.UpdatedAt) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the other instance still serves %q in %q, 5s after the change to %q in %q", got.Name, got.Language, name, lang)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -92,3 +92,40 @@ func randomHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// PostgresICUURL returns a URL of a new database of the test server whose
+// collation is ICU's en-US (where "a" sorts before "A", unlike in C),
+// dropped when the test ends: for the suites that check that no ordering
+// that matters depends on the collation. It skips t, saying why, when the
+// server has no ICU (before PostgreSQL 15, or built without it), and skips
+// or fails t like PostgresURL when the server is unreachable.
+func PostgresICUURL(t testing.TB) string {
+	t.Helper()
+	u := postgresBase(t)
+	var icu bool
+	query(t, u, "SELECT current_setting('server_version_num')::int >= 150000 AND EXISTS (SELECT 1 FROM pg_collation WHERE collprovider = 'i')", &icu)
+	if !icu {
+		t.Skipf("SKIP: PostgreSQL at %s has no ICU collations (needs 15 or later, built with ICU): the non-C collation suite does not run", u.Redacted())
+	}
+	name := "test_icu_" + randomHex(8)
+	admin(t, u, "CREATE DATABASE "+name+" TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'")
+	t.Cleanup(func() { admin(t, u, "DROP DATABASE "+name+" WITH (FORCE)") })
+	du := *u
+	du.Path = "/" + name
+	return du.String()
+}
+
+// query runs one query on the base database and scans its one value.
+func query(t testing.TB, u *url.URL, sql string, dest any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, withConnectTimeout(u))
+	if err != nil {
+		t.Fatalf("connect to PostgreSQL for %q: %v", sql, err)
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(ctx, sql).Scan(dest); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}

@@ -75,8 +75,15 @@ func FreeAddr(t testing.TB) string {
 // /healthz answers. The process is killed in t.Cleanup if still running.
 func StartProcess(t testing.TB, addr string, args ...string) *Process {
 	t.Helper()
+	return StartBinary(t, Binary(t), addr, args...)
+}
+
+// StartBinary is StartProcess with another build of the server, such as
+// ReleaseBinary's.
+func StartBinary(t testing.TB, binary, addr string, args ...string) *Process {
+	t.Helper()
 	p := &Process{URL: "http://" + addr, Addr: addr, log: &bytes.Buffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(Binary(t), append([]string{"serve", "--addr", addr}, args...)...)
+	p.cmd = exec.Command(binary, append([]string{"serve", "--addr", addr}, args...)...)
 	p.cmd.Env = append(os.Environ(), "TANDEM_LOG_LEVEL=warn")
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {

@@ -28,6 +28,19 @@ const DefaultDataDir = "data"
 // SQLiteFile is the name of the SQLite database inside the data directory.
 const SQLiteFile = "tandem.db"
 
+// Options are Open's settings beside the database's URL.
+type Options struct {
+	// Log receives slow queries, GORM errors, applied migrations and the
+	// wait for the migration lock; nil discards them.
+	Log *slog.Logger
+	// MigrationLockTimeout bounds the wait for another instance's migration
+	// (PostgreSQL); 0 is repository.DefaultLockTimeout.
+	MigrationLockTimeout time.Duration
+}
+
+// pingTimeout bounds Open's first contact with the database.
+const pingTimeout = 30 * time.Second
+
 // Open connects to the database named by databaseURL, checks that it
 // answers and migrates its schema.
 //
@@ -37,21 +50,26 @@ const SQLiteFile = "tandem.db"
 //   - "postgres://..." or "postgresql://..." opens PostgreSQL. connect_timeout
 //     defaults to 5 seconds.
 //
-// A database that does not answer gives an error wrapping
-// services.ErrStoreUnreachable. log receives slow queries, GORM errors and
-// applied migrations; nil discards them.
-func Open(ctx context.Context, databaseURL, dataDir string, log *slog.Logger) (*Store, error) {
-	s, err := connect(databaseURL, dataDir, log)
+// ctx bounds the whole of it; beside it, the first contact may take 30
+// seconds and the wait for another instance's migration
+// opts.MigrationLockTimeout, while a migration that runs takes the time it
+// needs. A database that does not answer gives an error wrapping
+// services.ErrStoreUnreachable.
+func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Store, error) {
+	s, err := connect(databaseURL, dataDir, opts.Log)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Ping(ctx); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	err = s.Ping(pctx)
+	cancel()
+	if err != nil {
 		s.Close()
-		return nil, fmt.Errorf("open database: %w: %w", services.ErrStoreUnreachable, err)
+		return nil, fmt.Errorf("%w: %w", services.ErrStoreUnreachable, err)
 	}
-	if err := repository.Migrate(ctx, s.w, log); err != nil {
+	if err := repository.Migrate(ctx, s.w, repository.Options{Log: opts.Log, LockTimeout: opts.MigrationLockTimeout}); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return s, nil
 }
@@ -204,11 +222,10 @@ func loopbackHosts(hostPart string) bool {
 // now is the store's clock: UTC, at the microsecond precision PostgreSQL keeps.
 func now() time.Time { return stamp(time.Now()) }
 
-// stamp is t as the store keeps and returns it: in UTC, truncated to the
-// microsecond (PostgreSQL's precision; SQLite would keep nanoseconds), so
-// that a time reads back the same from every database, also from rows an
-// older version wrote with nanoseconds.
-func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+// stamp is t as the store keeps and returns it (services.Stamp; SQLite
+// would keep nanoseconds), also for rows an older version wrote with
+// nanoseconds.
+var stamp = services.Stamp
 
 // redact hides the password of a URL for messages.
 func redact(databaseURL string) string {

@@ -12,7 +12,7 @@ import (
 // operation survive kill -9 and power loss.
 func TestSQLiteDurability(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nested", "data")
-	s, err := Open(context.Background(), "", dir, nil)
+	s, err := Open(context.Background(), "", dir, Options{})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

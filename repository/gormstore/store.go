@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/tandem-editor/tandem/models"
 	"github.com/tandem-editor/tandem/ot"
@@ -64,10 +65,8 @@ func (s *Store) CreateRoom(ctx context.Context, info services.RoomInfo, content 
 		return err
 	}
 	defer tx.Rollback()
-	room := models.Room{
-		ID: info.ID.Reveal(), ReadOnlyID: info.ReadOnlyID.Reveal(), Name: info.Name, Language: info.Language,
-		CreatedAt: stamp(info.CreatedAt), UpdatedAt: stamp(info.UpdatedAt),
-	}
+	info.Revision = 0
+	room := roomRow(info)
 	if err := tx.Create(&room).Error; err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -95,31 +94,52 @@ func (s *Store) Room(ctx context.Context, id services.RoomID) (services.RoomInfo
 	return roomInfo(row), nil
 }
 
-// UpdateRoom sets the name and/or language of the room with edit id roomID.
+// UpdateRoom changes the room with edit id roomID as patch.Apply does, in
+// one transaction that reads the row (locking it on PostgreSQL; SQLite's
+// write transactions are exclusive) and writes it back only if it changed.
 // Returns services.ErrRoomNotFound.
-func (s *Store) UpdateRoom(ctx context.Context, roomID services.RoomID, name, language *string) (services.RoomInfo, error) {
-	if name == nil && language == nil {
-		return s.Room(ctx, roomID)
+func (s *Store) UpdateRoom(ctx context.Context, roomID services.RoomID, patch services.RoomPatch) (services.RoomInfo, error) {
+	what := fmt.Sprintf("update room %s", roomID)
+	tx, err := s.begin(ctx, what)
+	if err != nil {
+		return services.RoomInfo{}, err
 	}
-	set := map[string]any{"updated_at": now()}
-	if name != nil {
-		set["name"] = *name
+	defer tx.Rollback()
+	read := tx
+	if tx.Dialector.Name() == "postgres" {
+		read = tx.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
-	if language != nil {
-		set["language"] = *language
+	var rows []models.Room
+	if err := read.Where("id = ?", roomID.Reveal()).Limit(1).Find(&rows).Error; err != nil {
+		return services.RoomInfo{}, fmt.Errorf("%s: %w", what, err)
 	}
-	res := s.w.WithContext(ctx).Model(&models.Room{}).Where("id = ?", roomID.Reveal()).Updates(set)
-	if res.Error != nil {
-		return services.RoomInfo{}, fmt.Errorf("update room %s: %w", roomID, res.Error)
-	}
-	if res.RowsAffected == 0 {
+	if len(rows) == 0 {
 		return services.RoomInfo{}, services.ErrRoomNotFound
 	}
-	var row models.Room
-	if err := s.w.WithContext(ctx).Where("id = ?", roomID.Reveal()).Take(&row).Error; err != nil {
-		return services.RoomInfo{}, fmt.Errorf("update room %s: read back: %w", roomID, err)
+	info := roomInfo(rows[0])
+	if !patch.Apply(&info, now()) {
+		return info, nil
 	}
-	return roomInfo(row), nil
+	// Every column but those a patch never changes: a field added to the
+	// model and to RoomInfo needs nothing here.
+	row := roomRow(info)
+	res := tx.Model(&row).Select("*").Omit("id", "read_only_id", "head_revision", "created_at").UpdateColumns(&row)
+	if res.Error != nil {
+		return services.RoomInfo{}, fmt.Errorf("%s: %w", what, res.Error)
+	}
+	if err := tx.Commit().Error; err != nil {
+		return services.RoomInfo{}, fmt.Errorf("%s: commit: %w", what, err)
+	}
+	return info, nil
+}
+
+// roomRow is info as a row of rooms; roomInfo is the other way. A field of
+// the room is named in these two, and nowhere else in this package.
+func roomRow(info services.RoomInfo) models.Room {
+	return models.Room{
+		ID: info.ID.Reveal(), ReadOnlyID: info.ReadOnlyID.Reveal(), Name: info.Name, Language: info.Language,
+		HeadRevision: int64(info.Revision), CreatedAt: stamp(info.CreatedAt), UpdatedAt: stamp(info.UpdatedAt),
+	}
 }
 
 func roomInfo(r models.Room) services.RoomInfo {

@@ -13,7 +13,7 @@ import (
 // services.ErrStoreUnreachable, the promise that nothing was written.
 func TestAppendUnreachable(t *testing.T) {
 	ops := []services.CommittedOp{{Revision: 1, ClientID: "c"}}
-	openSQLite := func(t *testing.T) (*Store, error) { return Open(context.Background(), "", t.TempDir(), nil) }
+	openSQLite := func(t *testing.T) (*Store, error) { return Open(context.Background(), "", t.TempDir(), Options{}) }
 	tests := []struct {
 		name   string
 		open   func(t *testing.T) (*Store, error)
@@ -56,7 +56,7 @@ func TestAppendUnreachable(t *testing.T) {
 func TestOpenUnreachable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := Open(ctx, "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable", "", nil)
+	_, err := Open(ctx, "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable", "", Options{})
 	if !errors.Is(err, services.ErrStoreUnreachable) {
 		t.Fatalf("Open = %v, want an error wrapping ErrStoreUnreachable", err)
 	}
@@ -64,7 +64,7 @@ func TestOpenUnreachable(t *testing.T) {
 
 func TestOpenUnsupportedURL(t *testing.T) {
 	for _, u := range []string{"mysql://x", "redis://localhost", "data/tandem.db"} {
-		if _, err := Open(context.Background(), u, "", nil); err == nil {
+		if _, err := Open(context.Background(), u, "", Options{}); err == nil {
 			t.Errorf("Open(%q) succeeded, want an error", u)
 		}
 	}

@@ -67,6 +67,7 @@ type subscription struct {
 	seq      int
 	endpoint int
 	deliver  func([]services.CommittedOp)
+	changed  func()
 	active   atomic.Bool
 }
 
@@ -111,9 +112,26 @@ type delivery struct {
 
 // Publish implements services.FanOut. It never fails.
 func (f *FanOut) Publish(_ context.Context, roomID services.RoomID, ops []services.CommittedOp) error {
+	msg := append([]services.CommittedOp(nil), ops...)
+	f.publish(roomID, func(s *subscription) { s.deliver(msg) })
+	return nil
+}
+
+// PublishMetadata implements services.FanOut. It never fails.
+func (f *FanOut) PublishMetadata(_ context.Context, roomID services.RoomID) error {
+	f.publish(roomID, func(s *subscription) {
+		if s.changed != nil {
+			s.changed()
+		}
+	})
+	return nil
+}
+
+// publish hands one message to every other endpoint's subscribers of the
+// room, through deliver, as unreliably as the hub's options say.
+func (f *FanOut) publish(roomID services.RoomID, deliver func(*subscription)) {
 	h := f.hub
 	h.published.Add(1)
-	msg := append([]services.CommittedOp(nil), ops...)
 	h.mu.Lock()
 	subs := make([]*subscription, 0, len(h.subs[roomID]))
 	for s := range h.subs[roomID] {
@@ -140,28 +158,27 @@ func (f *FanOut) Publish(_ context.Context, roomID services.RoomID, ops []servic
 			h.duplicated.Add(1)
 		}
 		if d.delay == 0 && h.opts.MaxDelay == 0 {
-			h.deliver(d, msg)
+			h.deliver(d, deliver)
 			continue
 		}
-		time.AfterFunc(d.delay, func() { h.deliver(d, msg) })
+		time.AfterFunc(d.delay, func() { h.deliver(d, deliver) })
 	}
-	return nil
 }
 
-func (h *FanOutHub) deliver(d delivery, msg []services.CommittedOp) {
+func (h *FanOutHub) deliver(d delivery, deliver func(*subscription)) {
 	for range d.copies {
 		if !d.sub.active.Load() {
 			return
 		}
 		h.delivered.Add(1)
-		d.sub.deliver(msg)
+		deliver(d.sub)
 	}
 }
 
 // Subscribe implements services.FanOut. It never fails.
-func (f *FanOut) Subscribe(roomID services.RoomID, deliver func([]services.CommittedOp)) (func(), error) {
+func (f *FanOut) Subscribe(roomID services.RoomID, deliver func([]services.CommittedOp), changed func()) (func(), error) {
 	h := f.hub
-	s := &subscription{endpoint: f.id, deliver: deliver}
+	s := &subscription{endpoint: f.id, deliver: deliver, changed: changed}
 	s.active.Store(true)
 	h.mu.Lock()
 	h.next++

@@ -44,7 +44,7 @@ func publish(t *testing.T, f services.FanOut, room string, revs ...int) {
 func subscribe(t *testing.T, f services.FanOut, room string) (*inbox, func()) {
 	t.Helper()
 	in := &inbox{}
-	cancel, err := f.Subscribe(services.RoomIDOf(room), in.deliver)
+	cancel, err := f.Subscribe(services.RoomIDOf(room), in.deliver, nil)
 	if err != nil {
 		t.Fatalf("Subscribe: %v", err)
 	}

@@ -54,7 +54,7 @@ func (s *Store) CreateRoom(_ context.Context, info services.RoomInfo, content st
 		return fmt.Errorf("create room %s: read-only id taken", info.ID)
 	}
 	info.Revision = 0
-	info.CreatedAt, info.UpdatedAt = stamp(info.CreatedAt), stamp(info.UpdatedAt)
+	info.CreatedAt, info.UpdatedAt = services.Stamp(info.CreatedAt), services.Stamp(info.UpdatedAt)
 	s.rooms[info.ID] = &room{info: info, snapshots: []services.Snapshot{{RoomID: info.ID, Content: content, CreatedAt: info.CreatedAt}}}
 	s.readOnly[info.ReadOnlyID] = info.ID
 	return nil
@@ -95,17 +95,18 @@ func (s *Store) Room(_ context.Context, id services.RoomID) (services.RoomInfo, 
 }
 
 // UpdateRoom implements services.Store.
-func (s *Store) UpdateRoom(_ context.Context, id services.RoomID, name, language *string) (services.RoomInfo, error) {
-	return withRoom(s, id, func(r *room) (services.RoomInfo, error) {
-		if name != nil {
-			r.info.Name = *name
-		}
-		if language != nil {
-			r.info.Language = *language
-		}
-		r.info.UpdatedAt = stamp(time.Now())
-		return r.info, nil
-	})
+func (s *Store) UpdateRoom(_ context.Context, id services.RoomID, patch services.RoomPatch) (services.RoomInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failing != nil {
+		return services.RoomInfo{}, s.failing
+	}
+	r, ok := s.rooms[id] // by edit id only
+	if !ok {
+		return services.RoomInfo{}, services.ErrRoomNotFound
+	}
+	patch.Apply(&r.info, time.Now())
+	return r.info, nil
 }
 
 // AppendOps implements services.Store.
@@ -139,7 +140,7 @@ func (s *Store) AppendOps(_ context.Context, roomID services.RoomID, ops []servi
 		if op.OpID != "" {
 			r.byOpID[op.OpID] = len(r.ops)
 		}
-		op.CreatedAt = stamp(op.CreatedAt)
+		op.CreatedAt = services.Stamp(op.CreatedAt)
 		r.ops = append(r.ops, op)
 	}
 	r.info.Revision += len(ops)
@@ -216,16 +217,12 @@ func (s *Store) SaveSnapshot(_ context.Context, snap services.Snapshot) error {
 	if i < len(r.snapshots) && r.snapshots[i].Revision == snap.Revision {
 		return nil
 	}
-	snap.CreatedAt = stamp(snap.CreatedAt)
+	snap.CreatedAt = services.Stamp(snap.CreatedAt)
 	r.snapshots = append(r.snapshots, services.Snapshot{})
 	copy(r.snapshots[i+1:], r.snapshots[i:])
 	r.snapshots[i] = snap
 	return nil
 }
-
-// stamp is t as the store keeps it: in UTC, truncated to the microsecond
-// like PostgreSQL's timestamps, so that times read the same from every store.
-func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // Ping implements services.Store.
 func (s *Store) Ping(context.Context) error {

@@ -42,7 +42,7 @@ type FanOut struct {
 	counts bool
 
 	mu   sync.Mutex
-	subs map[string]map[int]func([]services.CommittedOp)
+	subs map[string]map[int]subscriber
 	// heard: channels on which this instance's subscription delivered one
 	// of its own messages, so that a PUBLISH there counts it; solo:
 	// channels on which it was the only subscriber at its last PUBLISH.
@@ -54,10 +54,19 @@ type FanOut struct {
 
 var _ services.FanOut = (*FanOut)(nil)
 
-// fanOutMessage is what one Publish sends.
+// fanOutMessage is what one Publish (or PublishMetadata, Announce) sends.
+// Versions before metadata was published took any message without
+// operations for an announcement, as they still may.
 type fanOutMessage struct {
-	Origin string   `json:"origin"`
-	Ops    []wireOp `json:"ops"`
+	Origin   string   `json:"origin"`
+	Ops      []wireOp `json:"ops"`
+	Metadata bool     `json:"metadata,omitempty"`
+}
+
+// subscriber is one Subscribe's callbacks.
+type subscriber struct {
+	deliver func([]services.CommittedOp)
+	changed func()
 }
 
 // NewFanOut starts a fan-out on client (which the caller keeps owning) with
@@ -67,7 +76,7 @@ func NewFanOut(client redis.UniversalClient, prefix string, log *slog.Logger) *F
 	f := &FanOut{
 		client: client, prefix: prefix, origin: origin, log: log,
 		ps:     client.Subscribe(context.Background()),
-		subs:   map[string]map[int]func([]services.CommittedOp){},
+		subs:   map[string]map[int]subscriber{},
 		heard:  map[string]bool{},
 		solo:   map[string]bool{},
 		done:   make(chan struct{}),
@@ -166,7 +175,7 @@ func isCluster(c redis.UniversalClient) bool {
 }
 
 // Subscribe implements services.FanOut.
-func (f *FanOut) Subscribe(roomID services.RoomID, deliver func([]services.CommittedOp)) (func(), error) {
+func (f *FanOut) Subscribe(roomID services.RoomID, deliver func([]services.CommittedOp), changed func()) (func(), error) {
 	ch := f.channel(roomID)
 	f.mu.Lock()
 	first := f.subs[ch] == nil
@@ -175,11 +184,11 @@ func (f *FanOut) Subscribe(roomID services.RoomID, deliver func([]services.Commi
 			f.mu.Unlock()
 			return nil, fmt.Errorf("subscribe room=%s: %w", roomID, err)
 		}
-		f.subs[ch] = map[int]func([]services.CommittedOp){}
+		f.subs[ch] = map[int]subscriber{}
 	}
 	id := f.next
 	f.next++
-	f.subs[ch][id] = deliver
+	f.subs[ch][id] = subscriber{deliver: deliver, changed: changed}
 	f.mu.Unlock()
 	if first {
 		// The instances already there may have gone solo.
@@ -196,6 +205,17 @@ func (f *FanOut) Subscribe(roomID services.RoomID, deliver func([]services.Commi
 			_ = f.ps.Unsubscribe(context.Background(), ch)
 		}
 	}, nil
+}
+
+// PublishMetadata implements services.FanOut. It publishes also on a solo
+// channel: a metadata change is rare, and an instance that loaded the room
+// a moment ago may not have been heard yet.
+func (f *FanOut) PublishMetadata(ctx context.Context, roomID services.RoomID) error {
+	msg, _ := json.Marshal(fanOutMessage{Origin: f.origin, Ops: []wireOp{}, Metadata: true})
+	if err := f.client.Publish(ctx, f.channel(roomID), msg).Err(); err != nil {
+		return fmt.Errorf("publish metadata room=%s: %w", roomID, err)
+	}
+	return nil
 }
 
 // Announce implements services.QuietFanOut: a message with no operations on
@@ -230,21 +250,29 @@ func (f *FanOut) receive() {
 			continue
 		}
 		delete(f.solo, msg.Channel)
-		if len(m.Ops) == 0 { // another instance subscribed
+		if len(m.Ops) == 0 && !m.Metadata { // another instance subscribed
 			f.mu.Unlock()
+			continue
+		}
+		targets := make([]subscriber, 0, len(f.subs[msg.Channel]))
+		for _, s := range f.subs[msg.Channel] {
+			targets = append(targets, s)
+		}
+		f.mu.Unlock()
+		if m.Metadata {
+			for _, s := range targets {
+				if s.changed != nil {
+					s.changed()
+				}
+			}
 			continue
 		}
 		ops := make([]services.CommittedOp, len(m.Ops))
 		for i, w := range m.Ops {
 			ops[i] = fromWire(w)
 		}
-		targets := make([]func([]services.CommittedOp), 0, len(f.subs[msg.Channel]))
-		for _, d := range f.subs[msg.Channel] {
-			targets = append(targets, d)
-		}
-		f.mu.Unlock()
-		for _, d := range targets {
-			d(ops)
+		for _, s := range targets {
+			s.deliver(ops)
 		}
 	}
 }

@@ -117,9 +117,46 @@ func newFanOut(t *testing.T, client redis.UniversalClient, prefix string, log *s
 // subscribe subscribes deliver to room on f for the rest of the test.
 func subscribe(t *testing.T, f *rediscache.FanOut, room services.RoomID, deliver func([]services.CommittedOp)) {
 	t.Helper()
-	cancel, err := f.Subscribe(room, deliver)
+	cancel, err := f.Subscribe(room, deliver, nil)
 	if err != nil {
 		t.Fatalf("Subscribe: %v", err)
 	}
 	t.Cleanup(cancel)
+}
+
+// A metadata change one instance publishes reaches the other instance's
+// subscriber as a change, not as operations, also on a channel gone solo
+// (the other instance may not have been heard yet).
+func TestFanOutCarriesMetadataChanges(t *testing.T) {
+	prefix := testenv.RedisPrefix(t)
+	client := newClient(t)
+	a, b := newFanOut(t, client, prefix, nil), newFanOut(t, client, prefix, nil)
+	room := services.NewRoomID()
+	changed := make(chan struct{}, 64)
+	ops := make(chan []services.CommittedOp, 64)
+	cancel, err := b.Subscribe(room, func(o []services.CommittedOp) { ops <- o }, func() { changed <- struct{}{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cancel)
+	ctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	// The subscription becomes active asynchronously: publish until heard.
+	for {
+		if err := a.PublishMetadata(ctx, room); err != nil {
+			t.Fatalf("PublishMetadata: %v", err)
+		}
+		select {
+		case <-changed:
+			select {
+			case o := <-ops:
+				t.Fatalf("a metadata change was delivered as operations %v", o)
+			default:
+			}
+			return
+		case <-time.After(20 * time.Millisecond):
+		case <-ctx.Done():
+			t.Fatal("the other instance heard of no metadata change within 5s")
+		}
+	}
 }

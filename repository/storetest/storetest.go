@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) services.Store) {
 		{"RoundTrip", testRoundTrip},
 		{"Timestamps", testTimestamps},
 		{"RoomsAreSeparate", testRoomsAreSeparate},
+		{"CaseMatters", testCaseMatters},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {
@@ -152,10 +153,17 @@ func requireHistory(t *testing.T, s services.Store, room services.RoomID, want [
 	requireOps(t, allOps(t, s, room), want)
 }
 
+// requireRoom checks every field of got but UpdatedAt, a field added to
+// RoomInfo included.
 func requireRoom(t *testing.T, got, want services.RoomInfo) {
 	t.Helper()
-	if got.ID != want.ID || got.ReadOnlyID != want.ReadOnlyID || got.Name != want.Name ||
-		got.Language != want.Language || got.Revision != want.Revision || !got.CreatedAt.Equal(want.CreatedAt) {
+	g, w := got, want
+	g.UpdatedAt, w.UpdatedAt = time.Time{}, time.Time{}
+	if !g.CreatedAt.Equal(w.CreatedAt) {
+		t.Fatalf("room created at %v, want %v", got.CreatedAt, want.CreatedAt)
+	}
+	g.CreatedAt = w.CreatedAt
+	if g != w {
 		t.Fatalf("room = %+v, want %+v", got, want)
 	}
 }
@@ -192,7 +200,10 @@ func testNotFound(t *testing.T, s services.Store) {
 		want error
 	}{
 		{"Room", func() error { _, err := s.Room(ctx(t), roomID("nope")); return err }, services.ErrRoomNotFound},
-		{"UpdateRoom", func() error { _, err := s.UpdateRoom(ctx(t), roomID("nope"), &name, nil); return err }, services.ErrRoomNotFound},
+		{"UpdateRoom", func() error {
+			_, err := s.UpdateRoom(ctx(t), roomID("nope"), services.RoomPatch{Name: &name})
+			return err
+		}, services.ErrRoomNotFound},
 		{"AppendOps", func() error { return s.AppendOps(ctx(t), roomID("nope"), insertOps(0, 1, "c")) }, services.ErrRoomNotFound},
 		{"OpByID", func() error { _, err := s.OpByID(ctx(t), roomID("r1"), "nope"); return err }, services.ErrOpNotFound},
 		{"OpByID empty id", func() error { _, err := s.OpByID(ctx(t), roomID("r1"), ""); return err }, services.ErrOpNotFound},
@@ -225,41 +236,73 @@ func testNotFound(t *testing.T, s services.Store) {
 	})
 }
 
+// testUpdateRoom holds every store to the rules of RoomPatch.Apply: fields
+// set change, nil fields stay; a patch that changes nothing (no fields, or
+// the values the room has) leaves UpdatedAt as it was; a change moves it
+// forward, at the stores' precision (UTC, microseconds); a read-only id
+// changes nothing and is ErrRoomNotFound.
 func testUpdateRoom(t *testing.T, s services.Store) {
 	want := newRoom(t, s, "r1")
 	name, lang := "Renamed", "typescript"
 	tests := []struct {
-		name           string
-		setName, setLg *string
+		name    string
+		patch   services.RoomPatch
+		changes bool
 	}{
-		{"name", &name, nil},
-		{"language", nil, &lang},
-		{"nothing", nil, nil},
-		{"both", &name, &lang},
+		{"name", services.RoomPatch{Name: &name}, true},
+		{"language", services.RoomPatch{Language: &lang}, true},
+		{"nothing", services.RoomPatch{}, false},
+		{"same values", services.RoomPatch{Name: &name, Language: &lang}, false},
+		{"both", services.RoomPatch{Name: new("Again"), Language: new("go")}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.setName != nil {
-				want.Name = *tt.setName
+			before, err := s.Room(ctx(t), want.ID)
+			if err != nil {
+				t.Fatalf("Room: %v", err)
 			}
-			if tt.setLg != nil {
-				want.Language = *tt.setLg
-			}
-			got, err := s.UpdateRoom(ctx(t), want.ID, tt.setName, tt.setLg)
+			tt.patch.Apply(&want, time.Now())
+			got, err := s.UpdateRoom(ctx(t), want.ID, tt.patch)
 			if err != nil {
 				t.Fatalf("UpdateRoom: %v", err)
 			}
 			requireRoom(t, got, want)
-			if got.UpdatedAt.Before(want.UpdatedAt) {
-				t.Errorf("UpdatedAt = %v, before %v", got.UpdatedAt, want.UpdatedAt)
+			switch {
+			case !tt.changes && !got.UpdatedAt.Equal(before.UpdatedAt):
+				t.Errorf("a patch that changes nothing moved UpdatedAt from %v to %v", before.UpdatedAt, got.UpdatedAt)
+			case tt.changes && got.UpdatedAt.Before(before.UpdatedAt):
+				t.Errorf("UpdatedAt = %v, before %v", got.UpdatedAt, before.UpdatedAt)
+			}
+			if got.UpdatedAt.Location() != time.UTC || got.UpdatedAt.Nanosecond()%1000 != 0 {
+				t.Errorf("UpdatedAt = %v, want UTC at microseconds", got.UpdatedAt)
 			}
 			stored, err := s.Room(ctx(t), want.ID)
 			if err != nil {
 				t.Fatalf("Room: %v", err)
 			}
 			requireRoom(t, stored, want)
+			if !stored.UpdatedAt.Equal(got.UpdatedAt) {
+				t.Errorf("UpdatedAt read back = %v, UpdateRoom said %v", stored.UpdatedAt, got.UpdatedAt)
+			}
 		})
 	}
+	t.Run("read-only id", func(t *testing.T) {
+		before, err := s.Room(ctx(t), want.ID)
+		if err != nil {
+			t.Fatalf("Room: %v", err)
+		}
+		_, err = s.UpdateRoom(ctx(t), want.ReadOnlyID, services.RoomPatch{Name: new("through a read-only link")})
+		if !errors.Is(err, services.ErrRoomNotFound) {
+			t.Errorf("UpdateRoom(read-only id) = %v, want ErrRoomNotFound", err)
+		}
+		after, err := s.Room(ctx(t), want.ID)
+		if err != nil {
+			t.Fatalf("Room: %v", err)
+		}
+		if after != before {
+			t.Errorf("UpdateRoom(read-only id) changed the room from %+v to %+v", before, after)
+		}
+	})
 }
 
 func testOpsPaging(t *testing.T, s services.Store) {
@@ -442,7 +485,7 @@ func testTimestamps(t *testing.T, s services.Store) {
 	requireTime("UpdatedAt", got.UpdatedAt, stored(time.Second))
 
 	lang := "rust"
-	updated, err := s.UpdateRoom(ctx(t), roomID("r1"), nil, &lang)
+	updated, err := s.UpdateRoom(ctx(t), roomID("r1"), services.RoomPatch{Language: &lang})
 	if err != nil {
 		t.Fatalf("UpdateRoom: %v", err)
 	}
@@ -534,5 +577,29 @@ func testCreateTaken(t *testing.T, s services.Store) {
 				t.Fatalf("Room(r3) = %v, want ErrRoomNotFound", err)
 			}
 		})
+	}
+}
+
+// testCaseMatters: ids that differ only in case name different rooms and
+// different operations, whatever the database's collation.
+func testCaseMatters(t *testing.T, s services.Store) {
+	lower, upper := newRoom(t, s, "room-a"), newRoom(t, s, "ROOM-A")
+	ops := insertOps(0, 2, "c")
+	ops[0].OpID, ops[1].OpID = "x", "X"
+	append_(t, s, lower.ID, ops)
+	for _, want := range []services.CommittedOp{ops[0], ops[1]} {
+		got, err := s.OpByID(ctx(t), lower.ID, want.OpID)
+		if err != nil || got.Revision != want.Revision {
+			t.Errorf("OpByID(%q) = revision %d, %v; want %d", want.OpID, got.Revision, err, want.Revision)
+		}
+	}
+	got, err := s.Room(ctx(t), upper.ID)
+	if err != nil {
+		t.Fatalf("Room(%s): %v", upper.ID, err)
+	}
+	requireRoom(t, got, upper)
+	heads, err := s.Heads(ctx(t), []services.RoomID{lower.ID, upper.ID})
+	if err != nil || heads[lower.ID] != 2 || heads[upper.ID] != 0 {
+		t.Errorf("Heads = %v, %v; want %s at 2 and %s at 0", heads, err, lower.ID, upper.ID)
 	}
 }

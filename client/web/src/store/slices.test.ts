@@ -1,9 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { displayNames } from '../editor/colors';
 import { describe, expect, it } from 'vitest';
+import type { Room } from '../net/protocol';
 import { makeStore } from './store';
 import { roomActions } from './roomSlice';
 import { participantsActions } from './participantsSlice';
 import { connectionActions } from './connectionSlice';
+
+// A room as the server sends it (the golden frame), so that a field added
+// to Room needs no change here.
+const goldenRoom: Room = JSON.parse(
+  readFileSync(new URL('../../../../api/protocol/testdata/frames/rest-room.json', import.meta.url), 'utf8'),
+);
 
 describe('slices', () => {
   it('room: REST load, init and language changes', () => {
@@ -11,7 +19,7 @@ describe('slices', () => {
     s.dispatch(roomActions.opened('r1'));
     expect(s.getState().room.status).toBe('loading');
     s.dispatch(
-      roomActions.loaded({ id: 'r1', name: 'Demo', language: 'go', revision: 0, content: '', createdAt: '', updatedAt: '', readOnlyId: 'ro1', readOnly: false }),
+      roomActions.loaded({ ...goldenRoom, id: 'r1', name: 'Demo', language: 'go', revision: 0, content: '', readOnlyId: 'ro1', readOnly: false }),
     );
     expect(s.getState().room).toMatchObject({ name: 'Demo', language: 'go', readOnlyId: 'ro1', status: 'ready' });
     s.dispatch(roomActions.languageChanged({ language: 'python', clientId: 'c2' }));
