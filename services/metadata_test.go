@@ -38,15 +38,7 @@ func TestMetadataReachesEveryInstance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var handles [2]*services.Handle
-	for i, rs := range rooms {
-		h, err := rs.Open(ctxT(t), info.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(h.Release)
-		handles[i] = h
-	}
+	handles := openOnBoth(t, rooms, info.ID)
 	watcher := join(t, handles[1], &fakeMember{name: "watcher on the other instance"})
 
 	changed, err := handles[0].Update(ctxT(t), "c1", services.RoomPatch{Name: new("after"), Language: new("rust")})
@@ -72,15 +64,7 @@ func TestMetadataConvergesAcrossInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var handles [2]*services.Handle
-	for i, rs := range rooms {
-		h, err := rs.Open(ctxT(t), info.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(h.Release)
-		handles[i] = h
-	}
+	handles := openOnBoth(t, rooms, info.ID)
 	for i := range 20 {
 		if _, err := handles[i%2].Update(ctxT(t), "c", services.RoomPatch{Name: new(fmt.Sprint("name ", i)), Language: new(fmt.Sprint("l", i%3))}); err != nil {
 			t.Fatalf("Update %d: %v", i, err)
@@ -130,4 +114,19 @@ func TestRoomPatchCoversEveryField(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openOnBoth opens the room on both instances, released when t ends.
+func openOnBoth(t *testing.T, rooms [2]*services.Rooms, id services.RoomID) [2]*services.Handle {
+	t.Helper()
+	var handles [2]*services.Handle
+	for i, rs := range rooms {
+		h, err := rs.Open(ctxT(t), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(h.Release)
+		handles[i] = h
+	}
+	return handles
 }

@@ -65,6 +65,16 @@ func postgresBase(t testing.TB) *url.URL {
 // admin runs one statement on the base database.
 func admin(t testing.TB, u *url.URL, sql string) {
 	t.Helper()
+	onBase(t, u, sql, func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, sql)
+		return err
+	})
+}
+
+// onBase runs f on a connection of its own to the base database, failing
+// t with sql named when either fails.
+func onBase(t testing.TB, u *url.URL, sql string, f func(context.Context, *pgx.Conn) error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, withConnectTimeout(u))
@@ -72,7 +82,7 @@ func admin(t testing.TB, u *url.URL, sql string) {
 		t.Fatalf("connect to PostgreSQL for %q: %v", sql, err)
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, sql); err != nil {
+	if err := f(ctx, conn); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }
@@ -118,14 +128,7 @@ func PostgresICUURL(t testing.TB) string {
 // query runs one query on the base database and scans its one value.
 func query(t testing.TB, u *url.URL, sql string, dest any) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, withConnectTimeout(u))
-	if err != nil {
-		t.Fatalf("connect to PostgreSQL for %q: %v", sql, err)
-	}
-	defer conn.Close(context.Background())
-	if err := conn.QueryRow(ctx, sql).Scan(dest); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
+	onBase(t, u, sql, func(ctx context.Context, conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, sql).Scan(dest)
+	})
 }
