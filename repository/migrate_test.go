@@ -6,11 +6,9 @@ import (
 	"testing"
 
 	"github.com/glebarez/sqlite"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/tandem-editor/tandem/internal/testenv"
 	"github.com/tandem-editor/tandem/models"
 )
 
@@ -64,16 +62,7 @@ func TestMigrationUniqueOpIDs(t *testing.T) {
 }
 
 func TestMigrationUniqueOpIDsPostgres(t *testing.T) {
-	db, err := gorm.Open(postgres.Open(testenv.PostgresURL(t)), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if sql, err := db.DB(); err == nil {
-			sql.Close()
-		}
-	})
-	testMigrationUniqueOpIDs(t, db)
+	testMigrationUniqueOpIDs(t, openPostgresDB(t))
 }
 
 func openSQLiteDB(t *testing.T) *gorm.DB {
