@@ -1,16 +1,12 @@
 package services
 
-import (
-	"sync"
-
-	"github.com/tandem-editor/tandem/internal/spare"
-)
+import "sync"
 
 // mailbox runs a room's work: closures, one at a time, in the order they
 // were posted, each to its end before the next starts. It has a goroutine
 // only while there is work: posting to an idle mailbox runs its queue on a
-// spare goroutine (package spare), which goes back to waiting for any
-// room's work when the queue is empty. An idle room so holds no goroutine,
+// goroutine from Config.Go (by default a spare one, package spare, which
+// goes back to waiting for any room's work when the queue is empty). An idle room so holds no goroutine,
 // and none of the stack its last piece of work grew (a parked goroutine
 // keeps its stack until a garbage collection finds it mostly unused, and
 // of a thousand idle rooms that would be megabytes).
@@ -35,11 +31,8 @@ type mailbox struct {
 }
 
 // newMailbox returns a mailbox of size closures whose queue start runs
-// (nil: spare.Go) and run runs one by one.
+// (Config.Go) and run runs one by one.
 func newMailbox(size int, start, run func(func())) *mailbox {
-	if start == nil {
-		start = spare.Go
-	}
 	return &mailbox{slots: make(chan struct{}, size), done: make(chan struct{}), start: start, run: run}
 }
 

@@ -6,13 +6,15 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tandem-editor/tandem/internal/spare"
 )
 
 // A mailbox runs its closures one at a time, in order, on a goroutine that
 // exists only while there is work.
 func TestMailboxRunsInOrderAndIdlesWithoutAGoroutine(t *testing.T) {
 	var running sync.WaitGroup
-	box := newMailbox(4, nil, func(f func()) { f() })
+	box := newMailbox(4, spare.Go, func(f func()) { f() })
 	var got []int
 	var mu sync.Mutex // held by the closure running: a second one would find it taken
 	overlapped := false
@@ -46,7 +48,7 @@ func TestMailboxRunsInOrderAndIdlesWithoutAGoroutine(t *testing.T) {
 // nothing, never runs what it held, and runs its onClose functions once.
 func TestMailboxBoundsAndClose(t *testing.T) {
 	release := make(chan struct{})
-	box := newMailbox(2, nil, func(f func()) { f() })
+	box := newMailbox(2, spare.Go, func(f func()) { f() })
 	started := make(chan struct{})
 	require.True(t, box.post(func() { close(started); <-release }, true))
 	<-started // the first closure runs and has given its slot back
