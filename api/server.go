@@ -81,6 +81,8 @@ type Server struct {
 	perIP     *ipCounter
 	leases    *leaseSet
 	proxies   trustedProxies
+	// goroutinePerSocket: see Options.GoroutinePerSocket.
+	goroutinePerSocket bool
 }
 
 // Options wires a Server.
@@ -111,6 +113,11 @@ type Options struct {
 	// SocketReadBuffer is each WebSocket connection's read buffer in bytes
 	// (0: DefaultSocketReadBuffer; at least 128).
 	SocketReadBuffer int
+	// GoroutinePerSocket makes every WebSocket connection wait for input
+	// on a goroutine of its own (about 4 KiB of stack each, scanned by
+	// every garbage collection) instead of in the process's epoll
+	// instance; it is always so on systems without epoll.
+	GoroutinePerSocket bool
 }
 
 // DefaultSocketReadBuffer is the read buffer of a WebSocket connection:
@@ -131,6 +138,7 @@ func New(o Options) *Server {
 		rooms: o.Rooms, completer: o.Completer, limits: o.Limits, log: o.Log, web: o.Web,
 		conns: newConnSet(), metrics: o.Metrics, perIP: newIPCounter(), leases: newLeaseSet(),
 		access: newAccess(o.CreateToken, o.AllowedOrigins), proxies: o.TrustedProxies,
+		goroutinePerSocket: o.GoroutinePerSocket,
 	}
 	proxies := make([]string, len(o.TrustedProxies))
 	for i, p := range o.TrustedProxies {

@@ -89,6 +89,9 @@ type conn struct {
 	bad   atomic.Int32
 	// lingerOnClose: discard input for a moment after the close frame.
 	lingerOnClose atomic.Bool
+	// watch is set when the connection waits for input in the poller
+	// (watch_linux.go) rather than on a goroutine of its own.
+	watch *socketWatch
 }
 
 type closeFrame struct {
@@ -110,11 +113,16 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 	}
 	sock := ws.Conn // ws itself goes back to Fiber's pool when this returns
 	c := s.newConn(sock, lease)
+	handOff := readsSocket(sock.NetConn())
+	watched := handOff && !s.goroutinePerSocket && c.prepareWatch()
 	joinErr, ok := c.open(displayName(ws.Query("name")))
 	if !ok {
 		return
 	}
-	if readsSocket(sock.NetConn()) {
+	if handOff {
+		if joinErr == nil && watched && c.startWatch() {
+			return
+		}
 		go c.serve(joinErr)
 		return
 	}
@@ -171,6 +179,10 @@ func (c *conn) serve(joinErr error) {
 	}
 	c.Kick(services.Errorf("", "bye"))
 	<-c.done
+	c.logClosed()
+}
+
+func (c *conn) logClosed() {
 	c.logger().Info("connection closed", "after", time.Since(c.opened).Round(time.Millisecond))
 }
 
@@ -257,6 +269,11 @@ func (c *conn) send(b []byte) bool {
 // pingDue runs on the ping timer. Racing with Kick, it may arm the timer
 // once more; that run sees the kick and stops.
 func (c *conn) pingDue() {
+	if c.watch != nil && time.Since(c.watch.silentSince()) > c.idleTimeout() {
+		// A watched connection has no read deadline between reads.
+		c.room.Leave(c.clientID)
+		c.Kick(services.Errorf("", "bye"))
+	}
 	if c.out.pingDue() {
 		spare.Go(c.writeLoop)
 	}
@@ -329,29 +346,51 @@ func (c *conn) fail(err error, opID string) {
 	c.reply(services.ErrorEvent(err, opID))
 }
 
+// readLoop reads on the connection's own goroutine until its input ends.
 func (c *conn) readLoop() {
-	ws := c.ws
-	ws.SetReadLimit(int64(c.s.limits.MaxMessageBytes))
-	deadline := func() { _ = ws.SetReadDeadline(time.Now().Add(2*c.s.limits.PingInterval + 10*time.Second)) }
-	deadline()
-	ws.SetPongHandler(func(string) error { deadline(); return nil })
-	for {
-		mt, data, err := ws.ReadMessage()
-		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
-				// The reader has stopped: the writer may drain the rest of
-				// the frame so the close frame reaches the peer before a reset.
-				c.lingerOnClose.Store(true)
-				c.Kick(services.Errorf(services.CodeTooLarge, "message is larger than %d bytes", c.s.limits.MaxMessageBytes))
-			}
-			return
-		}
-		deadline()
-		if c.kicked() {
-			return
-		}
-		aside(func() { c.receive(mt, data) })
+	c.prepareReads()
+	for c.readMessage(aside) {
 	}
+}
+
+// prepareReads sets the limits of reading and the liveness check: input,
+// a pong included, must come within idleTimeout.
+func (c *conn) prepareReads() {
+	c.ws.SetReadLimit(int64(c.s.limits.MaxMessageBytes))
+	c.heard()
+	c.ws.SetPongHandler(func(string) error { c.heard(); return nil })
+}
+
+func (c *conn) idleTimeout() time.Duration { return 2*c.s.limits.PingInterval + 10*time.Second }
+
+// heard records input: the next must come within idleTimeout.
+func (c *conn) heard() {
+	now := time.Now()
+	_ = c.ws.SetReadDeadline(now.Add(c.idleTimeout()))
+	if c.watch != nil {
+		c.watch.heardFrom(now)
+	}
+}
+
+// readMessage reads one message and has act run what acts on it; false
+// when the input has ended.
+func (c *conn) readMessage(act func(func())) bool {
+	mt, data, err := c.ws.ReadMessage()
+	if err != nil {
+		if errors.Is(err, websocket.ErrReadLimit) {
+			// The reader has stopped: the writer may drain the rest of
+			// the frame so the close frame reaches the peer before a reset.
+			c.lingerOnClose.Store(true)
+			c.Kick(services.Errorf(services.CodeTooLarge, "message is larger than %d bytes", c.s.limits.MaxMessageBytes))
+		}
+		return false
+	}
+	c.heard()
+	if c.kicked() {
+		return false
+	}
+	act(func() { c.receive(mt, data) })
+	return true
 }
 
 // receive acts on one message the reader read.
@@ -542,9 +581,13 @@ func (c *conn) writeClose() {
 // connections ignore Close until the handler returns, so an expired read
 // deadline is what ends a reader blocked on a silent peer.
 func (c *conn) closeSocket() {
+	watched := c.watch != nil && c.stopWatch()
 	_ = c.ws.SetReadDeadline(time.Now())
 	_ = c.ws.Close()
 	close(c.done)
+	if watched {
+		c.endWatch()
+	}
 }
 
 // lingerBytes bounds what a closing connection reads and drops.

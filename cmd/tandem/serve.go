@@ -57,6 +57,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "snapshot-every", Value: defRooms.Room.SnapshotEvery, EnvVars: []string{"TANDEM_SNAPSHOT_EVERY"}, Usage: "revisions between snapshots"},
 			&cli.DurationFlag{Name: "room-idle-timeout", Value: defRooms.IdleTimeout, EnvVars: []string{"TANDEM_ROOM_IDLE_TIMEOUT"}, Usage: "how long an unused room stays loaded"},
 			&cli.IntFlag{Name: "ws-read-buffer", Value: api.DefaultSocketReadBuffer, EnvVars: []string{"TANDEM_WS_READ_BUFFER"}, Usage: "read buffer of each WebSocket connection, in bytes (at least 128): memory per connection against read system calls per small frame"},
+			&cli.BoolFlag{Name: "ws-goroutine-per-conn", EnvVars: []string{"TANDEM_WS_GOROUTINE_PER_CONN"}, Usage: "every WebSocket connection waits for input on a goroutine of its own (about 4 KiB more per connection) instead of in one epoll instance"},
 			&cli.IntFlag{Name: "max-conns-per-ip", Value: defLimits.MaxConnsPerIP, EnvVars: []string{"TANDEM_MAX_CONNS_PER_IP"}, Usage: "open WebSocket connections per client address (0: no limit)"},
 			&cli.IntFlag{Name: "requests-per-minute", Value: defLimits.RequestsPerMinutePerIP, EnvVars: []string{"TANDEM_REQUESTS_PER_MINUTE"}, Usage: "REST requests per minute per client address (0: no limit)"},
 			&cli.StringFlag{Name: "create-token", EnvVars: []string{"TANDEM_CREATE_TOKEN"}, Usage: "bearer token required to create rooms (empty: anyone may)"},
@@ -149,10 +150,11 @@ func serve(c *cli.Context) error {
 		Web:       webFS,
 		Metrics:   metrics,
 
-		CreateToken:      c.String("create-token"),
-		AllowedOrigins:   c.StringSlice("allowed-origins"),
-		TrustedProxies:   proxies,
-		SocketReadBuffer: c.Int("ws-read-buffer"),
+		CreateToken:        c.String("create-token"),
+		AllowedOrigins:     c.StringSlice("allowed-origins"),
+		TrustedProxies:     proxies,
+		SocketReadBuffer:   c.Int("ws-read-buffer"),
+		GoroutinePerSocket: c.Bool("ws-goroutine-per-conn"),
 		Ready: []api.ReadyCheck{
 			{Name: "database", Check: store.Ping},
 			{Name: "cache", Check: cache.Ping},

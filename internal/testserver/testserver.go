@@ -42,6 +42,8 @@ type Options struct {
 	CreateToken    string
 	AllowedOrigins []string
 	TrustedProxies []netip.Prefix
+	// GoroutinePerSocket is passed to api.Options.
+	GoroutinePerSocket bool
 }
 
 // Start starts a server and registers its shutdown with t.Cleanup.
@@ -72,7 +74,8 @@ func Start(t testing.TB, o Options) *Server {
 	metrics := api.NewMetrics()
 	rooms := services.NewRooms(o.Store, o.Cache, cfg, log, metrics)
 	srv := api.New(api.Options{Rooms: rooms, Completer: autocomplete.NewRules(), Limits: limits, Log: log, Metrics: metrics,
-		CreateToken: o.CreateToken, AllowedOrigins: o.AllowedOrigins, TrustedProxies: o.TrustedProxies})
+		CreateToken: o.CreateToken, AllowedOrigins: o.AllowedOrigins, TrustedProxies: o.TrustedProxies,
+		GoroutinePerSocket: o.GoroutinePerSocket})
 	go func() { _ = srv.Serve(ln) }()
 	s := &Server{URL: "http://" + ln.Addr().String(), API: srv, Rooms: rooms, Store: o.Store, addr: ln.Addr().String()}
 	t.Cleanup(func() { s.Stop() })
