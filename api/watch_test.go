@@ -2,10 +2,13 @@ package api_test
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"runtime"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -148,4 +151,50 @@ func TestSilentPeerIsDropped(t *testing.T) {
 	}
 	require.Greater(t, time.Since(start), 2*limits.PingInterval, "dropped before it was silent long enough")
 	eventually(t, "the silent connection is released", func() bool { return srv.API.Connections() == 0 })
+}
+
+// Messages sent one at a time to a client that stops reading, each after
+// the socket took only part of the one before, or none: the client gets
+// every message whole and in order once it reads again.
+func TestMessagesWrittenInPartsArriveInOrder(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	id := createRoom(t, srv.URL, "").str("id")
+	// A small receive buffer, set before the connection is made so that
+	// the window is small from the start.
+	small := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 16<<10) })
+	}}
+	d := websocket.Dialer{NetDial: small.Dial}
+	c, _, err := d.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/api/rooms/"+id+"/ws?name=slow", nil)
+	require.NoError(t, err)
+	defer c.Close()
+	slow := &wsClient{t: t, conn: c}
+	require.Equal(t, "init", slow.read().str("type"))
+	w := dial(t, srv.URL, id, "writer")
+
+	// 32 KiB per operation, 2 ms apart: more than the slow client's
+	// socket holds.
+	chunk := strings.Repeat("x", 32<<10)
+	const ops = 200
+	for i := range ops {
+		op := []any{chunk}
+		if i > 0 {
+			op = []any{-len(chunk), chunk}
+		}
+		w.send(msg{"type": "op", "revision": i, "op": op, "id": fmt.Sprintf("p%d", i)})
+		require.Equal(t, float64(i+1), w.readType("ack")["revision"])
+		time.Sleep(2 * time.Millisecond)
+	}
+	for i := range ops {
+		m := slow.readType("op")
+		require.Equal(t, float64(i+1), m["revision"])
+		// Whole: the inserted text is the chunk (compared without printing it).
+		inserted := ""
+		for _, c := range m["op"].([]any) {
+			if s, ok := c.(string); ok {
+				inserted += s
+			}
+		}
+		require.True(t, inserted == chunk, "op %d inserts %d bytes, want the %d-byte chunk", i+1, len(inserted), len(chunk))
+	}
 }
