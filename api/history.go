@@ -91,3 +91,31 @@ func (s *Server) restore(c *fiber.Ctx) error {
 	}
 	return s.commit(c, h, sub)
 }
+
+func (s *Server) blame(c *fiber.Ctx) error {
+	h, err := s.openRoom(c)
+	if err != nil {
+		return writeError(c, err)
+	}
+	defer h.Release()
+	rev := -1
+	if c.Query("revision") != "" {
+		if rev, err = intQuery(c, "revision", 0); err != nil {
+			return writeError(c, err)
+		}
+		if rev < 0 {
+			return writeError(c, services.Errorf(services.CodeRevisionOutOfRange, "revision %d is negative", rev))
+		}
+	} else if rev, err = h.HeadRevision(c.UserContext()); err != nil {
+		return writeError(c, err)
+	}
+	spans, err := h.BlameAt(c.UserContext(), rev)
+	if err != nil {
+		return writeError(c, err)
+	}
+	out := protocol.BlameResponse{Revision: rev, Spans: make([]protocol.BlameSpan, len(spans))}
+	for i, sp := range spans {
+		out.Spans[i] = protocol.BlameSpan{Start: sp.Start, End: sp.End, Revision: sp.Revision, ClientID: sp.ClientID}
+	}
+	return c.JSON(out)
+}

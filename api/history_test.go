@@ -177,3 +177,33 @@ func TestRestoreReachesMembersAsAnOp(t *testing.T) {
 	room := getJSON(t, srv.URL+"/api/rooms/"+id, 200)
 	require.Equal(t, "!one", room["content"])
 }
+
+func TestBlame(t *testing.T) {
+	srv := newAPI(t, api.Options{})
+	id, ro := newHistoryRoom(t, srv, "hello", []any{5, " 😀world"}, []any{"> ", 13}, []any{2, -5, "HEY", 8})
+	span := func(start, end, rev int, client string) map[string]any {
+		return map[string]any{"start": float64(start), "end": float64(end), "revision": float64(rev), "clientId": client}
+	}
+	_, ops := call(t, srv, "GET", "/api/rooms/"+id+"/ops", "")
+	client := func(i int) string { return ops["ops"].([]any)[i].(map[string]any)["clientId"].(string) }
+
+	status, head := call(t, srv, "GET", "/api/rooms/"+ro+"/blame", "")
+	require.Equal(t, http.StatusOK, status, "%v", head)
+	// "> HEY 😀world": "> " by 2, "HEY" by 3, " 😀world" by 1.
+	require.Equal(t, map[string]any{"revision": 3.0, "spans": []any{
+		span(0, 2, 2, client(1)), span(2, 5, 3, client(2)), span(5, 13, 1, client(0)),
+	}}, head)
+
+	status, old := call(t, srv, "GET", "/api/rooms/"+id+"/blame?revision=1", "")
+	require.Equal(t, http.StatusOK, status, "%v", old)
+	require.Equal(t, map[string]any{"revision": 1.0, "spans": []any{span(0, 5, 0, ""), span(5, 13, 1, client(0))}}, old)
+
+	for _, q := range []string{"?revision=4", "?revision=-1", "?revision=x"} {
+		status, body := call(t, srv, "GET", "/api/rooms/"+id+"/blame"+q, "")
+		require.Equal(t, http.StatusBadRequest, status, q)
+		require.Contains(t, []string{"revision_out_of_range", "bad_message"}, errorCode(body), q)
+	}
+	status, body := call(t, srv, "GET", "/api/rooms/nosuchroomnosuchroom12/blame", "")
+	require.Equal(t, http.StatusNotFound, status)
+	require.Equal(t, "not_found", errorCode(body))
+}

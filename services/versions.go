@@ -77,7 +77,7 @@ func (h *Handle) CreateVersion(ctx context.Context, name string, rev *int, userI
 	if err := validVersionName(name); err != nil {
 		return Version{}, err
 	}
-	head, err := h.headRevision(ctx)
+	head, err := h.HeadRevision(ctx)
 	if err != nil {
 		return Version{}, err
 	}
@@ -129,8 +129,8 @@ func (h *Handle) RenameVersion(ctx context.Context, id, name string) (Version, e
 	return v, nil
 }
 
-// headRevision returns the room's head revision.
-func (r *Room) headRevision(ctx context.Context) (int, error) {
+// HeadRevision returns the room's head revision.
+func (r *Room) HeadRevision(ctx context.Context) (int, error) {
 	var head int
 	err := r.call(ctx, func() { head = r.seq.Head() })
 	return head, err
