@@ -199,6 +199,11 @@ func (s *Server) submitOp(c *fiber.Ctx) error {
 	if err != nil {
 		return writeError(c, err)
 	}
+	return s.commit(c, h, sub)
+}
+
+// commit submits sub through h and answers the request with its result.
+func (s *Server) commit(c *fiber.Ctx, h *services.Handle, sub services.Submission) error {
 	// No timeout: an error must mean "not committed", and while a commit's
 	// outcome is unknown the room answers only once storage tells. A client
 	// that gives up first resubmits with the same id.

@@ -177,6 +177,11 @@ func New(o Options) *Server {
 	api.Patch("/rooms/:id", s.updateRoom)
 	api.Get("/rooms/:id/ops", s.listOps)
 	api.Post("/rooms/:id/ops", s.submitOp)
+	api.Get("/rooms/:id/versions", s.listVersions)
+	api.Post("/rooms/:id/versions", s.createVersion)
+	api.Patch("/rooms/:id/versions/:version", s.renameVersion)
+	api.Post("/rooms/:id/restore", s.restore)
+	api.Get("/rooms/:id/blame", s.blame)
 	api.Get("/rooms/:id/ws", s.checkOrigin, s.openSocket, websocket.New(s.serveSocket, websocket.Config{
 		ReadBufferSize: socketReadBuffer(o.SocketReadBuffer),
 		// Data frames go out through the writer's pooled batch buffer and

@@ -35,12 +35,15 @@ func jsonProblem(err error) string {
 	}
 }
 
+// errBadOpID refuses an operation id that protocol.ValidOpID refuses.
+var errBadOpID = services.Errorf(services.CodeBadMessage, "id must be 1 to 64 printable ASCII characters")
+
 // submission validates an op message's fields.
 func submission(m protocol.ClientFrame, clientID string) (services.Submission, error) {
 	sub := services.Submission{ClientID: clientID}
 	if m.ID != nil {
 		if !protocol.ValidOpID(*m.ID) {
-			return sub, services.Errorf(services.CodeBadMessage, "id must be 1 to 64 printable ASCII characters")
+			return sub, errBadOpID
 		}
 		sub.OpID = *m.ID
 	}

@@ -41,8 +41,19 @@ type Snapshot struct {
 	CreatedAt time.Time `gorm:"not null"`
 }
 
+// Version is a named revision of a room; (RoomID, ID) is the primary key.
+// A version pins its revision against retention.
+type Version struct {
+	RoomID    string    `gorm:"primaryKey;autoIncrement:false;type:text"`
+	ID        string    `gorm:"primaryKey;autoIncrement:false;type:text"`
+	Name      string    `gorm:"not null;type:text"`
+	Revision  int64     `gorm:"not null"`
+	UserID    string    `gorm:"not null;default:'';type:text"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
 // All returns one value of every model, in the order their tables are
 // created.
 func All() []any {
-	return []any{&Room{}, &Revision{}, &Snapshot{}}
+	return []any{&Room{}, &Revision{}, &Snapshot{}, &Version{}}
 }

@@ -37,6 +37,8 @@ var Migrations = []Migration{
 		// this index from migration 1 already.
 		Exec("CREATE UNIQUE INDEX IF NOT EXISTS idx_revisions_room_op_id ON revisions (room_id, op_id) WHERE op_id <> ''"),
 	)},
+	// Version 3 is the identity branch's (users); 4 is history's.
+	{Version: 4, Name: "create versions", Up: CreateTables(&v4Version{})},
 }
 
 // Steps runs steps in order, stopping at the first error.

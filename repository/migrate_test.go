@@ -13,9 +13,11 @@ import (
 )
 
 func TestMigrationsAreOrdered(t *testing.T) {
+	// Versions increase; a gap is a number another branch holds (3:
+	// identity), which fills it when the branches meet.
 	for i, m := range Migrations {
-		if want := i + 1; m.Version != want {
-			t.Errorf("Migrations[%d].Version = %d, want %d", i, m.Version, want)
+		if i == 0 && m.Version != 1 || i > 0 && m.Version <= Migrations[i-1].Version {
+			t.Errorf("Migrations[%d].Version = %d, which does not follow %d", i, m.Version, Migrations[max(i-1, 0)].Version)
 		}
 		if m.Name == "" || m.Up == nil {
 			t.Errorf("migration %d needs a name and an Up", m.Version)
@@ -30,7 +32,7 @@ func TestMigrate(t *testing.T) {
 	}
 	ran := 0
 	list := append(append([]Migration(nil), Migrations...), Migration{
-		Version: len(Migrations) + 1, Name: "count", Up: func(*gorm.DB) error { ran++; return nil },
+		Version: Migrations[len(Migrations)-1].Version + 1, Name: "count", Up: func(*gorm.DB) error { ran++; return nil },
 	})
 	for range 2 {
 		if err := MigrateWith(context.Background(), db, list, Options{}); err != nil {

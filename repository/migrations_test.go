@@ -214,7 +214,7 @@ func TestAddColumnNeedsDefault(t *testing.T) {
 				if seeded {
 					upgradetest.Seed(t, db)
 				}
-				list := append(slices.Clone(Migrations), Migration{Version: len(Migrations) + 1, Name: "add", Up: AddColumn("rooms", "extra", tt.decl)})
+				list := append(slices.Clone(Migrations), Migration{Version: Migrations[len(Migrations)-1].Version + 1, Name: "add", Up: AddColumn("rooms", "extra", tt.decl)})
 				err := MigrateWith(ctx, db, list, Options{})
 				if tt.ok && err != nil {
 					t.Errorf("AddColumn(%q) with rows=%v: %v", tt.decl, seeded, err)

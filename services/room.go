@@ -122,6 +122,8 @@ type Room struct {
 	recording RoomRecording
 	// updates coalesces metadata writes (Update); it has its own lock.
 	updates roomUpdates
+	// blames keeps the blame of some revisions (BlameAt); its own lock.
+	blames blameCache
 	// own is the room's place in the cluster; ownedFlag mirrors whether
 	// this instance owns it and workedAt when it last took a submission
 	// (Unix nanoseconds), for the link's renewal.

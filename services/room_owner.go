@@ -180,7 +180,7 @@ func (r *Room) forward(q queuedSubmission, owner string) {
 		return
 	}
 	req := l.await(r, r.deps.clock.Now())
-	sub := Submission{ClientID: q.sub.ClientID, OpID: q.sub.OpID, Base: q.sub.Base, Op: q.sub.Op, Selection: q.sub.Selection}
+	sub := Submission{ClientID: q.sub.ClientID, OpID: q.sub.OpID, Base: q.sub.Base, Op: q.sub.Op, Selection: q.sub.Selection, Restore: q.sub.Restore}
 	if !l.post(ClusterMessage{To: owner, Request: req, RoomID: r.id, Sub: &sub}) {
 		l.forget(req)
 		r.cannotRoute(q, Errorf(CodeUnavailable, "too many submissions are being forwarded; try again"))

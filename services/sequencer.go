@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/tandem-editor/tandem/ot"
@@ -16,6 +17,12 @@ type Submission struct {
 	Base      int
 	Op        ot.Operation
 	Selection *ot.Selection
+	// Restore, when set, makes the submission a restore of that revision
+	// (POST /api/rooms/{id}/restore): Op turns the document at Base into
+	// the content at *Restore. Its id then names the restore whatever base
+	// it was computed at, so a resubmission, computed afresh at a later
+	// head, is still recognised (Digest, sameAs).
+	Restore *int
 	// rebased, when set, is the operation transformed against the history
 	// from Base up to a later revision (Rebase). Base and Op stay as sent:
 	// they identify the submission.
@@ -71,8 +78,12 @@ func (s Submission) Rebase(ops []CommittedOp) (Submission, error) {
 	return s, nil
 }
 
-// Digest identifies the submitted operation for id-reuse checks.
+// Digest identifies the submitted operation for id-reuse checks; a
+// restore's names the revision it restores.
 func (s Submission) Digest() string {
+	if s.Restore != nil {
+		return restoreDigest(*s.Restore)
+	}
 	b, err := s.Op.MarshalJSON()
 	if err != nil {
 		return ""
@@ -84,8 +95,18 @@ func (s Submission) Digest() string {
 // repeats reports whether op is this submission committed: the same id,
 // base revision and operation (the client may differ: a reconnected one).
 func (s Submission) repeats(op CommittedOp) bool {
-	return s.OpID != "" && op.OpID == s.OpID && op.BaseRevision == s.Base && op.Digest == s.Digest()
+	return s.OpID != "" && op.OpID == s.OpID && s.sameAs(op.BaseRevision, op.Digest)
 }
+
+// sameAs reports whether a committed operation of that base and digest is
+// this submission's: a restore is known by the revision it restores alone.
+func (s Submission) sameAs(base int, digest string) bool {
+	return digest == s.Digest() && (s.Restore != nil || base == s.Base)
+}
+
+// restoreDigest is the digest of a restore of revision rev (never a hex
+// digest of an operation).
+func restoreDigest(rev int) string { return "restore@" + strconv.Itoa(rev) }
 
 // made reports whether op is the commit of s: the same id, base and
 // operation (a client that reconnected resubmits under another client id),
@@ -94,7 +115,7 @@ func (s Submission) made(op CommittedOp) bool {
 	if s.OpID != "" {
 		return s.repeats(op)
 	}
-	return op.OpID == "" && op.ClientID == s.ClientID && op.BaseRevision == s.Base && op.Digest == s.Digest()
+	return op.OpID == "" && op.ClientID == s.ClientID && s.sameAs(op.BaseRevision, op.Digest)
 }
 
 // Proposal is a transformed operation the sequencer has placed at the next
@@ -365,7 +386,7 @@ func (s *Sequencer) duplicate(sub Submission, digest string, concurrent []Commit
 	if orig == nil {
 		return nil, nil
 	}
-	if orig.BaseRevision != sub.Base || orig.Digest != digest {
+	if !sub.sameAs(orig.BaseRevision, orig.Digest) {
 		return nil, Errorf(CodeConflict, "operation id %q was already used for a different operation", sub.OpID)
 	}
 	return &Duplicate{Revision: orig.Revision, Pending: orig.Revision > s.head, Op: orig.Op}, nil

@@ -52,6 +52,16 @@ type Store interface {
 	Snapshot(ctx context.Context, roomID RoomID, revision int) (Snapshot, error)
 	// SaveSnapshot stores a snapshot; saving one that exists is not an error.
 	SaveSnapshot(ctx context.Context, s Snapshot) error
+	// CreateVersion stores a named version of the room v.RoomID (its edit
+	// id). Returns ErrRoomNotFound, and ErrTooManyVersions (nothing
+	// written) when the room has MaxVersions versions.
+	CreateVersion(ctx context.Context, v Version) error
+	// Versions returns every named version of the room with edit id
+	// roomID (none for any other id), in any order.
+	Versions(ctx context.Context, roomID RoomID) ([]Version, error)
+	// RenameVersion renames the version with that id of the room with edit
+	// id roomID and returns it. Returns ErrVersionNotFound.
+	RenameVersion(ctx context.Context, roomID RoomID, id, name string) (Version, error)
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 }

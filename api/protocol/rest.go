@@ -62,6 +62,54 @@ type (
 		Revision int          `json:"revision"`
 		Op       ot.Operation `json:"op"`
 	}
+	// Version is a named revision of a room (an extension), as
+	// POST /api/rooms/{id}/versions answers it and as GET lists it.
+	Version struct {
+		ID        string    `json:"id"`
+		Name      string    `json:"name"`
+		Revision  int       `json:"revision"`
+		CreatedAt time.Time `json:"createdAt"`
+		UserID    string    `json:"userId,omitempty"`
+	}
+	// CreateVersionRequest is the body of POST /api/rooms/{id}/versions; a
+	// nil Revision names the head.
+	CreateVersionRequest struct {
+		Name     string `json:"name"`
+		Revision *int   `json:"revision,omitempty"`
+	}
+	// RenameVersionRequest is the body of
+	// PATCH /api/rooms/{id}/versions/{versionId}.
+	RenameVersionRequest struct {
+		Name string `json:"name"`
+	}
+	// VersionsResponse answers GET /api/rooms/{id}/versions: newest first.
+	VersionsResponse struct {
+		Versions []Version `json:"versions"`
+	}
+	// RestoreRequest is the body of POST /api/rooms/{id}/restore: the
+	// revision whose content the head is to take, and the operation id
+	// that makes the request exactly-once. It is answered with a
+	// SubmitOpResponse.
+	RestoreRequest struct {
+		Revision int    `json:"revision"`
+		ID       string `json:"id"`
+	}
+	// BlameResponse answers GET /api/rooms/{id}/blame: who inserted each
+	// UTF-16 range of the document at Revision.
+	BlameResponse struct {
+		Revision int         `json:"revision"`
+		Spans    []BlameSpan `json:"spans"`
+	}
+	// BlameSpan is the range [Start, End) of the document (UTF-16 code
+	// units), inserted by the operation of Revision (0: the room's initial
+	// content) that ClientID sent.
+	BlameSpan struct {
+		Start    int    `json:"start"`
+		End      int    `json:"end"`
+		Revision int    `json:"revision"`
+		ClientID string `json:"clientId"`
+		UserID   string `json:"userId,omitempty"`
+	}
 	// AutocompleteRequest is the body of POST /api/autocomplete; Offset
 	// counts UTF-16 code units.
 	AutocompleteRequest struct {

@@ -26,6 +26,7 @@ type room struct {
 	ops       []services.CommittedOp
 	byOpID    map[string]int // op id -> index in ops
 	snapshots []services.Snapshot
+	versions  []services.Version
 }
 
 // NewStore returns an empty store.
@@ -222,6 +223,56 @@ func (s *Store) SaveSnapshot(_ context.Context, snap services.Snapshot) error {
 	copy(r.snapshots[i+1:], r.snapshots[i:])
 	r.snapshots[i] = snap
 	return nil
+}
+
+// CreateVersion implements services.Store.
+func (s *Store) CreateVersion(_ context.Context, v services.Version) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failing != nil {
+		return s.failing
+	}
+	r, ok := s.rooms[v.RoomID] // by edit id only
+	if !ok {
+		return services.ErrRoomNotFound
+	}
+	if len(r.versions) >= services.MaxVersions {
+		return services.ErrTooManyVersions
+	}
+	v.CreatedAt = services.Stamp(v.CreatedAt)
+	r.versions = append(r.versions, v)
+	return nil
+}
+
+// Versions implements services.Store.
+func (s *Store) Versions(_ context.Context, roomID services.RoomID) ([]services.Version, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failing != nil {
+		return nil, s.failing
+	}
+	if r, ok := s.rooms[roomID]; ok { // by edit id only
+		return append([]services.Version(nil), r.versions...), nil
+	}
+	return nil, nil
+}
+
+// RenameVersion implements services.Store.
+func (s *Store) RenameVersion(_ context.Context, roomID services.RoomID, id, name string) (services.Version, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failing != nil {
+		return services.Version{}, s.failing
+	}
+	if r, ok := s.rooms[roomID]; ok { // by edit id only
+		for i := range r.versions {
+			if r.versions[i].ID == id {
+				r.versions[i].Name = name
+				return r.versions[i], nil
+			}
+		}
+	}
+	return services.Version{}, services.ErrVersionNotFound
 }
 
 // Ping implements services.Store.

@@ -158,6 +158,7 @@ type wireSub struct {
 	Base      int           `json:"b"`
 	Op        ot.Operation  `json:"o"`
 	Selection *ot.Selection `json:"s,omitempty"`
+	Restore   *int          `json:"r,omitempty"`
 }
 
 func encodeMessage(m services.ClusterMessage) ([]byte, error) {
@@ -166,7 +167,7 @@ func encodeMessage(m services.ClusterMessage) ([]byte, error) {
 		Code: string(m.Code), Message: m.Message, Moved: m.Moved, Owner: m.Owner,
 	}
 	if m.Sub != nil {
-		w.Sub = &wireSub{ClientID: m.Sub.ClientID, OpID: m.Sub.OpID, Base: m.Sub.Base, Op: m.Sub.Op, Selection: m.Sub.Selection}
+		w.Sub = &wireSub{ClientID: m.Sub.ClientID, OpID: m.Sub.OpID, Base: m.Sub.Base, Op: m.Sub.Op, Selection: m.Sub.Selection, Restore: m.Sub.Restore}
 	} else if !m.Moved && m.Code == "" {
 		w.Op = &m.Op
 	}
@@ -184,7 +185,7 @@ func decodeMessage(b []byte) (services.ClusterMessage, error) {
 	}
 	switch {
 	case w.Sub != nil:
-		m.Sub = &services.Submission{ClientID: w.Sub.ClientID, OpID: w.Sub.OpID, Base: w.Sub.Base, Op: w.Sub.Op, Selection: w.Sub.Selection}
+		m.Sub = &services.Submission{ClientID: w.Sub.ClientID, OpID: w.Sub.OpID, Base: w.Sub.Base, Op: w.Sub.Op, Selection: w.Sub.Selection, Restore: w.Sub.Restore}
 	case w.Op != nil:
 		m.Op = *w.Op
 	case !w.Moved && w.Code == "":

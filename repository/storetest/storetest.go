@@ -38,6 +38,8 @@ func Run(t *testing.T, newStore func(t *testing.T) services.Store) {
 		{"Timestamps", testTimestamps},
 		{"RoomsAreSeparate", testRoomsAreSeparate},
 		{"CaseMatters", testCaseMatters},
+		{"Versions", testVersions},
+		{"VersionsBounded", testVersionsBounded},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,117 @@
+package services
+
+import (
+	"context"
+	"sort"
+	"sync"
+)
+
+// A room keeps the blame of some revisions in memory (blameCache), so that
+// the blame of a revision is that of the newest kept one at or before it
+// plus the operations since: never a replay from revision 0 on each call.
+// Kept are the revisions that are multiples of an interval (blameEvery at
+// first) that a request walked past, at most maxBlameMarks of them (beyond
+// that every other one goes and the interval doubles), and the last
+// revision asked for, which makes repeated requests at the head cost the
+// operations committed since. Blames share their unchanged chunks, so the
+// marks cost about what the operations between them changed.
+const (
+	blameEvery    = 500
+	maxBlameMarks = 64
+)
+
+type blameMark struct {
+	rev   int
+	blame Blame
+}
+
+type blameCache struct {
+	mu    sync.Mutex
+	every int
+	marks []blameMark // by revision
+	last  *blameMark
+}
+
+// nearest returns the newest kept blame at or before rev.
+func (c *blameCache) nearest(rev int) (blameMark, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	best, ok := blameMark{}, false
+	i := sort.Search(len(c.marks), func(i int) bool { return c.marks[i].rev > rev })
+	if i > 0 {
+		best, ok = c.marks[i-1], true
+	}
+	if c.last != nil && c.last.rev <= rev && (!ok || c.last.rev > best.rev) {
+		best, ok = *c.last, true
+	}
+	return best, ok
+}
+
+// keep records the blame of a revision a request passed: as a mark when it
+// is a multiple of the interval, and as the last one asked for when last.
+func (c *blameCache) keep(m blameMark, last bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.every == 0 {
+		c.every = blameEvery
+	}
+	if last {
+		c.last = &m
+	}
+	if m.rev%c.every != 0 {
+		return
+	}
+	i := sort.Search(len(c.marks), func(i int) bool { return c.marks[i].rev >= m.rev })
+	if i < len(c.marks) && c.marks[i].rev == m.rev {
+		return
+	}
+	c.marks = append(c.marks, blameMark{})
+	copy(c.marks[i+1:], c.marks[i:])
+	c.marks[i] = m
+	for len(c.marks) > maxBlameMarks {
+		c.every *= 2
+		kept := c.marks[:0]
+		for _, k := range c.marks {
+			if k.rev%c.every == 0 {
+				kept = append(kept, k)
+			}
+		}
+		c.marks = kept
+	}
+}
+
+// BlameAt returns the blame of the document at revision rev.
+// Errors: CodeRevisionOutOfRange, CodeUnavailable, CodeInternal (a stored
+// history that does not apply).
+func (r *Room) BlameAt(ctx context.Context, rev int) ([]BlameSpan, error) {
+	head, err := r.HeadRevision(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if rev < 0 || rev > head {
+		return nil, Errorf(CodeRevisionOutOfRange, "revision %d is outside 0..%d", rev, head)
+	}
+	from, ok := r.blames.nearest(rev)
+	if !ok {
+		snap, err := r.deps.store.Snapshot(ctx, r.id, 0)
+		if err != nil {
+			return nil, storeError(err)
+		}
+		from = blameMark{rev: 0, blame: NewBlame(snap.Content, 0, "")}
+		r.blames.keep(from, false)
+	}
+	b := from.blame
+	for pages := r.history(ctx, from.rev, rev); !pages.done(); {
+		ops, err := pages.next(loadPage)
+		if err != nil {
+			return nil, storeError(err)
+		}
+		for _, op := range ops {
+			if b, err = b.Apply(op.Op, op.Revision, op.ClientID); err != nil {
+				return nil, err
+			}
+			r.blames.keep(blameMark{rev: op.Revision, blame: b}, op.Revision == rev)
+		}
+	}
+	return b.Spans(), nil
+}
