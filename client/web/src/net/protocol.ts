@@ -225,6 +225,43 @@ export interface SubmitOpResponse {
   revision: number;
   op: Component[];
 }
+/** A named revision of a room (an extension; see docs/protocol.md). */
+export interface Version {
+  id: string;
+  name: string;
+  revision: number;
+  createdAt: string;
+  userId?: string;
+}
+/** The body of POST /api/rooms/{id}/versions; no revision names the head. */
+export interface CreateVersionRequest {
+  name: string;
+  revision?: number;
+}
+export interface RenameVersionRequest {
+  name: string;
+}
+/** GET /api/rooms/{id}/versions: newest first. */
+export interface VersionsResponse {
+  versions: Version[];
+}
+/** POST /api/rooms/{id}/restore, answered with a SubmitOpResponse. */
+export interface RestoreRequest {
+  revision: number;
+  id: string;
+}
+/** One range [start, end) of the document, in UTF-16 code units, and who inserted it. */
+export interface BlameSpan {
+  start: number;
+  end: number;
+  revision: number;
+  clientId: string;
+  userId?: string;
+}
+export interface BlameResponse {
+  revision: number;
+  spans: BlameSpan[];
+}
 export interface AutocompleteRequest {
   language: string;
   content: string;
@@ -272,6 +309,13 @@ interface WireShapes {
   OpsResponse: OpsResponse;
   SubmitOpRequest: SubmitOpRequest;
   SubmitOpResponse: SubmitOpResponse;
+  Version: Version;
+  CreateVersionRequest: CreateVersionRequest;
+  RenameVersionRequest: RenameVersionRequest;
+  VersionsResponse: VersionsResponse;
+  RestoreRequest: RestoreRequest;
+  BlameSpan: BlameSpan;
+  BlameResponse: BlameResponse;
   AutocompleteRequest: AutocompleteRequest;
   Suggestion: Suggestion;
   AutocompleteResponse: AutocompleteResponse;
@@ -330,6 +374,13 @@ export const WIRE_FIELDS: { readonly [N in WireName]: Fields<WireShapes[N]> } = 
   OpsResponse: { ops: 'required' },
   SubmitOpRequest: { revision: 'required', op: 'required', id: 'optional' },
   SubmitOpResponse: { revision: 'required', op: 'required' },
+  Version: { id: 'required', name: 'required', revision: 'required', createdAt: 'required', userId: 'optional' },
+  CreateVersionRequest: { name: 'required', revision: 'optional' },
+  RenameVersionRequest: { name: 'required' },
+  VersionsResponse: { versions: 'required' },
+  RestoreRequest: { revision: 'required', id: 'required' },
+  BlameSpan: { start: 'required', end: 'required', revision: 'required', clientId: 'required', userId: 'optional' },
+  BlameResponse: { revision: 'required', spans: 'required' },
   AutocompleteRequest: { language: 'required', content: 'required', offset: 'required' },
   Suggestion: { label: 'required', insertText: 'required', kind: 'required', detail: 'optional' },
   AutocompleteResponse: { suggestions: 'required' },
@@ -341,6 +392,8 @@ export const WIRE_FIELDS: { readonly [N in WireName]: Fields<WireShapes[N]> } = 
 export const WIRE_NESTED: { readonly [N in WireName]?: { readonly [K in keyof WireShapes[N]]?: WireName } } = {
   ServerInit: { clients: 'Peer' },
   OpsResponse: { ops: 'CommittedOp' },
+  VersionsResponse: { versions: 'Version' },
+  BlameResponse: { spans: 'BlameSpan' },
   AutocompleteResponse: { suggestions: 'Suggestion' },
   ErrorResponse: { error: 'ErrorDetail' },
 };
