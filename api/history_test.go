@@ -138,6 +138,15 @@ func TestRestoreCommitsOneForwardOpOnce(t *testing.T) {
 	}
 	_, room = call(t, srv, "GET", "/api/rooms/"+id, "")
 	require.Equal(t, 5.0, room["revision"], "refused restores change nothing")
+
+	// Restoring the head's own content is a revision whose operation only
+	// retains, as docs/protocol.md says.
+	status, same := call(t, srv, "POST", "/api/rooms/"+id+"/restore", `{"revision":5,"id":"restore-head"}`)
+	require.Equal(t, http.StatusOK, status, "%v", same)
+	require.Equal(t, 6.0, same["revision"])
+	require.Equal(t, []any{12.0}, same["op"])
+	_, room = call(t, srv, "GET", "/api/rooms/"+id, "")
+	require.Equal(t, "hello world!", room["content"])
 }
 
 func jsonOf(v any) string {
