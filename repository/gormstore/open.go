@@ -194,6 +194,14 @@ func postgresDSN(databaseURL string) (string, error) {
 	if q.Get("connect_timeout") == "" {
 		q.Set("connect_timeout", "5")
 	}
+	// pgx keeps 512 prepared statements and descriptions per connection
+	// by default, with maps sized for them up front; tandem runs a few
+	// dozen statements of fixed text.
+	for _, k := range []string{"statement_cache_capacity", "description_cache_capacity"} {
+		if q.Get(k) == "" {
+			q.Set(k, "128")
+		}
+	}
 	if q.Get("sslmode") == "" && os.Getenv("PGSSLMODE") == "" && loopbackHosts(u.Host) {
 		q.Set("sslmode", "disable")
 	}

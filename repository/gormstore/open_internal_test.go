@@ -32,9 +32,16 @@ func TestPostgresDSNDefaults(t *testing.T) {
 		if got := u.Query().Get("connect_timeout"); got != "5" {
 			t.Errorf("%s: connect_timeout %q, want 5", c.in, got)
 		}
+		if got := u.Query().Get("statement_cache_capacity"); got != "128" {
+			t.Errorf("%s: statement_cache_capacity %q, want 128", c.in, got)
+		}
+	}
+	dsn, _ := postgresDSN("postgres://u@127.0.0.1/db?statement_cache_capacity=1000")
+	if u, _ := url.Parse(dsn); u.Query().Get("statement_cache_capacity") != "1000" {
+		t.Errorf("the URL's own statement_cache_capacity was replaced: %s", dsn)
 	}
 	t.Setenv("PGSSLMODE", "require")
-	dsn, _ := postgresDSN("postgres://u@127.0.0.1/db")
+	dsn, _ = postgresDSN("postgres://u@127.0.0.1/db")
 	if u, _ := url.Parse(dsn); u.Query().Get("sslmode") != "" {
 		t.Errorf("with PGSSLMODE set the URL got sslmode %q", u.Query().Get("sslmode"))
 	}
