@@ -7,6 +7,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/tandem-editor/tandem/internal/optest"
+	"github.com/tandem-editor/tandem/ot"
 	"github.com/tandem-editor/tandem/repository/memory"
 	"github.com/tandem-editor/tandem/services"
 )
@@ -102,6 +103,56 @@ func TestBlameMatchesNaiveReplay(t *testing.T) {
 				t.Fatalf("Len = %d, document %d", b.Len(), len(utf16.Encode([]rune(doc))))
 			}
 		})
+	}
+}
+
+// One editor replays a long history of scattered one-unit inserts by
+// turns of authors (thousands of spans: chunks split) and then deletes of
+// whole ranges (chunks emptied and merged), handing out a Blame every few
+// operations; at the end every Blame it handed out is still the naive
+// blame of its revision (the editor never changed a chunk it shared), and
+// the chunks stay few for the spans they hold.
+func TestBlameEditorSharesWhatItHandsOut(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	content := "0123456789abcdef"
+	doc := content
+	e := services.NewBlame(content, 0, "").Edit()
+	var ops []services.CommittedOp
+	type handed struct {
+		rev int
+		b   services.Blame
+	}
+	var out []handed
+	for rev := 1; rev <= 6000; rev++ {
+		n := len(utf16.Encode([]rune(doc)))
+		var op ot.Operation
+		if rev <= 5000 || n == 0 {
+			pos := rnd.IntN(n + 1)
+			op.Retain(pos).Insert("x").Retain(n - pos)
+		} else {
+			pos, k := rnd.IntN(n), 1+rnd.IntN(n/300+1)
+			k = min(k, n-pos)
+			op.Retain(pos).Delete(k).Retain(n - pos - k)
+		}
+		doc, _ = op.Apply(doc)
+		c := services.CommittedOp{Revision: rev, Op: op, ClientID: fmt.Sprintf("c%d", rev%5)}
+		ops = append(ops, c)
+		if err := e.Apply(op, rev, c.ClientID); err != nil {
+			t.Fatal(err)
+		}
+		if rev%499 == 0 || rev == 6000 {
+			out = append(out, handed{rev, e.Blame()})
+		}
+	}
+	for _, h := range out {
+		spans := h.b.Spans()
+		requireBlame(t, spans, naiveBlame(content, ops[:h.rev]))
+		if max := len(spans)/(services.BlameChunkSpans/4) + 2; h.b.Chunks() > max {
+			t.Fatalf("revision %d: %d chunks for %d spans", h.rev, h.b.Chunks(), len(spans))
+		}
+	}
+	if err := e.Apply(ot.Operation{}, 6001, "x"); services.ErrorCode(err) != services.CodeInternal {
+		t.Fatalf("an operation of the wrong length: %v, want internal", err)
 	}
 }
 

@@ -47,6 +47,13 @@ func (c *blameCache) nearest(rev int) (blameMark, bool) {
 	return best, ok
 }
 
+// wants reports whether keep would keep the blame of rev as a mark.
+func (c *blameCache) wants(rev int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return rev%max(c.every, blameEvery) == 0
+}
+
 // keep records the blame of a revision a request passed: as a mark when it
 // is a multiple of the interval, and as the last one asked for when last.
 func (c *blameCache) keep(m blameMark, last bool) {
@@ -100,18 +107,23 @@ func (r *Room) BlameAt(ctx context.Context, rev int) ([]BlameSpan, error) {
 		from = blameMark{rev: 0, blame: NewBlame(snap.Content, 0, "")}
 		r.blames.keep(from, false)
 	}
-	b := from.blame
+	if from.rev == rev {
+		return from.blame.Spans(), nil
+	}
+	e := from.blame.edit()
 	for pages := r.history(ctx, from.rev, rev); !pages.done(); {
 		ops, err := pages.next(loadPage)
 		if err != nil {
 			return nil, storeError(err)
 		}
 		for _, op := range ops {
-			if b, err = b.Apply(op.Op, op.Revision, op.ClientID); err != nil {
+			if err := e.apply(op.Op, op.Revision, op.ClientID); err != nil {
 				return nil, err
 			}
-			r.blames.keep(blameMark{rev: op.Revision, blame: b}, op.Revision == rev)
+			if last := op.Revision == rev; last || r.blames.wants(op.Revision) {
+				r.blames.keep(blameMark{rev: op.Revision, blame: e.blame()}, last)
+			}
 		}
 	}
-	return b.Spans(), nil
+	return e.blame().Spans(), nil
 }

@@ -2,6 +2,10 @@ package integration
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -15,6 +19,9 @@ import (
 	"github.com/tandem-editor/tandem/repository/rediscache"
 	"github.com/tandem-editor/tandem/services"
 )
+
+// benchAuthors are the client ids of largeRoom's operations, in turn.
+var benchAuthors = []string{"ada", "bob", "cy", "dee"}
 
 // largeRoom writes, straight to the store, a room whose document is 1 MB
 // and whose history holds revisions operations, with a snapshot every 500
@@ -38,7 +45,7 @@ func largeRoom(b *testing.B, store services.Store, revisions int) (string, strin
 		var op ot.Operation
 		op.Retain(pos).Insert("x").Retain(length - pos)
 		length++
-		batch = append(batch, services.CommittedOp{Revision: rev, Op: op, ClientID: "bench", BaseRevision: rev - 1, CreatedAt: now})
+		batch = append(batch, services.CommittedOp{Revision: rev, Op: op, ClientID: benchAuthors[rev%len(benchAuthors)], BaseRevision: rev - 1, CreatedAt: now})
 		if rev%500 == 1 {
 			since = op
 		} else {
@@ -134,6 +141,65 @@ func BenchmarkJoinLargeRoom(b *testing.B) {
 		}
 		report(b)
 	})
+}
+
+// BenchmarkHistoryLargeRoom measures the history calls on a room of 1 MB
+// with 100,000 revisions (single-character inserts at random places by four
+// authors, a snapshot every 500) on PostgreSQL, over HTTP from a running
+// server whose room is loaded: GET /api/rooms/{id}?revision=R and
+// GET /api/rooms/{id}/blame?revision=R at random revisions, each request's
+// latency from sending to the whole body read (issue #17: p50 within
+// 50 ms). The first blame of the room, which starts from revision 0, is
+// reported on its own.
+//
+//	go test ./internal/integration -run '^$' -bench HistoryLargeRoom -benchtime 100x
+func BenchmarkHistoryLargeRoom(b *testing.B) {
+	ctx := context.Background()
+	store, err := gormstore.Open(ctx, testenv.PostgresURL(b), "", gormstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	const revisions = 100_000
+	roomID, _ := largeRoom(b, store, revisions)
+	srv := testserver.Start(b, testserver.Options{Store: store})
+	defer srv.Stop()
+	get := func(b *testing.B, path string) (time.Duration, int) {
+		b.Helper()
+		start := time.Now()
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("GET %s: %d, %v", path, resp.StatusCode, err)
+		}
+		return time.Since(start), int(n)
+	}
+	first, size := get(b, fmt.Sprintf("/api/rooms/%s/blame?revision=%d", roomID, revisions))
+	b.Logf("first blame (from revision 0 to the head): %v, %d bytes of JSON", first, size)
+	for _, bc := range []struct{ name, path string }{
+		{"content-at", "/api/rooms/%s?revision=%d"},
+		{"blame", "/api/rooms/%s/blame?revision=%d"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			var lat []time.Duration
+			bytes := 0
+			for b.Loop() {
+				d, n := get(b, fmt.Sprintf(bc.path, roomID, rng.IntN(revisions+1)))
+				lat = append(lat, d)
+				bytes += n
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(bytes)/float64(len(lat)), "bytes/req")
+		})
+	}
+	b.ReportMetric(float64(first.Microseconds())/1000, "first-blame-ms")
 }
 
 // BenchmarkRoomSpreadOverInstances drives one room with 50 WebSocket
