@@ -187,9 +187,9 @@ export class RoomSession {
       case 'init':
         return this.onInit(msg);
       case 'ack':
-        return void this.run(this.core.ack(msg.revision));
+        return void this.run(this.core.ack(msg.revision, msg.hash));
       case 'op':
-        return void this.run(this.core.remote(msg.revision, msg.op, msg.clientId, msg.selection));
+        return void this.run(this.core.remote(msg.revision, msg.op, msg.clientId, msg.selection, msg.hash));
       case 'selection':
         return void this.run(this.core.remoteSelection(msg.clientId, parseSelection(msg.selection)));
       case 'join':
@@ -275,6 +275,10 @@ export class RoomSession {
         case 'resync':
           this.resync(e.notice, e.error);
           return false;
+        case 'desync':
+          console.warn(`tandem: document out of sync with the server after revision ${e.revision} (server hash ${e.expected}, ours ${e.actual}); reloading it`);
+          this.deps.dispatch(connectionActions.desyncDetected());
+          break;
         case 'pending':
           this.deps.dispatch(connectionActions.pendingChanged(e.pending));
           if (!e.pending) this.sendSelection();

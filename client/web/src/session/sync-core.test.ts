@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SyncCore, type SyncEffect } from './sync-core';
+import { SyncCore, contentHash, replacement, type SyncEffect } from './sync-core';
 import { TextOperation } from '../ot/text-operation';
 import { seededRng } from '../test/random';
 
@@ -187,5 +187,69 @@ describe('SyncCore across a reload', () => {
     expect(doc === 'xabcyZ' || doc === 'xabcZy').toBe(true); // Z applied once, x not again
     expect(fetched.filter((e) => e.type === 'send')).toHaveLength(1); // the buffer, as a new submission
     expect(fetched.find((e) => e.type === 'send')).toMatchObject({ submission: { revision: 1, id: 'next-1' } });
+  });
+
+  describe('content hashes', () => {
+    it('hashes as the server does: SHA-256 of the UTF-8 text, 16 hex digits', () => {
+      expect(contentHash('hello')).toBe('2cf24dba5fb0a30e');
+      expect(contentHash('')).toBe('e3b0c44298fc1c14');
+      // Not UTF-16: "é" is the two bytes c3 a9.
+      expect(contentHash('é')).not.toBe(contentHash('\u00e9'.normalize('NFD')));
+    });
+
+    it('a right hash on an ack or an op changes nothing', () => {
+      const core = started('abc');
+      core.local(op(['x', 3]));
+      expect(types(core.ack(1, contentHash('xabc')))).toEqual(['pending']);
+      expect(types(core.remote(2, [4, 'y'], 'c2', undefined, contentHash('xabcy')))).toEqual(['apply']);
+      expect(core.desyncs).toBe(0);
+    });
+
+    it('a wrong hash while synchronized reloads at once', () => {
+      const core = started('abc');
+      const effects = core.remote(1, [3, 'y'], 'c2', undefined, contentHash('something else'));
+      expect(types(effects)).toEqual(['apply', 'desync', 'resync']);
+      expect(effects[1]).toMatchObject({ revision: 1, expected: contentHash('something else'), actual: contentHash('abcy') });
+      expect(core.desyncs).toBe(1);
+      expect(core.init({ clientId: 'c3', revision: 1, content: 'ABCy' })).toEqual([{ type: 'reset', content: 'ABCy' }]);
+      expect(core.synchronized).toBe(true);
+    });
+
+    it('a wrong hash with an edit in flight waits for its ack, then reloads keeping what was not sent', () => {
+      // The server's document is "abc!" where this tab believes "abc".
+      const core = started('abc');
+      let doc = 'abc';
+      const first = core.local(op([3, 'X']));
+      doc = op([3, 'X']).apply(doc); // abcX
+      expect(types(first)).toEqual(['send', 'pending']);
+      // A peer's op with the server's hash of a document we do not have.
+      const effects = core.remote(1, ['p', 3], 'c2', undefined, contentHash('pabc!'));
+      expect(types(effects)).toEqual(['apply', 'desync']);
+      doc = applyAll(doc, effects); // pabcX
+      expect(core.local(op([5, 'Y']))).toEqual([]); // buffered behind the op in flight
+      doc = op([5, 'Y']).apply(doc); // pabcXY
+      // The ack of the op in flight: the buffer is not sent, the tab reloads.
+      const acked = core.ack(2, contentHash('pabc!X'));
+      expect(types(acked)).toEqual(['resync']);
+      // Typed while reconnecting: kept too.
+      expect(core.local(op(['Z', 6]))).toEqual([]);
+      doc = op(['Z', 6]).apply(doc); // ZpabcXY
+      const init = core.init({ clientId: 'c4', revision: 2, content: 'pabc!X' });
+      expect(types(init)).toEqual(['reset', 'apply', 'send']); // still pending: no change to report
+      const reloaded = applyAll('pabc!X', init);
+      expect(reloaded).toBe('Zpabc!XY'); // the server's text, with both kept edits
+      const sent = init.find((e) => e.type === 'send');
+      expect(sent).toMatchObject({ submission: { revision: 2 } });
+      expect(core.desyncs).toBe(1);
+      expect(doc).toBe('ZpabcXY');
+    });
+
+    it('replacement turns one text into the other without splitting a surrogate pair', () => {
+      for (const [a, b] of [['abc', 'abc'], ['abc', 'abXc'], ['', 'x'], ['x😀y', 'x😁y'], ['hello', ''], ['😀', '😀😀']]) {
+        const r = replacement(a, b);
+        expect(r.apply(a)).toBe(b);
+        for (const c of r.ops) if (typeof c === 'string') expect(c).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+      }
+    });
   });
 });

@@ -22,6 +22,10 @@
 //   notFound   the room is gone: stop
 //   resync     show `notice`, drop the connection and reconnect (the next
 //              init reloads the document)
+//   desync     report it (log, counter): the server's content hash after
+//              `revision` differs from this tab's copy; a resync follows
+//              (at once, or at the ack of the operation in flight), which
+//              keeps the edits not yet sent
 //   pending    tell the store whether local edits await an ack
 // After `resync` no further effect of the same call is to be carried out.
 //
@@ -35,6 +39,8 @@ import { TextOperation } from '../ot/text-operation';
 import { parseSelection, type SelectionJSON } from '../ot/selection';
 import type { Component } from '../ot/text-operation';
 import { recoveryFor, type OpRecord } from '../net/protocol';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
 export type SyncEffect =
   | { type: 'reset'; content: string }
@@ -46,16 +52,51 @@ export type SyncEffect =
   | { type: 'readOnly' }
   | { type: 'notFound' }
   | { type: 'resync'; notice: string; error?: unknown }
+  | { type: 'desync'; revision: number; expected: string; actual: string }
   | { type: 'pending'; pending: boolean };
 
 type ServerEvent =
-  | { kind: 'ack' }
+  | { kind: 'ack'; hash?: string }
   | { kind: 'own'; op: TextOperation }
-  | { kind: 'op'; op: TextOperation; clientId: string; selection?: SelectionJSON | null };
+  | { kind: 'op'; op: TextOperation; clientId: string; selection?: SelectionJSON | null; hash?: string };
 
 const UNREADABLE = 'The server sent an edit this editor cannot read.';
 /** The notice of a resync because an operation did not fit (here or in the editor). */
 export const OUT_OF_STEP = 'The editor got out of step with the server and reloaded the document.';
+/** The notice of a resync after a content hash that differed. */
+export const DESYNCED = "This tab's copy of the document differed from the server's; it was reloaded, and your unsent edits were kept.";
+
+/**
+ * The content hash of docs/protocol.md ("hash"): the first 16 hex digits of
+ * the SHA-256 of the text's UTF-8 bytes.
+ */
+export function contentHash(text: string): string {
+  return bytesToHex(sha256(utf8ToBytes(text))).slice(0, 16);
+}
+
+/**
+ * The operation that turns from into to by replacing what lies between
+ * their common prefix and suffix (never inside a surrogate pair).
+ */
+export function replacement(from: string, to: string): TextOperation {
+  let p = 0;
+  while (p < from.length && p < to.length && from.charCodeAt(p) === to.charCodeAt(p)) p++;
+  if (p > 0 && isLowSurrogate(from.charCodeAt(p))) p--;
+  let q = 0;
+  while (q < from.length - p && q < to.length - p && from.charCodeAt(from.length - 1 - q) === to.charCodeAt(to.length - 1 - q)) q++;
+  if (q > 0 && isLowSurrogate(from.charCodeAt(from.length - q))) q--;
+  return new TextOperation().retain(p).delete(from.length - p - q).insert(to.slice(p, to.length - q)).retain(q);
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+/** Edits kept across a desync's reload: op (null: none) applies to server, this tab's copy of the server's document. */
+interface KeptEdits {
+  server: string;
+  op: TextOperation | null;
+}
 
 /**
  * What is pending, enough to carry on after a reload: the document as shown
@@ -84,6 +125,18 @@ export class SyncCore {
   /** Effects of the call in progress (the OT client's I/O lands here). */
   private out: SyncEffect[] = [];
   private author: string | undefined;
+  /**
+   * The document as the server has it at `revision` (without the pending
+   * edits), to check its content hashes; null when unknown (after restore,
+   * until the next reload).
+   */
+  private server: string | null = null;
+  /** A hash differed while an operation was in flight: resync at its ack. */
+  private desyncAtAck = false;
+  /** Set from a desync to the reload: what the reload must keep. */
+  private kept: KeptEdits | null = null;
+  /** How many content hashes differed from this tab's copy. */
+  desyncs = 0;
 
   /** @param sessionPrefix the random part of submission ids (default: a fresh one per document). */
   constructor(private readonly sessionPrefix?: string) {}
@@ -125,7 +178,19 @@ export class SyncCore {
         }, this.sessionPrefix);
         this.queue = new RevisionQueue<ServerEvent>(msg.revision);
         this.needsResync = false;
+        this.desyncAtAck = false;
         this.catchUpTarget = msg.revision;
+        this.server = msg.content;
+        const kept = this.kept;
+        this.kept = null;
+        if (kept?.op) {
+          // The kept edits move onto the server's content as onto any
+          // concurrent change: transformed against what turns our copy of
+          // the server's document into it.
+          const [op] = TextOperation.transform(kept.op, replacement(kept.server, msg.content));
+          this.out.push({ type: 'apply', op });
+          this.client.applyClient(op);
+        }
       } else {
         // Reconnected: the unacknowledged submission goes again, verbatim.
         this.client.resend();
@@ -171,21 +236,27 @@ export class SyncCore {
         : new AwaitingConfirm(outstanding, submission);
       this.queue = new RevisionQueue<ServerEvent>(s.revision);
       this.catchUpTarget = s.revision;
+      this.server = null;
       this.out.push({ type: 'reset', content: s.text });
     });
   }
 
   /** A local edit from the editor. */
   local(op: TextOperation): SyncEffect[] {
-    return this.step(() => this.client?.applyClient(op));
+    return this.step(() => {
+      // Between a desync and its reload, edits join the kept ones.
+      if (this.kept) this.kept.op = this.kept.op ? this.kept.op.compose(op) : op;
+      else this.client?.applyClient(op);
+    });
   }
 
-  ack(revision: number): SyncEffect[] {
-    return this.step(() => this.offer(revision, { kind: 'ack' }, true));
+  /** The ack of the operation in flight; hash, the server's content hash after it, if sent. */
+  ack(revision: number, hash?: string): SyncEffect[] {
+    return this.step(() => this.offer(revision, { kind: 'ack', hash }, true));
   }
 
-  /** A broadcast operation by another client. */
-  remote(revision: number, json: Component[], clientId: string, selection?: SelectionJSON | null): SyncEffect[] {
+  /** A broadcast operation by another client; hash, the server's content hash after it, if sent. */
+  remote(revision: number, json: Component[], clientId: string, selection?: SelectionJSON | null, hash?: string): SyncEffect[] {
     return this.step(() => {
       let op: TextOperation;
       try {
@@ -193,7 +264,7 @@ export class SyncCore {
       } catch {
         return this.resync(UNREADABLE);
       }
-      this.offer(revision, { kind: 'op', op, clientId, selection });
+      this.offer(revision, { kind: 'op', op, clientId, selection, hash });
     });
   }
 
@@ -313,7 +384,10 @@ export class SyncCore {
   private offer(revision: number, event: ServerEvent, replace = false): void {
     const queue = this.queue;
     if (!queue || !this.client) return;
-    for (const e of queue.offer(revision, event, replace)) this.deliver(e);
+    for (const e of queue.offer(revision, event, replace)) {
+      if (this.kept) return; // reloading: the rest comes with the next init
+      this.deliver(e);
+    }
     if (queue.hasGap && !this.catchingUp) {
       this.catchUpTarget = Math.max(this.catchUpTarget, queue.highest);
       this.out.push({ type: 'catchUp' });
@@ -323,13 +397,29 @@ export class SyncCore {
   private deliver(e: ServerEvent): void {
     const client = this.client!;
     if (e.kind === 'ack' || e.kind === 'own') {
-      if (client.hasPending) client.serverAck();
-      else if (e.kind === 'own') client.applyServer(e.op);
+      const st = client.state;
+      if (st instanceof AwaitingConfirm || st instanceof AwaitingWithBuffer) {
+        // The operation acknowledged is the outstanding one, transformed
+        // as the server transformed it.
+        this.serverApply(st.outstanding);
+        const desync = (e.kind === 'ack' && this.hashDiffers(e.hash)) || this.desyncAtAck;
+        if (desync) {
+          // What is buffered was never sent: it is kept for the reload
+          // instead of being sent onto a document the server does not have.
+          this.desyncAtAck = false;
+          return this.reloadKeeping(st instanceof AwaitingWithBuffer ? st.buffer : null);
+        }
+        client.serverAck();
+      } else if (e.kind === 'own') {
+        this.serverApply(e.op);
+        client.applyServer(e.op);
+      }
       // An ack with nothing pending: the document lacks that revision's
       // operation, so counting it would hide a divergence.
       else throw new Error(`ack of revision ${this.queue!.delivered} with no operation pending`);
       return;
     }
+    this.serverApply(e.op);
     this.author = e.clientId;
     try {
       client.applyServer(e.op);
@@ -337,6 +427,32 @@ export class SyncCore {
       this.author = undefined;
     }
     if (e.selection !== undefined) this.showSelection(e.clientId, parseSelection(e.selection));
+    if (this.hashDiffers(e.hash)) {
+      // With an operation in flight, wait for its ack: it is committed or
+      // about to be, and the edits behind it survive the reload.
+      if (client.hasPending) this.desyncAtAck = true;
+      else this.reloadKeeping(null);
+    }
+  }
+
+  private serverApply(op: TextOperation): void {
+    if (this.server !== null) this.server = op.apply(this.server);
+  }
+
+  /** Whether hash (the server's, after the revision just delivered) differs from this tab's copy; reports it when it does. */
+  private hashDiffers(hash: string | undefined): boolean {
+    if (hash === undefined || this.server === null || this.desyncAtAck) return false;
+    const actual = contentHash(this.server);
+    if (actual === hash) return false;
+    this.desyncs++;
+    this.out.push({ type: 'desync', revision: this.queue!.delivered, expected: hash, actual });
+    return true;
+  }
+
+  /** Reloads the document (a resync), keeping op, which applies to this tab's copy of the server's document. */
+  private reloadKeeping(op: TextOperation | null): void {
+    this.kept = { server: this.server!, op };
+    this.resync(DESYNCED);
   }
 
   private showSelection(clientId: string, sel: SelectionJSON | null): void {

@@ -12,6 +12,8 @@ export interface ConnectionState {
   notice: string | null;
   /** The socket has delivered init at least once in this room. */
   everConnected: boolean;
+  /** How many times this tab's document differed from the server's (its content hash); each was reloaded. */
+  desyncs: number;
 }
 
 const initialState: ConnectionState = {
@@ -20,6 +22,7 @@ const initialState: ConnectionState = {
   pendingEdits: false,
   notice: null,
   everConnected: false,
+  desyncs: 0,
 };
 
 export const connectionSlice = createSlice({
@@ -39,6 +42,9 @@ export const connectionSlice = createSlice({
     },
     noticeShown(state, action: PayloadAction<string>) {
       state.notice = action.payload;
+    },
+    desyncDetected(state) {
+      state.desyncs++;
     },
     noticeDismissed(state) {
       state.notice = null;
