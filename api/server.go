@@ -69,7 +69,6 @@ func DefaultLimits() Limits {
 // Server adapts HTTP and WebSocket requests to the room service.
 type Server struct {
 	rooms     *services.Rooms
-	frames    roomFrames
 	completer autocomplete.Completer
 	limits    Limits
 	log       *slog.Logger

@@ -75,8 +75,6 @@ type conn struct {
 	room     *services.Handle
 	clientID string
 	opened   time.Time
-	// frames encodes the room's events once for all its connections here.
-	frames *frames
 	out    outbox
 	// pinger makes a ping due every PingInterval; a runtime timer, not a
 	// goroutine, while it waits.
@@ -154,7 +152,6 @@ func (c *conn) open(name string) (joinErr error, ok bool) {
 	defer c.recovering()
 	s, h := c.s, c.room
 	s.metrics.connectionOpened()
-	c.frames = s.frames.acquire(h.Room)
 	// Armed once c.pinger is set: pingDue reads it.
 	c.pinger = time.AfterFunc(math.MaxInt64, c.pingDue)
 	c.pinger.Reset(s.limits.PingInterval)
@@ -189,9 +186,6 @@ func (c *conn) logClosed() {
 // release undoes what open registered.
 func (c *conn) release() {
 	c.s.conns.remove(c)
-	if c.frames != nil {
-		c.s.frames.release(c.room.Room)
-	}
 	c.s.metrics.connectionClosed()
 	c.lease.free()
 }
@@ -253,7 +247,7 @@ func displayName(q string) string {
 
 // Deliver implements services.Member.
 func (c *conn) Deliver(ev *services.Event) bool {
-	return c.send(c.frames.encode(ev))
+	return c.send(ev.Encoded(encodeEvent))
 }
 
 // send queues b for the writer, never waiting; false means the outbox is

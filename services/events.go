@@ -2,6 +2,7 @@ package services
 
 import (
 	"errors"
+	"sync/atomic"
 
 	"github.com/tandem-editor/tandem/ot"
 )
@@ -49,6 +50,20 @@ type Event struct {
 	// Hash, on an ack or op whose revision is hashed, is the content's
 	// hash after it (Sequencer.HashAt).
 	Hash string
+	// wire is the event's encoding for the transport (Encoded).
+	wire atomic.Pointer[[]byte]
+}
+
+// Encoded returns the event's wire form: made by encode for the first
+// member it is delivered to and shared by the others, so that a broadcast
+// is encoded once, and held no longer than the event is.
+func (e *Event) Encoded(encode func(*Event) []byte) []byte {
+	if b := e.wire.Load(); b != nil {
+		return *b
+	}
+	b := encode(e)
+	e.wire.Store(&b)
+	return b
 }
 
 // ErrorEvent turns err into an error event answering the operation opID.
