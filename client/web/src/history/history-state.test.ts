@@ -63,6 +63,19 @@ describe('history slice', () => {
     expect(s.getState().history.versions).toHaveLength(3);
   });
 
+  it('a restore leaves history mode with a notice, and opening again clears it', () => {
+    const s = makeStore();
+    s.dispatch(historyActions.opened({ head: 10 }));
+    s.dispatch(historyActions.scrubbed(3));
+    s.dispatch(historyActions.restored({ from: 3, to: 11 }));
+    expect(s.getState().history).toMatchObject({ open: false, notice: 'Restored revision 3 as revision 11.' });
+    s.dispatch(historyActions.opened({ head: 11 }));
+    expect(s.getState().history.notice).toBeNull();
+    s.dispatch(historyActions.restored({ from: 0, to: 12 }));
+    s.dispatch(historyActions.noticeCleared());
+    expect(s.getState().history.notice).toBeNull();
+  });
+
   it('blame toggles, and its error is cleared by toggling', () => {
     const s = makeStore();
     s.dispatch(historyActions.blameToggled());

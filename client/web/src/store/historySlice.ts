@@ -22,6 +22,8 @@ export interface HistoryState {
   versions: Version[];
   versionsStatus: LoadStatus;
   versionsError: string | null;
+  /** Said once history mode is left after a restore. */
+  notice: string | null;
 }
 
 const initialState: HistoryState = {
@@ -35,6 +37,7 @@ const initialState: HistoryState = {
   versions: [],
   versionsStatus: 'idle',
   versionsError: null,
+  notice: null,
 };
 
 const clamp = (rev: number, head: number) => Math.max(0, Math.min(head, Math.round(Number.isFinite(rev) ? rev : 0)));
@@ -49,7 +52,17 @@ export const historySlice = createSlice({
     /** History mode starts at the head. */
     opened(state, action: PayloadAction<{ head: number }>) {
       const head = Math.max(0, action.payload.head);
-      return { ...state, open: true, head, viewed: head, shown: null, error: null, blameError: null };
+      return { ...state, open: true, head, viewed: head, shown: null, error: null, blameError: null, notice: null };
+    },
+    /** A restore was committed: back to the live document, which receives it as an op. */
+    restored(state, action: PayloadAction<{ from: number; to: number }>) {
+      state.open = false;
+      state.shown = null;
+      state.error = null;
+      state.notice = `Restored revision ${action.payload.from} as revision ${action.payload.to}.`;
+    },
+    noticeCleared(state) {
+      state.notice = null;
     },
     closed(state) {
       state.open = false;

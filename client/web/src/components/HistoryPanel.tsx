@@ -1,0 +1,521 @@
+// The history panel: a timeline over revisions 0 … head, the changes near
+// the revision viewed (by whom, when), blame, named versions and restore. The
+// document at the viewed revision is shown read-only in the history view over
+// the editor (viewRef); the live document goes on underneath and is never
+// replaced. Everything is fetched per revision looked at (content, blame, a
+// page of operations around it), never the whole log.
+
+import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import { api, ApiError } from '../net/api';
+import type { BlameSpan, CommittedOp, Version } from '../net/protocol';
+import { useAppDispatch, useAppSelector, useAppStore } from '../store/store';
+import { historyActions, historyLoading } from '../store/historySlice';
+import { RevisionFetcher } from '../history/revision-fetcher';
+import { blameLines, blameRuns, type BlameRun } from '../history/blame-lines';
+import { authorOf, type Author } from '../history/authors';
+import { restoreRevision } from '../history/restore';
+import type { ChangeSummary, HistoryView } from '../history/history-view';
+import type { MountedRoom } from '../session/mount-room';
+
+/** Operations listed around the viewed revision: this many before it and after it. */
+const NEARBY = 6;
+
+const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : String(e));
+
+function Swatch({ author }: { author: Author }) {
+  return <span className={`swatch ${author.colorIndex === null ? 'cn' : `c${author.colorIndex}`}`} aria-hidden />;
+}
+
+export function HistoryPanel({
+  roomId,
+  mounted,
+  viewRef,
+  onClose,
+}: {
+  roomId: string;
+  mounted: RefObject<MountedRoom | null>;
+  viewRef: RefObject<HTMLDivElement | null>;
+  onClose(): void;
+}) {
+  const dispatch = useAppDispatch();
+  const store = useAppStore();
+  const h = useAppSelector((s) => s.history);
+  const readOnly = useAppSelector((s) => s.room.readOnly);
+  // Re-render author labels when people come and go.
+  const participants = useAppSelector((s) => s.participants);
+  const displayName = useAppSelector((s) => s.ui.displayName);
+  const author = (clientId: string) => authorOf({ participants, ui: { displayName } }, clientId);
+
+  const view = useRef<HistoryView | null>(null);
+  const shownText = useRef<{ revision: number; text: string } | null>(null);
+  const [changes, setChanges] = useState<ChangeSummary | null>(null);
+  const [nearby, setNearby] = useState<{ around: number; ops: CommittedOp[] } | null>(null);
+  const [runs, setRuns] = useState<BlameRun[] | null>(null);
+  const fetchers = useRef<{ content: RevisionFetcher<string>; blame: RevisionFetcher<BlameSpan[]>; ops: RevisionFetcher<CommittedOp[]> } | null>(null);
+
+  // Mounted while history mode is on: the view over the editor, the fetchers,
+  // the versions; the head is read from the live session every second (acks
+  // move it too, not only text).
+  useEffect(() => {
+    const m = mounted.current;
+    const container = viewRef.current;
+    if (!m || !container) return;
+    const v = m.openHistory(container, setChanges);
+    view.current = v;
+    const blame = new RevisionFetcher<BlameSpan[]>({
+      fetch: (rev, signal) => api.blame(roomId, rev, signal).then((b) => b.spans),
+      onResult: (rev, spans) => {
+        const shown = shownText.current;
+        if (!shown || shown.revision !== rev) return;
+        try {
+          setRuns(blameRuns(blameLines(shown.text, spans)));
+          dispatch(historyActions.blameFailed(null));
+        } catch (e) {
+          dispatch(historyActions.blameFailed(message(e)));
+        }
+      },
+      onError: (_rev, e) => dispatch(historyActions.blameFailed(message(e))),
+      delayMs: 0,
+      maxEntries: 4,
+      weigh: (spans) => spans.length,
+      maxWeight: 200_000,
+    });
+    const content = new RevisionFetcher<string>({
+      fetch: (rev, signal) => api.getRoomAt(roomId, rev, signal).then((r) => r.content),
+      onResult: (rev, text) => {
+        shownText.current = { revision: rev, text };
+        setRuns(null);
+        v.show(rev, text);
+        dispatch(historyActions.revisionShown(rev));
+      },
+      onError: (rev, e) => dispatch(historyActions.revisionFailed({ revision: rev, message: message(e) })),
+      delayMs: 250,
+      maxEntries: 12,
+      weigh: (text) => text.length,
+      maxWeight: 8_000_000,
+    });
+    const ops = new RevisionFetcher<CommittedOp[]>({
+      fetch: (rev, signal) => api.getOps(roomId, Math.max(0, rev - NEARBY), 2 * NEARBY, signal),
+      onResult: (rev, list) => setNearby({ around: rev, ops: list }),
+      onError: () => setNearby(null),
+      delayMs: 400,
+      maxEntries: 32,
+    });
+    fetchers.current = { content, blame, ops };
+    const loadVersions = async () => {
+      dispatch(historyActions.versionsLoading());
+      try {
+        dispatch(historyActions.versionsLoaded(await api.listVersions(roomId)));
+      } catch (e) {
+        dispatch(historyActions.versionsFailed(message(e)));
+      }
+    };
+    void loadVersions();
+    const poll = setInterval(() => {
+      const head = m.revision();
+      if (head !== store.getState().history.head) dispatch(historyActions.headChanged(head));
+    }, 1000);
+    return () => {
+      clearInterval(poll);
+      content.dispose();
+      blame.dispose();
+      ops.dispose();
+      fetchers.current = null;
+      v.dispose();
+      view.current = null;
+      shownText.current = null;
+    };
+  }, [roomId, mounted, viewRef, dispatch, store]);
+
+  // The viewed revision: its content (debounced), and the operations around it.
+  useEffect(() => {
+    if (!h.open) return;
+    fetchers.current?.content.request(h.viewed);
+    fetchers.current?.ops.request(h.viewed);
+  }, [h.open, h.viewed]);
+
+  // Blame of the revision on screen, while the toggle is on.
+  useEffect(() => {
+    const shown = shownText.current;
+    if (!h.blame) {
+      fetchers.current?.blame.cancel();
+      setRuns(null);
+    } else if (shown && h.shown === shown.revision) fetchers.current?.blame.request(shown.revision);
+  }, [h.blame, h.shown]);
+
+  useEffect(() => {
+    view.current?.setBlame(runs, (run) => {
+      const a = author(run.clientId);
+      return { text: a.label, colorIndex: a.colorIndex };
+    });
+    // author changes with the people list; the labels follow it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [runs, participants, displayName]);
+
+  const blameAuthors = useMemo(() => {
+    if (!runs) return [];
+    const lines = new Map<string, number>();
+    for (const r of runs) lines.set(r.clientId, (lines.get(r.clientId) ?? 0) + r.endLine - r.startLine + 1);
+    return [...lines].sort((a, b) => b[1] - a[1]);
+  }, [runs]);
+
+  const loading = historyLoading(h);
+  const viewedOp = nearby?.ops.find((o) => o.revision === h.viewed);
+  const scrub = (rev: number) => dispatch(historyActions.scrubbed(rev));
+
+  return (
+    <aside
+      className="side-panel history-panel"
+      id="history-panel"
+      data-testid="history-panel"
+      aria-label="History"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && !(e.target as HTMLElement).closest('dialog, input[type=text]')) onClose();
+      }}
+    >
+      <section className="panel-section">
+        <div className="history-head">
+          <h2>History</h2>
+          <button className="button small primary" data-testid="history-close" onClick={onClose}>
+            Back to live editing
+          </button>
+        </div>
+        <label className="timeline">
+          <span className="sr-only">Revision</span>
+          <input
+            type="range"
+            data-testid="timeline"
+            min={0}
+            max={h.head}
+            step={1}
+            value={h.viewed}
+            aria-valuetext={`Revision ${h.viewed} of ${h.head}`}
+            onChange={(e) => scrub(Number(e.target.value))}
+          />
+        </label>
+        <div className="timeline-row">
+          <button className="icon-button" aria-label="Previous revision" disabled={h.viewed <= 0} onClick={() => scrub(h.viewed - 1)}>
+            ‹
+          </button>
+          <RevisionInput value={h.viewed} head={h.head} onChange={scrub} />
+          <span className="muted small">of {h.head}</span>
+          <button className="icon-button" aria-label="Next revision" disabled={h.viewed >= h.head} onClick={() => scrub(h.viewed + 1)}>
+            ›
+          </button>
+        </div>
+        <p className="muted small history-status" role="status" data-testid="history-status">
+          {h.error
+            ? `Revision ${h.viewed} cannot be shown: ${h.error}`
+            : loading
+              ? `Loading revision ${h.viewed}…`
+              : describeChanges(h.viewed, h.head, changes)}
+        </p>
+        {viewedOp && (
+          <p className="small viewed-op">
+            <Swatch author={author(viewedOp.clientId)} /> {author(viewedOp.clientId).label}
+            {viewedOp.createdAt && <span className="muted"> · {when(viewedOp.createdAt)}</span>}
+          </p>
+        )}
+        {!readOnly && <RestoreButton roomId={roomId} revision={h.viewed} disabled={loading || !!h.error || h.shown !== h.viewed} />}
+      </section>
+
+      <section className="panel-section">
+        <h2>Changes near here</h2>
+        {nearby && nearby.ops.length > 0 ? (
+          <ol className="nearby" data-testid="nearby-ops">
+            {nearby.ops.map((op) => {
+              const a = author(op.clientId);
+              return (
+                <li key={op.revision}>
+                  <button className={`nearby-op${op.revision === h.viewed ? ' current' : ''}`} aria-current={op.revision === h.viewed ? 'true' : undefined} onClick={() => scrub(op.revision)}>
+                    <Swatch author={a} />
+                    <span className="name">{a.label}</span>
+                    <span className="muted small">r{op.revision}</span>
+                  </button>
+                </li>
+              );
+            })}
+          </ol>
+        ) : (
+          <p className="muted small">{h.viewed === 0 ? 'Revision 0 is the room as it was created.' : 'No changes to list.'}</p>
+        )}
+      </section>
+
+      <section className="panel-section">
+        <h2>Blame</h2>
+        <label className="switch">
+          <input type="checkbox" data-testid="blame-toggle" checked={h.blame} onChange={() => dispatch(historyActions.blameToggled())} />
+          <span>Show who last changed each line</span>
+        </label>
+        {h.blameError && (
+          <p className="error small" role="alert">
+            Blame is not available: {h.blameError}
+          </p>
+        )}
+        {h.blame && blameAuthors.length > 0 && (
+          <ul className="people blame-authors" data-testid="blame-authors" aria-label="Authors of this revision">
+            {blameAuthors.map(([id, lines]) => {
+              const a = author(id);
+              return (
+                <li className="person" key={id}>
+                  <Swatch author={a} />
+                  <span className="name">{a.label}</span>
+                  <span className="meta">
+                    {lines} line{lines === 1 ? '' : 's'}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </section>
+
+      <Versions roomId={roomId} versions={h.versions} status={h.versionsStatus} error={h.versionsError} viewed={h.viewed} readOnly={readOnly} onJump={scrub} />
+    </aside>
+  );
+}
+
+function describeChanges(viewed: number, head: number, c: ChangeSummary | null): string {
+  if (!c) return `Revision ${viewed}`;
+  if (!c.changed && !c.added) return viewed === head ? `Revision ${viewed}: the live document` : `Revision ${viewed}: the same text as now`;
+  const parts = [];
+  if (c.changed) parts.push(`${c.changed} line${c.changed === 1 ? '' : 's'} changed`);
+  if (c.added) parts.push(`${c.added} line${c.added === 1 ? '' : 's'} added`);
+  return `Revision ${viewed}: ${parts.join(', ')} since`;
+}
+
+function when(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+// RevisionInput: the viewed revision as a number to type (Enter or leaving applies it).
+function RevisionInput({ value, head, onChange }: { value: number; head: number; onChange(rev: number): void }) {
+  const [draft, setDraft] = useState(String(value));
+  useEffect(() => setDraft(String(value)), [value]);
+  const apply = () => {
+    const n = Number(draft);
+    if (draft.trim() === '' || !Number.isInteger(n)) return setDraft(String(value));
+    onChange(n);
+  };
+  return (
+    <input
+      className="input revision-input"
+      data-testid="revision-input"
+      type="number"
+      inputMode="numeric"
+      min={0}
+      max={head}
+      aria-label="Revision number"
+      value={draft}
+      onChange={(e) => setDraft(e.target.value)}
+      onBlur={apply}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') apply();
+      }}
+    />
+  );
+}
+
+// RestoreButton asks first, in a modal dialog, then restores with one id
+// (resent on a network failure) and goes back to the live document.
+function RestoreButton({ roomId, revision, disabled }: { roomId: string; revision: number; disabled: boolean }) {
+  const dispatch = useAppDispatch();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [asked, setAsked] = useState(revision);
+  const confirm = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await restoreRevision((req) => api.restore(roomId, req), asked);
+      dialog.current?.close();
+      dispatch(historyActions.restored({ from: asked, to: res.revision }));
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button
+        className="button restore-button"
+        data-testid="restore"
+        disabled={disabled}
+        onClick={() => {
+          setAsked(revision);
+          setError(null);
+          dialog.current?.showModal();
+        }}
+      >
+        Restore this version
+      </button>
+      <dialog ref={dialog} className="dialog" aria-labelledby="restore-title" aria-describedby="restore-text" data-testid="restore-dialog">
+        <h2 id="restore-title">Restore revision {asked}?</h2>
+        <p id="restore-text">
+          Everyone’s document becomes the text of revision {asked}, as one new change on top of the history. Nothing is lost: the text as it is now stays
+          in the history and can be restored in turn.
+        </p>
+        {error && (
+          <p className="error" role="alert">
+            Could not restore: {error}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button className="button" onClick={() => dialog.current?.close()} disabled={busy} autoFocus>
+            Cancel
+          </button>
+          <button className="button primary" data-testid="restore-confirm" onClick={() => void confirm()} disabled={busy}>
+            {busy ? 'Restoring…' : 'Restore'}
+          </button>
+        </div>
+      </dialog>
+    </>
+  );
+}
+
+// Versions: name the viewed revision, list the named ones (newest first),
+// jump to one, rename one in place.
+function Versions({
+  roomId,
+  versions,
+  status,
+  error,
+  viewed,
+  readOnly,
+  onJump,
+}: {
+  roomId: string;
+  versions: Version[];
+  status: string;
+  error: string | null;
+  viewed: number;
+  readOnly: boolean;
+  onJump(rev: number): void;
+}) {
+  const dispatch = useAppDispatch();
+  const [name, setName] = useState('');
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const save = async () => {
+    if (!name.trim()) return;
+    setSaving(true);
+    setSaveError(null);
+    try {
+      dispatch(historyActions.versionSaved(await api.createVersion(roomId, { name: name.trim(), revision: viewed })));
+      setName('');
+    } catch (e) {
+      setSaveError(message(e));
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <section className="panel-section">
+      <h2>
+        Versions <span className="count">{versions.length}</span>
+      </h2>
+      {!readOnly && (
+        <form
+          className="version-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          <input
+            className="input"
+            type="text"
+            data-testid="version-name"
+            aria-label={`Name for revision ${viewed}`}
+            placeholder={`Name revision ${viewed}`}
+            maxLength={200}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
+          <button className="button" type="submit" data-testid="save-version" disabled={saving || !name.trim()}>
+            Save
+          </button>
+        </form>
+      )}
+      {saveError && (
+        <p className="error small" role="alert">
+          Could not save the version: {saveError}
+        </p>
+      )}
+      {status === 'loading' && <p className="muted small">Loading versions…</p>}
+      {status === 'error' && (
+        <p className="error small" role="alert">
+          Could not load the versions: {error}
+        </p>
+      )}
+      {status === 'ready' && versions.length === 0 && <p className="muted small">No named versions yet.</p>}
+      <ul className="versions" data-testid="versions">
+        {versions.map((v) => (
+          <VersionRow key={v.id} roomId={roomId} version={v} current={v.revision === viewed} readOnly={readOnly} onJump={onJump} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function VersionRow({ roomId, version, current, readOnly, onJump }: { roomId: string; version: Version; current: boolean; readOnly: boolean; onJump(rev: number): void }) {
+  const dispatch = useAppDispatch();
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(version.name);
+  const [error, setError] = useState<string | null>(null);
+  const rename = async () => {
+    const next = draft.trim();
+    setEditing(false);
+    if (!next || next === version.name) return setDraft(version.name);
+    try {
+      setError(null);
+      dispatch(historyActions.versionSaved(await api.renameVersion(roomId, version.id, next)));
+    } catch (e) {
+      setError(message(e));
+      setDraft(version.name);
+    }
+  };
+  return (
+    <li className={`version${current ? ' current' : ''}`} data-version-id={version.id}>
+      {editing ? (
+        <input
+          className="input"
+          type="text"
+          aria-label={`New name for ${version.name}`}
+          maxLength={200}
+          autoFocus
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          onBlur={() => void rename()}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
+            if (e.key === 'Escape') {
+              setDraft(version.name);
+              setEditing(false);
+            }
+          }}
+        />
+      ) : (
+        <button className="version-jump" aria-current={current ? 'true' : undefined} onClick={() => onJump(version.revision)} title={`Show revision ${version.revision}`}>
+          <span className="name">{version.name}</span>
+          <span className="muted small">
+            r{version.revision} · {when(version.createdAt)}
+          </span>
+        </button>
+      )}
+      {!readOnly && !editing && (
+        <button className="icon-button subtle" aria-label={`Rename ${version.name}`} onClick={() => setEditing(true)}>
+          ✎
+        </button>
+      )}
+      {error && (
+        <span className="error small" role="alert">
+          Could not rename: {error}
+        </span>
+      )}
+    </li>
+  );
+}
