@@ -10,12 +10,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, finish, launchChromium, sleep, tandemServer, waitFor, withTimeout } from './harness.mjs';
+import { CHROMIUM, finish, scenarioKit, sleep, tandemServer, waitFor } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '..');
 const TANDEM_BIN = path.resolve(webDir, process.env.TANDEM_BIN ?? '../../bin/tandem');
-const ONLY = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : null;
 const SHOTS = process.env.E2E_SHOTS; // a directory: the screenshots for docs/ go there
 
 if (!existsSync(CHROMIUM)) {
@@ -27,66 +26,14 @@ if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 const server = await tandemServer(TANDEM_BIN, 'tandem-e2e-app-');
 const { base, api } = server;
 server.start();
-let browser;
-const results = [];
-const contexts = [];
+const kit = scenarioKit(server);
+const { results, assert, person, text, synced, openRoom, converged, test, box } = kit;
 
-function assert(cond, msg) {
-  if (!cond) throw new Error(`assertion failed: ${msg}`);
-}
-
-// person opens a browser context for someone with a name (and options).
-async function person(name, opts = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 760 }, colorScheme: 'light', ...opts });
-  contexts.push(ctx);
-  await ctx.addInitScript((n) => localStorage.setItem('tandem.name', n), name);
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.log(`  [page ${name}] error: ${e.message}`));
-  return page;
-}
-
-const text = (page) => page.evaluate(() => window.__tandem?.getModelText() ?? null);
-const synced = (page) => page.evaluate(() => !!window.__tandem?.isSynchronized());
-
-async function openRoom(page, id) {
-  await page.goto(`${base}/rooms/${id}`, { timeout: 20_000 });
-  await waitFor(`room to connect`, () => synced(page), 20_000);
-}
-
-async function converged(pages, roomId, timeout = 20_000) {
-  return waitFor(
-    'editors and server to converge',
-    async () => {
-      const texts = await Promise.all(pages.map(text));
-      if (!(await Promise.all(pages.map(synced))).every(Boolean)) return false;
-      const room = await api('GET', `/api/rooms/${roomId}`);
-      return texts.every((t) => t === room.content) ? room.content : false;
-    },
-    timeout,
-  );
-}
-
-async function test(name, fn) {
-  if (ONLY && !ONLY.test(name)) return;
-  const started = Date.now();
-  try {
-    await withTimeout(fn(), 90_000, name);
-    results.push({ name, ok: true });
-    console.log(`  ok   ${name} (${Date.now() - started} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false, error: e });
-    console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
-  } finally {
-    while (contexts.length) await contexts.pop().close().catch(() => {});
-  }
-}
-
-const box = (page, selector) => page.locator(selector).first().boundingBox();
 const overlaps = (a, b) => a && b && a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 try {
   await server.waitHealthy();
-  browser = await launchChromium();
+  await kit.launch();
 
   await test('load: the document is shown read-only while the editor is still loading', async () => {
     const room = await api('POST', '/api/rooms', { name: 'Slow link', language: 'python', content: 'def shown_before_monaco():\n    pass\n' });
@@ -423,9 +370,7 @@ try {
   results.push({ name: 'setup', ok: false, error: e });
   console.log(`  FAIL setup: ${e?.stack ?? e}`);
 } finally {
-  try {
-    await browser?.close();
-  } catch {}
+  await kit.close();
   await server.dispose();
 }
 finish(results, server);

@@ -135,3 +135,72 @@ export function launchChromium() {
     timeout: 30_000,
   });
 }
+
+// scenarioKit is what the app scenarios share (app.mjs, history.mjs): people
+// as browser contexts, opening a room, convergence with the server, and test()
+// that runs one scenario within a bound, records it and closes its contexts.
+// E2E_ONLY (a pattern) picks scenarios by name.
+export function scenarioKit(server) {
+  const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : null;
+  const results = [];
+  const contexts = [];
+  let browser = null;
+  const kit = {
+    results,
+    async launch() {
+      browser = await launchChromium();
+    },
+    async close() {
+      try {
+        await browser?.close();
+      } catch {}
+    },
+    assert(cond, msg) {
+      if (!cond) throw new Error(`assertion failed: ${msg}`);
+    },
+    // person opens a browser context for someone with a name (and options).
+    async person(name, opts = {}) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 760 }, colorScheme: 'light', ...opts });
+      contexts.push(ctx);
+      await ctx.addInitScript((n) => localStorage.setItem('tandem.name', n), name);
+      const page = await ctx.newPage();
+      page.on('pageerror', (e) => console.log(`  [page ${name}] error: ${e.message}`));
+      return page;
+    },
+    text: (page) => page.evaluate(() => window.__tandem?.getModelText() ?? null),
+    synced: (page) => page.evaluate(() => !!window.__tandem?.isSynchronized()),
+    async openRoom(page, id) {
+      await page.goto(`${server.base}/rooms/${id}`, { timeout: 20_000 });
+      await waitFor(`room to connect`, () => kit.synced(page), 20_000);
+    },
+    // converged waits until every page is synchronized and shows the server's content, and returns it.
+    async converged(pages, roomId, timeout = 20_000) {
+      return waitFor(
+        'editors and server to converge',
+        async () => {
+          const texts = await Promise.all(pages.map(kit.text));
+          if (!(await Promise.all(pages.map(kit.synced))).every(Boolean)) return false;
+          const room = await server.api('GET', `/api/rooms/${roomId}`);
+          return texts.every((t) => t === room.content) ? room.content : false;
+        },
+        timeout,
+      );
+    },
+    async test(name, fn) {
+      if (only && !only.test(name)) return;
+      const started = Date.now();
+      try {
+        await withTimeout(fn(), 90_000, name);
+        results.push({ name, ok: true });
+        console.log(`  ok   ${name} (${Date.now() - started} ms)`);
+      } catch (e) {
+        results.push({ name, ok: false, error: e });
+        console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
+      } finally {
+        while (contexts.length) await contexts.pop().close().catch(() => {});
+      }
+    },
+    box: (page, selector) => page.locator(selector).first().boundingBox(),
+  };
+  return kit;
+}

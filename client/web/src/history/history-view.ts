@@ -117,8 +117,9 @@ export function mountHistoryView(opts: {
           },
         });
         decorations.push({
-          range: new monaco.Range(run.startLine, model.getLineMaxColumn(run.startLine), run.startLine, model.getLineMaxColumn(run.startLine)),
-          options: { after: { content: `${l.text} · r${run.revision}`, inlineClassName: `tandem-blame-label tandem-blame-${colour}` } },
+          // After the end of the run's first line (the range is the line, so that it is never an empty one).
+          range: new monaco.Range(run.startLine, 1, run.startLine, model.getLineMaxColumn(run.startLine)),
+          options: { showIfCollapsed: true, after: { content: `${l.text} · r${run.revision}`, inlineClassName: `tandem-blame-label tandem-blame-${colour}` } },
         });
       }
       blame.set(decorations);

@@ -1,0 +1,282 @@
+// End-to-end scenarios of the history panel (issue 17): scrubbing the
+// timeline, named versions, restore while someone types, blame, and the panel
+// on a phone in the dark theme. Each starts from its own room, so any one
+// runs alone:
+//
+//   node e2e/history.mjs                     all of them
+//   E2E_ONLY=restore node e2e/history.mjs    those whose name matches /restore/i
+//   E2E_SHOTS=../../docs node e2e/history.mjs   also the screenshots for docs/
+//
+// The real server (TANDEM_BIN) and Debian's Chromium, as e2e/app.mjs.
+// Every wait is bounded; the last line is "N passed, N failed".
+
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHROMIUM, finish, scenarioKit, sleep, tandemServer, waitFor } from './harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const webDir = path.resolve(here, '..');
+const TANDEM_BIN = path.resolve(webDir, process.env.TANDEM_BIN ?? '../../bin/tandem');
+const SHOTS = process.env.E2E_SHOTS;
+
+if (!existsSync(CHROMIUM)) {
+  console.log(`SKIP e2e: ${CHROMIUM} not installed`);
+  process.exit(process.env.REQUIRE_SERVICES === '1' ? 1 : 0);
+}
+if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+
+const server = await tandemServer(TANDEM_BIN, 'tandem-e2e-history-');
+const { api } = server;
+server.start();
+const kit = scenarioKit(server);
+const { results, assert, person, text, openRoom, converged, test, box } = kit;
+
+// A room with a history made over REST: each edit appends a line; returns the room and its contents by revision.
+async function roomWithHistory(name, lines) {
+  const room = await api('POST', '/api/rooms', { name, language: 'plaintext', content: 'first line\n' });
+  const contents = [room.content];
+  for (let i = 0; i < lines.length; i++) {
+    const before = contents[i];
+    await api('POST', `/api/rooms/${room.id}/ops`, { revision: i, op: [before.length, `${lines[i]}\n`], id: `e2e-${room.id.slice(0, 6)}-${i}` });
+    contents.push(before + `${lines[i]}\n`);
+  }
+  return { room, contents };
+}
+
+const historyText = (page) => page.evaluate(() => window.__tandem?.historyText() ?? null);
+const valueText = (page) => page.getAttribute('[data-testid=timeline]', 'aria-valuetext');
+
+async function openHistory(page) {
+  await page.click('[data-testid=history-toggle]');
+  await page.waitForSelector('[data-testid=history-panel]', { timeout: 5000 });
+  await waitFor('the history view to show a revision', async () => (await historyText(page)) !== null && (await historyText(page)) !== '', 10_000);
+}
+
+async function showRevision(page, revision, want) {
+  await waitFor(`revision ${revision} on screen`, async () => (await historyText(page)) === want && (await valueText(page))?.startsWith(`Revision ${revision} of`), 10_000);
+}
+
+// dragTimeline drags the slider's thumb from where it is to a fraction (0 … 1) of the track.
+async function dragTimeline(page, fraction) {
+  const b = await box(page, '[data-testid=timeline]');
+  const value = await page.$eval('[data-testid=timeline]', (el) => Number(el.value) / Math.max(1, Number(el.max)));
+  const y = b.y + b.height / 2;
+  const at = (f) => b.x + 8 + f * (b.width - 16); // the thumb's centre runs inside the track's ends
+  await page.mouse.move(at(value), y);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) await page.mouse.move(at(value + ((fraction - value) * i) / 10), y);
+  await page.mouse.up();
+}
+
+try {
+  await server.waitHealthy();
+  await kit.launch();
+
+  await test('scrub: dragging the timeline shows an old document, read-only, with the changes since marked; live edits go on', async () => {
+    const lines = Array.from({ length: 40 }, (_, i) => `line ${i + 2}`);
+    const { room, contents } = await roomWithHistory('Scrub', lines);
+    const page = await person('Sol');
+    await openRoom(page, room.id);
+    const requests = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await openHistory(page);
+    await showRevision(page, 40, contents[40]);
+    assert((await page.textContent('[data-testid=history-status]')).includes('the live document'), 'at the head the view is the live document');
+
+    await dragTimeline(page, 0);
+    await showRevision(page, 0, contents[0]);
+    const status = await page.textContent('[data-testid=history-status]');
+    assert(status.includes('40 lines added since'), `the status counts the changes since: ${status}`);
+    await waitFor('the added lines marked', () => page.evaluate(() => document.querySelectorAll('[data-testid=history-view] .tandem-added-after').length > 0), 5000);
+
+    // Keyboard scrubbing, fast: only where it stops is fetched.
+    await page.focus('[data-testid=timeline]');
+    const before = requests.length;
+    for (let i = 0; i < 25; i++) await page.keyboard.press('ArrowRight', { delay: 5 });
+    await showRevision(page, 25, contents[25]);
+    await sleep(600);
+    const scrubbed = requests.slice(before);
+    const contentFetches = scrubbed.filter((u) => /\/api\/rooms\/[^/]+\?revision=/.test(u));
+    assert(contentFetches.length >= 1 && contentFetches.length <= 4, `a debounced fetch, not one per step: ${JSON.stringify(contentFetches)}`);
+    const opsFetches = requests.filter((u) => u.includes('/ops?'));
+    assert(opsFetches.length > 0 && opsFetches.every((u) => /limit=(\d+)/.test(u) && Number(/limit=(\d+)/.exec(u)[1]) <= 12), `ops only in small pages: ${JSON.stringify(opsFetches)}`);
+    await page.waitForSelector('[data-testid=nearby-ops] [aria-current=true]', { timeout: 5000 });
+    assert((await page.textContent('[data-testid=nearby-ops] [aria-current=true]')).includes('r25'), 'the changes near here show revision 25');
+
+    // Read-only: typing into the old document changes nothing.
+    await page.click('[data-testid=history-view] .view-lines');
+    await page.keyboard.type('typed into history');
+    assert((await historyText(page)) === contents[25], 'the old document is read-only');
+    assert((await text(page)) === contents[40], 'and the live one untouched');
+
+    // Live edits keep flowing underneath, and the timeline grows.
+    await api('POST', `/api/rooms/${room.id}/ops`, { revision: 40, op: [contents[40].length, 'live line\n'], id: `e2e-live-${room.id.slice(0, 6)}` });
+    await waitFor('the live editor to get the edit', async () => (await text(page)) === contents[40] + 'live line\n', 10_000);
+    await waitFor('the timeline to reach 41', async () => (await valueText(page)) === 'Revision 25 of 41', 5000);
+    assert((await historyText(page)) === contents[25], 'the view stays on revision 25');
+
+    await page.click('[data-testid=history-close]');
+    await waitFor('history mode to end', async () => (await page.locator('[data-testid=history-view]').count()) === 0, 5000);
+    assert(await page.evaluate(() => window.__tandem.isEditable()), 'the live editor is editable again');
+    assert((await converged([page], room.id)) === contents[40] + 'live line\n', 'and shows the head');
+  });
+
+  await test('versions: name a revision, see it listed, rename it, jump back to it', async () => {
+    const { room, contents } = await roomWithHistory('Versions', ['two', 'three', 'four']);
+    const page = await person('Vic');
+    await openRoom(page, room.id);
+    await openHistory(page);
+    await page.fill('[data-testid=revision-input]', '1');
+    await page.press('[data-testid=revision-input]', 'Enter');
+    await showRevision(page, 1, contents[1]);
+    await page.fill('[data-testid=version-name]', 'First draft');
+    await page.click('[data-testid=save-version]');
+    await page.waitForSelector('[data-testid=versions] >> text=First draft', { timeout: 5000 });
+    assert((await page.textContent('[data-testid=versions]')).includes('r1'), 'listed with its revision');
+    const listed = await api('GET', `/api/rooms/${room.id}/versions`);
+    assert(listed.versions.length === 1 && listed.versions[0].name === 'First draft' && listed.versions[0].revision === 1, `on the server: ${JSON.stringify(listed)}`);
+
+    await page.click('[aria-label="Rename First draft"]');
+    await page.fill('[aria-label="New name for First draft"]', 'Draft one');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=versions] >> text=Draft one', { timeout: 5000 });
+    assert((await api('GET', `/api/rooms/${room.id}/versions`)).versions[0].name === 'Draft one', 'renamed on the server');
+
+    await page.focus('[data-testid=timeline]');
+    await page.keyboard.press('End');
+    await showRevision(page, 3, contents[3]);
+    await page.click('[data-testid=versions] .version-jump >> text=Draft one');
+    await showRevision(page, 1, contents[1]);
+    assert((await page.getAttribute('[data-testid=versions] .version-jump', 'aria-current')) === 'true', 'the version viewed is marked');
+  });
+
+  await test('restore while someone types: confirmed, retried with its id after a network failure, applied once; both editors converge', async () => {
+    const { room, contents } = await roomWithHistory('Restore', ['LATER line']);
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    await Promise.all([openRoom(alice, room.id), openRoom(bob, room.id)]);
+    const bodies = [];
+    await alice.route('**/api/rooms/*/restore', async (route) => {
+      bodies.push(JSON.parse(route.request().postData()));
+      if (bodies.length === 1) await route.abort('failed');
+      else await route.continue();
+    });
+    await bob.click('.monaco-editor .view-lines');
+    await bob.keyboard.press('Control+End');
+    const typing = bob.keyboard.type('bob types on and on while the room is restored ', { delay: 35 });
+
+    await openHistory(alice);
+    await alice.focus('[data-testid=timeline]');
+    await alice.keyboard.press('Home');
+    await showRevision(alice, 0, contents[0]);
+    await alice.click('[data-testid=restore]');
+    await alice.waitForSelector('[data-testid=restore-dialog][open]', { timeout: 5000 });
+    assert((await alice.textContent('#restore-title')) === 'Restore revision 0?', 'the dialog names the revision');
+    await alice.click('[data-testid=restore-confirm]');
+    await alice.waitForSelector('[data-testid=history-notice] >> text=Restored revision 0', { timeout: 15_000 });
+    assert((await alice.locator('[data-testid=history-view]').count()) === 0, 'back to the live editor');
+    await typing;
+
+    const final = await converged([alice, bob], room.id, 30_000);
+    assert(!final.includes('LATER line') && final.startsWith('first line\n'), `the restored text, plus what Bob typed after: ${JSON.stringify(final)}`);
+    const [a, b] = await Promise.all([alice.evaluate(() => window.__tandem.getModelText()), bob.evaluate(() => window.__tandem.getModelText())]);
+    assert(a === b, 'the two Monaco models hold one text');
+    assert(bodies.length === 2 && bodies[0].id === bodies[1].id && bodies[0].revision === 0, `one id, resent: ${JSON.stringify(bodies)}`);
+    const ops = await api('GET', `/api/rooms/${room.id}/ops?from=0&limit=1000`);
+    assert(ops.ops.filter((o) => o.clientId === 'restore').length === 1, 'applied once');
+  });
+
+  await test('blame: the toggle marks each line with who last changed it, in their colours', async () => {
+    const room = await api('POST', '/api/rooms', { name: 'Blame', language: 'plaintext', content: 'from the start\n' });
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    await Promise.all([openRoom(alice, room.id), openRoom(bob, room.id)]);
+    await alice.click('.monaco-editor .view-lines');
+    await alice.keyboard.press('Control+End');
+    await alice.keyboard.type('alice wrote this\n', { delay: 10 });
+    await converged([alice, bob], room.id);
+    await bob.click('.monaco-editor .view-lines');
+    await bob.keyboard.press('Control+End');
+    await bob.keyboard.type('bob wrote that', { delay: 10 });
+    await converged([alice, bob], room.id);
+
+    await openHistory(alice);
+    await alice.click('[data-testid=blame-toggle]');
+    const labels = await waitFor('blame labels', async () => {
+      const l = await alice.evaluate(() => window.__tandem.historyBlame());
+      return l.length >= 3 ? l : false;
+    }, 10_000);
+    const byLine = Object.fromEntries(labels.map((l) => [l.line, l.text]));
+    assert(byLine[1] === 'Initial content' && byLine[2] === 'Alice (you)' && byLine[3] === 'Bob', `who changed each line: ${JSON.stringify(labels)}`);
+    await waitFor('labels drawn in the editor', () => alice.evaluate(() => [...document.querySelectorAll('[data-testid=history-view] .tandem-blame-label')].length >= 3), 5000);
+    const authors = await alice.textContent('[data-testid=blame-authors]');
+    assert(authors.includes('Bob') && authors.includes('Alice (you)'), `the authors listed: ${authors}`);
+    const bars = await alice.evaluate(() => [...document.querySelectorAll('[data-testid=history-view] .tandem-blame-bar')].map((el) => getComputedStyle(el).backgroundColor));
+    assert(new Set(bars).size === 3, `a bar per author, in their colours: ${JSON.stringify(bars)}`);
+    await alice.click('[data-testid=blame-toggle]');
+    await waitFor('blame off', async () => (await alice.evaluate(() => window.__tandem.historyBlame().length)) === 0, 5000);
+    if (SHOTS) {
+      await alice.click('[data-testid=blame-toggle]');
+      await alice.focus('[data-testid=timeline]');
+      await alice.keyboard.press('ArrowLeft');
+      await waitFor('blame again', async () => (await alice.evaluate(() => window.__tandem.historyBlame().length)) >= 2, 10_000);
+      await sleep(500);
+      await alice.screenshot({ path: path.join(SHOTS, 'room-history.png') });
+    }
+  });
+
+  await test('phone, dark: the panel sits under the document, every control is named and reached by keyboard, Escape goes back', async () => {
+    const { room, contents } = await roomWithHistory('Phone history', ['second', 'third']);
+    const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: 'dark' };
+    const page = await person('Pia', phone);
+    await openRoom(page, room.id);
+    await openHistory(page);
+    const panel = await box(page, '[data-testid=history-panel]');
+    const view = await box(page, '[data-testid=history-view]');
+    assert(panel && panel.x >= 0 && panel.x + panel.width <= 391 && panel.y + panel.height <= 845, `the panel is on screen: ${JSON.stringify(panel)}`);
+    assert(view && view.height > 150 && view.y + view.height <= panel.y + 1, `the document is above the panel: ${JSON.stringify({ view, panel })}`);
+    assert(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling');
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid=history-panel] button, [data-testid=history-panel] input')]
+        .filter((el) => {
+          const label = el.getAttribute('aria-label') || el.textContent.trim() || [...(el.labels ?? [])].map((l) => l.textContent.trim()).join('');
+          return !label;
+        })
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    assert(unnamed.length === 0, `every control has a name: ${JSON.stringify(unnamed)}`);
+    const dark = await page.evaluate(() => {
+      const lum = (rgb) => {
+        const [r, g, b] = rgb.match(/[\d.]+/g).slice(0, 3).map((v) => {
+          const c = Number(v) / 255;
+          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const panel = document.querySelector('[data-testid=history-panel]');
+      const status = document.querySelector('[data-testid=history-status]');
+      const bg = lum(getComputedStyle(panel).backgroundColor);
+      const fg = lum(getComputedStyle(status).color);
+      return { bg, ratio: (Math.max(bg, fg) + 0.05) / (Math.min(bg, fg) + 0.05) };
+    });
+    assert(dark.bg < 0.05 && dark.ratio >= 4.5, `a dark panel with readable text: ${JSON.stringify(dark)}`);
+    // Keyboard: Tab reaches the timeline, arrows scrub, Escape leaves history mode.
+    await page.focus('[data-testid=history-close]');
+    await page.keyboard.press('Tab');
+    assert(await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'timeline'), 'Tab goes to the timeline');
+    await page.keyboard.press('ArrowLeft');
+    await showRevision(page, 1, contents[1]);
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'room-history-phone.png') });
+    await page.keyboard.press('Escape');
+    await waitFor('history mode to end', async () => (await page.locator('[data-testid=history-panel]').count()) === 0, 5000);
+    assert((await text(page)) === contents[2], 'the live document is the head');
+  });
+} catch (e) {
+  results.push({ name: 'setup', ok: false, error: e });
+  console.log(`  FAIL setup: ${e?.stack ?? e}`);
+} finally {
+  await kit.close();
+  await server.dispose();
+}
+finish(results, server);
