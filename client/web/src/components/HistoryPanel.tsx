@@ -49,7 +49,7 @@ export function HistoryPanel({
   const view = useRef<HistoryView | null>(null);
   const shownText = useRef<{ revision: number; text: string } | null>(null);
   const [changes, setChanges] = useState<ChangeSummary | null>(null);
-  const [nearby, setNearby] = useState<{ around: number; ops: CommittedOp[] } | null>(null);
+  const [nearby, setNearby] = useState<{ around: number; ops: CommittedOp[]; error?: string } | null>(null);
   const [runs, setRuns] = useState<BlameRun[] | null>(null);
   const fetchers = useRef<{ content: RevisionFetcher<string>; blame: RevisionFetcher<BlameSpan[]>; ops: RevisionFetcher<CommittedOp[]> } | null>(null);
 
@@ -97,8 +97,8 @@ export function HistoryPanel({
     const ops = new RevisionFetcher<CommittedOp[]>({
       fetch: (rev, signal) => api.getOps(roomId, Math.max(0, rev - NEARBY), 2 * NEARBY, signal),
       onResult: (rev, list) => setNearby({ around: rev, ops: list }),
-      onError: () => setNearby(null),
-      delayMs: 400,
+      onError: (rev, e) => setNearby({ around: rev, ops: [], error: message(e) }),
+      delayMs: 250,
       maxEntries: 32,
     });
     fetchers.current = { content, blame, ops };
@@ -221,7 +221,11 @@ export function HistoryPanel({
 
       <section className="panel-section">
         <h2>Changes near here</h2>
-        {nearby && nearby.ops.length > 0 ? (
+        {!nearby || nearby.around !== h.viewed ? (
+          <p className="muted small">Loading…</p>
+        ) : nearby.error ? (
+          <p className="error small">Could not list the changes: {nearby.error}</p>
+        ) : nearby.ops.length > 0 ? (
           <ol className="nearby" data-testid="nearby-ops">
             {nearby.ops.map((op) => {
               const a = author(op.clientId);
@@ -277,10 +281,11 @@ export function HistoryPanel({
 
 function describeChanges(viewed: number, head: number, c: ChangeSummary | null): string {
   if (!c) return `Revision ${viewed}`;
-  if (!c.changed && !c.added) return viewed === head ? `Revision ${viewed}: the live document` : `Revision ${viewed}: the same text as now`;
+  if (!c.changed && !c.added && !c.removed) return viewed === head ? `Revision ${viewed}: the live document` : `Revision ${viewed}: the same text as now`;
   const parts = [];
   if (c.changed) parts.push(`${c.changed} line${c.changed === 1 ? '' : 's'} changed`);
   if (c.added) parts.push(`${c.added} line${c.added === 1 ? '' : 's'} added`);
+  if (c.removed) parts.push(`${c.removed} line${c.removed === 1 ? '' : 's'} removed`);
   return `Revision ${viewed}: ${parts.join(', ')} since`;
 }
 

@@ -8,19 +8,14 @@
 
 import { monaco } from '../monaco/setup';
 import { monacoLanguage } from '../languages';
-import { lineDiff, splitLines, type Hunk } from './line-diff';
+import { lineDiff, splitLines, summarize, type DiffSummary, type Hunk } from './line-diff';
 import type { BlameRun } from './blame-lines';
 
 type Editor = ReturnType<typeof monaco.editor.create>;
 type Model = ReturnType<typeof monaco.editor.createModel>;
 
-/** How the revision on screen differs from the live document, in lines. */
-export interface ChangeSummary {
-  /** Lines of the revision changed or deleted since. */
-  changed: number;
-  /** Lines in the live document that the revision does not have. */
-  added: number;
-}
+/** How the live document differs from the revision on screen, in lines. */
+export type ChangeSummary = DiffSummary;
 
 export interface BlameLabel {
   text: string;
@@ -76,10 +71,7 @@ export function mountHistoryView(opts: {
     diffTimer = null;
     const hunks = lineDiff(splitLines(model.getValue()), splitLines(opts.live.getValue()));
     changes.set(hunks.flatMap((h) => hunkDecorations(h, model.getLineCount(), revision)));
-    opts.onChanges({
-      changed: hunks.reduce((n, h) => n + h.oldEnd - h.oldStart, 0),
-      added: hunks.reduce((n, h) => n + h.newEnd - h.newStart, 0),
-    });
+    opts.onChanges(summarize(hunks));
   };
   const scheduleChanges = () => {
     if (!diffTimer) diffTimer = setTimeout(markChanges, 400);

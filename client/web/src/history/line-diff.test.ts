@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineDiff, type Hunk } from './line-diff';
+import { lineDiff, summarize, type Hunk } from './line-diff';
 import { seededRng } from '../test/random';
 
 // apply rebuilds the new lines from the old ones and the hunks.
@@ -43,6 +43,12 @@ describe('lineDiff', () => {
       // No longer than the brute-force LCS says it must be.
       expect(changed(hunks)).toBe(oldLines.length + newLines.length - 2 * lcs(oldLines, newLines));
     }
+  });
+
+  it('summarize counts a replaced line as changed, not added', () => {
+    expect(summarize(lineDiff(['a', 'b', 'c'], ['a', 'B', 'c', 'd', 'e']))).toEqual({ changed: 1, added: 2, removed: 0 });
+    expect(summarize(lineDiff(['a', 'b', 'c', 'd'], ['a', 'X']))).toEqual({ changed: 1, added: 0, removed: 2 });
+    expect(summarize([])).toEqual({ changed: 0, added: 0, removed: 0 });
   });
 
   it('past maxEdits reports the middle as one hunk that still covers every change', () => {

@@ -12,6 +12,25 @@ export interface Hunk {
   newEnd: number;
 }
 
+/** How many lines hunks change (on both sides), add (only in the new text) and remove (only in the old). */
+export interface DiffSummary {
+  changed: number;
+  added: number;
+  removed: number;
+}
+
+export function summarize(hunks: readonly Hunk[]): DiffSummary {
+  const s: DiffSummary = { changed: 0, added: 0, removed: 0 };
+  for (const h of hunks) {
+    const before = h.oldEnd - h.oldStart;
+    const after = h.newEnd - h.newStart;
+    s.changed += Math.min(before, after);
+    s.added += Math.max(0, after - before);
+    s.removed += Math.max(0, before - after);
+  }
+  return s;
+}
+
 export function splitLines(text: string): string[] {
   return text.split('\n');
 }

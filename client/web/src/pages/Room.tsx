@@ -38,6 +38,7 @@ export function RoomPage({ roomId }: { roomId: string }) {
   // at the viewed revision covers the live editor, which goes on underneath.
   const historyOpen = useAppSelector((s) => s.history.open);
   const historyNotice = useAppSelector((s) => s.history.notice);
+  const historyViewed = useAppSelector((s) => s.history.viewed);
   const historyViewRef = useRef<HTMLDivElement>(null);
   const openHistory = () => {
     const m = mounted.current;
@@ -238,7 +239,11 @@ export function RoomPage({ roomId }: { roomId: string }) {
           aria-expanded={historyOpen}
           aria-controls="history-panel"
         >
-          <span aria-hidden>⏱</span>
+          <svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+            <path d="M3 12a9 9 0 1 0 3-6.7" />
+            <path d="M3 4v5h5" />
+            <path d="M12 7v5l3 2" />
+          </svg>
         </button>
         <button
           className="icon-button panel-toggle"
@@ -284,7 +289,14 @@ export function RoomPage({ roomId }: { roomId: string }) {
         <div className="editor-wrap">
           {room.readOnly && <div className="readonly-banner">You are viewing a read-only link. Edits are disabled.</div>}
           <div className="editor" ref={containerRef} data-testid="editor" />
-          {historyOpen && <div className="history-view" ref={historyViewRef} data-testid="history-view" />}
+          {historyOpen && (
+            <div className="history-overlay">
+              <div className="history-banner">
+                Revision {historyViewed}, read-only. Lines changed since are shaded; a green line marks where lines were added.
+              </div>
+              <div className="history-view" ref={historyViewRef} data-testid="history-view" />
+            </div>
+          )}
           {!everConnected && (preview === null ? <div className="editor-loading">Connecting…</div> : <DocumentPreview text={preview} />)}
         </div>
         {historyOpen && <HistoryPanel roomId={roomId} mounted={mounted} viewRef={historyViewRef} onClose={closeHistory} />}
