@@ -10,27 +10,16 @@
 // The real server (TANDEM_BIN) and Debian's Chromium, as e2e/app.mjs.
 // Every wait is bounded; the last line is "N passed, N failed".
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CHROMIUM, finish, scenarioKit, sleep, tandemServer, waitFor } from './harness.mjs';
+import { contrast, luminance, runScenarios, scenarioServer, sleep, waitFor } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const webDir = path.resolve(here, '..');
-const TANDEM_BIN = path.resolve(webDir, process.env.TANDEM_BIN ?? '../../bin/tandem');
 const SHOTS = process.env.E2E_SHOTS;
-
-if (!existsSync(CHROMIUM)) {
-  console.log(`SKIP e2e: ${CHROMIUM} not installed`);
-  process.exit(process.env.REQUIRE_SERVICES === '1' ? 1 : 0);
-}
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
-const server = await tandemServer(TANDEM_BIN, 'tandem-e2e-history-');
+const { server, kit } = await scenarioServer('tandem-e2e-history-');
 const { api } = server;
-server.start();
-const kit = scenarioKit(server);
-const { results, assert, person, text, openRoom, converged, test, box } = kit;
+const { assert, person, text, openRoom, converged, test, box } = kit;
 
 // A room with a history made over REST: each edit appends a line; returns the room and its contents by revision.
 async function roomWithHistory(name, lines) {
@@ -69,9 +58,7 @@ async function dragTimeline(page, fraction) {
   await page.mouse.up();
 }
 
-try {
-  await server.waitHealthy();
-  await kit.launch();
+await runScenarios(server, kit, async () => {
 
   await test('scrub: dragging the timeline shows an old document, read-only, with the changes since marked; live edits go on', async () => {
     const lines = Array.from({ length: 40 }, (_, i) => `line ${i + 2}`);
@@ -246,20 +233,11 @@ try {
         .map((el) => el.outerHTML.slice(0, 80)),
     );
     assert(unnamed.length === 0, `every control has a name: ${JSON.stringify(unnamed)}`);
-    const dark = await page.evaluate(() => {
-      const lum = (rgb) => {
-        const [r, g, b] = rgb.match(/[\d.]+/g).slice(0, 3).map((v) => {
-          const c = Number(v) / 255;
-          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-        });
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-      };
-      const panel = document.querySelector('[data-testid=history-panel]');
-      const status = document.querySelector('[data-testid=history-status]');
-      const bg = lum(getComputedStyle(panel).backgroundColor);
-      const fg = lum(getComputedStyle(status).color);
-      return { bg, ratio: (Math.max(bg, fg) + 0.05) / (Math.min(bg, fg) + 0.05) };
-    });
+    const [panelBg, statusFg] = await page.evaluate(() => [
+      getComputedStyle(document.querySelector('[data-testid=history-panel]')).backgroundColor,
+      getComputedStyle(document.querySelector('[data-testid=history-status]')).color,
+    ]);
+    const dark = { bg: luminance(panelBg), ratio: contrast(panelBg, statusFg) };
     assert(dark.bg < 0.05 && dark.ratio >= 4.5, `a dark panel with readable text: ${JSON.stringify(dark)}`);
     // Keyboard: Tab reaches the timeline, arrows scrub, Escape leaves history mode.
     await page.focus('[data-testid=history-close]');
@@ -272,11 +250,4 @@ try {
     await waitFor('history mode to end', async () => (await page.locator('[data-testid=history-panel]').count()) === 0, 5000);
     assert((await text(page)) === contents[2], 'the live document is the head');
   });
-} catch (e) {
-  results.push({ name: 'setup', ok: false, error: e });
-  console.log(`  FAIL setup: ${e?.stack ?? e}`);
-} finally {
-  await kit.close();
-  await server.dispose();
-}
-finish(results, server);
+});

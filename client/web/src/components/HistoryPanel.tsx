@@ -16,6 +16,7 @@ import { authorOf, type Author } from '../history/authors';
 import { restoreRevision } from '../history/restore';
 import type { ChangeSummary, HistoryView } from '../history/history-view';
 import type { MountedRoom } from '../session/mount-room';
+import { InlineError } from './InlineError';
 
 /** Operations listed around the viewed revision: this many before it and after it. */
 const NEARBY = 6;
@@ -224,7 +225,7 @@ export function HistoryPanel({
         {!nearby || nearby.around !== h.viewed ? (
           <p className="muted small">Loading…</p>
         ) : nearby.error ? (
-          <p className="error small">Could not list the changes: {nearby.error}</p>
+          <InlineError what="list the changes" error={nearby.error} />
         ) : nearby.ops.length > 0 ? (
           <ol className="nearby" data-testid="nearby-ops">
             {nearby.ops.map((op) => {
@@ -251,11 +252,7 @@ export function HistoryPanel({
           <input type="checkbox" data-testid="blame-toggle" checked={h.blame} onChange={() => dispatch(historyActions.blameToggled())} />
           <span>Show who last changed each line</span>
         </label>
-        {h.blameError && (
-          <p className="error small" role="alert">
-            Blame is not available: {h.blameError}
-          </p>
-        )}
+        <InlineError what="show the blame" error={h.blameError} />
         {h.blame && blameAuthors.length > 0 && (
           <ul className="people blame-authors" data-testid="blame-authors" aria-label="Authors of this revision">
             {blameAuthors.map(([id, lines]) => {
@@ -363,11 +360,7 @@ function RestoreButton({ roomId, revision, disabled }: { roomId: string; revisio
           Everyone’s document becomes the text of revision {asked}, as one new change on top of the history. Nothing is lost: the text as it is now stays
           in the history and can be restored in turn.
         </p>
-        {error && (
-          <p className="error" role="alert">
-            Could not restore: {error}
-          </p>
-        )}
+        <InlineError what="restore" error={error} />
         <div className="dialog-actions">
           <button className="button" onClick={() => dialog.current?.close()} disabled={busy} autoFocus>
             Cancel
@@ -445,17 +438,9 @@ function Versions({
           </button>
         </form>
       )}
-      {saveError && (
-        <p className="error small" role="alert">
-          Could not save the version: {saveError}
-        </p>
-      )}
+      <InlineError what="save the version" error={saveError} />
       {status === 'loading' && <p className="muted small">Loading versions…</p>}
-      {status === 'error' && (
-        <p className="error small" role="alert">
-          Could not load the versions: {error}
-        </p>
-      )}
+      <InlineError what="load the versions" error={status === 'error' ? error : null} />
       {status === 'ready' && versions.length === 0 && <p className="muted small">No named versions yet.</p>}
       <ul className="versions" data-testid="versions">
         {versions.map((v) => (
@@ -516,11 +501,7 @@ function VersionRow({ roomId, version, current, readOnly, onJump }: { roomId: st
           ✎
         </button>
       )}
-      {error && (
-        <span className="error small" role="alert">
-          Could not rename: {error}
-        </span>
-      )}
+      <InlineError what="rename the version" error={error} />
     </li>
   );
 }
