@@ -19,7 +19,7 @@ import type { MountedRoom } from '../session/mount-room';
 import { InlineError } from './InlineError';
 
 /** Operations listed around the viewed revision: this many before it and after it. */
-const NEARBY = 6;
+const NEARBY = 4;
 
 const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : String(e));
 
@@ -48,6 +48,9 @@ export function HistoryPanel({
   const author = (clientId: string) => authorOf({ participants, ui: { displayName } }, clientId);
 
   const view = useRef<HistoryView | null>(null);
+  const timeline = useRef<HTMLInputElement>(null);
+  // Keyboard users land on the timeline when history mode starts.
+  useEffect(() => timeline.current?.focus(), []);
   const shownText = useRef<{ revision: number; text: string } | null>(null);
   const [changes, setChanges] = useState<ChangeSummary | null>(null);
   const [nearby, setNearby] = useState<{ around: number; ops: CommittedOp[]; error?: string } | null>(null);
@@ -96,7 +99,7 @@ export function HistoryPanel({
       maxWeight: 8_000_000,
     });
     const ops = new RevisionFetcher<CommittedOp[]>({
-      fetch: (rev, signal) => api.getOps(roomId, Math.max(0, rev - NEARBY), 2 * NEARBY, signal),
+      fetch: (rev, signal) => api.getOps(roomId, Math.max(0, rev - NEARBY - 1), 2 * NEARBY + 1, signal),
       onResult: (rev, list) => setNearby({ around: rev, ops: list }),
       onError: (rev, e) => setNearby({ around: rev, ops: [], error: message(e) }),
       delayMs: 250,
@@ -184,6 +187,7 @@ export function HistoryPanel({
         <label className="timeline">
           <span className="sr-only">Revision</span>
           <input
+            ref={timeline}
             type="range"
             data-testid="timeline"
             min={0}

@@ -6,7 +6,7 @@ import { seededRng } from '../test/random';
 const span = (start: number, end: number, revision: number, clientId = `c${revision}`): BlameSpan => ({ start, end, revision, clientId });
 
 describe('blameLines', () => {
-  it('gives each line the latest revision among its characters and its line break', () => {
+  it('gives each line the latest revision among its characters; an empty line is its break', () => {
     // "ab\ncd\n\nef": rev 1 wrote "ab\nc", rev 3 "d", rev 2 the breaks and "ef".
     const text = 'ab\ncd\n\nef';
     const spans = [span(0, 4, 1), span(4, 5, 3), span(5, 9, 2)];
@@ -16,6 +16,13 @@ describe('blameLines', () => {
       { revision: 2, clientId: 'c2' },
       { revision: 2, clientId: 'c2' },
     ]);
+  });
+
+  it('Enter at the end of a line does not make the line the Enter\'s', () => {
+    // "def f():\n    pass\n" where rev 4 pressed Enter after the colon and typed the body.
+    const text = 'def f():\n    pass\n';
+    const spans = [span(0, 8, 0, ''), span(8, 17, 4), span(17, 18, 0, '')];
+    expect(blameLines(text, spans).map((b) => b?.revision ?? null)).toEqual([0, 4, null]);
   });
 
   it('a final line break leaves an empty last line with no blame; an empty document has one such line', () => {
@@ -45,7 +52,7 @@ describe('blameLines', () => {
       let lineStart = 0;
       for (let i = 0; i <= n; i++) {
         if (i === n || text[i] === '\n') {
-          const last = i === n ? n : i + 1;
+          const last = i === n || i > lineStart ? i : i + 1;
           let best: number | null = null;
           for (let j = lineStart; j < last; j++) best = Math.max(best ?? -1, revAt(j));
           want.push(best);

@@ -1,8 +1,10 @@
 // Blame by line: the server's blame (GET /api/rooms/{id}/blame) says which
 // revision inserted each UTF-16 range of the document; a line was last
-// changed by the latest revision among the characters on it, its line break
-// included (typing Enter makes a line). Consecutive lines last changed by one
-// revision form a run, which the history view labels once.
+// changed by the latest revision among the characters on it, not counting its
+// line break (Enter at the end of a line inserts the break that ends that
+// line, and the line is no one's new work), except on an empty line, which is
+// only its break. Consecutive lines last changed by one revision form a run,
+// which the history view labels once.
 
 import type { BlameSpan } from '../net/protocol';
 
@@ -35,7 +37,8 @@ export function blameLines(text: string, spans: readonly BlameSpan[]): (LineBlam
   let start = 0;
   for (;;) {
     const nl = text.indexOf('\n', start);
-    const end = nl === -1 ? text.length : nl + 1; // the line and its break
+    // The line's characters, or its break alone when it has none.
+    const end = nl === -1 ? text.length : nl > start ? nl : nl + 1;
     let best: BlameSpan | null = null;
     while (si < spans.length && spans[si].end <= start) si++;
     for (let j = si; j < spans.length && spans[j].start < end; j++) if (!best || spans[j].revision > best.revision) best = spans[j];
