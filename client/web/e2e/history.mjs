@@ -136,6 +136,16 @@ await runScenarios(server, kit, async () => {
     await page.click('[data-testid=versions] .version-jump >> text=Draft one');
     await showRevision(page, 1, contents[1]);
     assert((await page.getAttribute('[data-testid=versions] .version-jump', 'aria-current')) === 'true', 'the version viewed is marked');
+
+    // Through the read-only link: history to look at, nothing to change.
+    const reader = await person('Rae');
+    await openRoom(reader, room.readOnlyId);
+    await openHistory(reader);
+    await reader.waitForSelector('[data-testid=versions] >> text=Draft one', { timeout: 5000 });
+    for (const sel of ['[data-testid=version-name]', '[data-testid=save-version]', '[data-testid=restore]', '[aria-label="Rename Draft one"]'])
+      assert((await reader.locator(sel).count()) === 0, `no ${sel} for a reader`);
+    await reader.click('[data-testid=versions] .version-jump >> text=Draft one');
+    await showRevision(reader, 1, contents[1]);
   });
 
   await test('restore while someone types: confirmed, retried with its id after a network failure, applied once; both editors converge', async () => {

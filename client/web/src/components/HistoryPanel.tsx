@@ -6,26 +6,23 @@
 // page of operations around it), never the whole log.
 
 import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
-import { api, ApiError } from '../net/api';
-import type { BlameSpan, CommittedOp, Version } from '../net/protocol';
+import { api } from '../net/api';
+import type { BlameSpan, CommittedOp } from '../net/protocol';
 import { useAppDispatch, useAppSelector, useAppStore } from '../store/store';
 import { historyActions, historyLoading } from '../store/historySlice';
 import { RevisionFetcher } from '../history/revision-fetcher';
 import { blameLines, blameRuns, type BlameRun } from '../history/blame-lines';
-import { authorOf, type Author } from '../history/authors';
-import { restoreRevision } from '../history/restore';
+import { authorOf } from '../history/authors';
 import type { ChangeSummary, HistoryView } from '../history/history-view';
 import type { MountedRoom } from '../session/mount-room';
 import { InlineError } from './InlineError';
+import { errorMessage, Swatch, when } from './HistoryParts';
+import { RestoreButton } from './RestoreButton';
+import { Versions } from './HistoryVersions';
 
 /** Operations listed around the viewed revision: this many before it and after it. */
 const NEARBY = 4;
 
-const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : String(e));
-
-function Swatch({ author }: { author: Author }) {
-  return <span className={`swatch ${author.colorIndex === null ? 'cn' : `c${author.colorIndex}`}`} aria-hidden />;
-}
 
 export function HistoryPanel({
   roomId,
@@ -75,10 +72,10 @@ export function HistoryPanel({
           setRuns(blameRuns(blameLines(shown.text, spans)));
           dispatch(historyActions.blameFailed(null));
         } catch (e) {
-          dispatch(historyActions.blameFailed(message(e)));
+          dispatch(historyActions.blameFailed(errorMessage(e)));
         }
       },
-      onError: (_rev, e) => dispatch(historyActions.blameFailed(message(e))),
+      onError: (_rev, e) => dispatch(historyActions.blameFailed(errorMessage(e))),
       delayMs: 0,
       maxEntries: 4,
       weigh: (spans) => spans.length,
@@ -92,7 +89,7 @@ export function HistoryPanel({
         v.show(rev, text);
         dispatch(historyActions.revisionShown(rev));
       },
-      onError: (rev, e) => dispatch(historyActions.revisionFailed({ revision: rev, message: message(e) })),
+      onError: (rev, e) => dispatch(historyActions.revisionFailed({ revision: rev, message: errorMessage(e) })),
       delayMs: 250,
       maxEntries: 12,
       weigh: (text) => text.length,
@@ -101,7 +98,7 @@ export function HistoryPanel({
     const ops = new RevisionFetcher<CommittedOp[]>({
       fetch: (rev, signal) => api.getOps(roomId, Math.max(0, rev - NEARBY - 1), 2 * NEARBY + 1, signal),
       onResult: (rev, list) => setNearby({ around: rev, ops: list }),
-      onError: (rev, e) => setNearby({ around: rev, ops: [], error: message(e) }),
+      onError: (rev, e) => setNearby({ around: rev, ops: [], error: errorMessage(e) }),
       delayMs: 250,
       maxEntries: 32,
     });
@@ -111,7 +108,7 @@ export function HistoryPanel({
       try {
         dispatch(historyActions.versionsLoaded(await api.listVersions(roomId)));
       } catch (e) {
-        dispatch(historyActions.versionsFailed(message(e)));
+        dispatch(historyActions.versionsFailed(errorMessage(e)));
       }
     };
     void loadVersions();
@@ -290,11 +287,6 @@ function describeChanges(viewed: number, head: number, c: ChangeSummary | null):
   return `Revision ${viewed}: ${parts.join(', ')} since`;
 }
 
-function when(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
-
 // RevisionInput: the viewed revision as a number to type (Enter or leaving applies it).
 function RevisionInput({ value, head, onChange }: { value: number; head: number; onChange(rev: number): void }) {
   const [draft, setDraft] = useState(String(value));
@@ -320,192 +312,5 @@ function RevisionInput({ value, head, onChange }: { value: number; head: number;
         if (e.key === 'Enter') apply();
       }}
     />
-  );
-}
-
-// RestoreButton asks first, in a modal dialog, then restores with one id
-// (resent on a network failure) and goes back to the live document.
-function RestoreButton({ roomId, revision, disabled }: { roomId: string; revision: number; disabled: boolean }) {
-  const dispatch = useAppDispatch();
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [asked, setAsked] = useState(revision);
-  const confirm = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const res = await restoreRevision((req) => api.restore(roomId, req), asked);
-      dialog.current?.close();
-      dispatch(historyActions.restored({ from: asked, to: res.revision }));
-    } catch (e) {
-      setError(message(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <>
-      <button
-        className="button restore-button"
-        data-testid="restore"
-        disabled={disabled}
-        onClick={() => {
-          setAsked(revision);
-          setError(null);
-          dialog.current?.showModal();
-        }}
-      >
-        Restore this version
-      </button>
-      <dialog ref={dialog} className="dialog" aria-labelledby="restore-title" aria-describedby="restore-text" data-testid="restore-dialog">
-        <h2 id="restore-title">Restore revision {asked}?</h2>
-        <p id="restore-text">
-          Everyone’s document becomes the text of revision {asked}, as one new change on top of the history. Nothing is lost: the text as it is now stays
-          in the history and can be restored in turn.
-        </p>
-        <InlineError what="restore" error={error} />
-        <div className="dialog-actions">
-          <button className="button" onClick={() => dialog.current?.close()} disabled={busy} autoFocus>
-            Cancel
-          </button>
-          <button className="button primary" data-testid="restore-confirm" onClick={() => void confirm()} disabled={busy}>
-            {busy ? 'Restoring…' : 'Restore'}
-          </button>
-        </div>
-      </dialog>
-    </>
-  );
-}
-
-// Versions: name the viewed revision, list the named ones (newest first),
-// jump to one, rename one in place.
-function Versions({
-  roomId,
-  versions,
-  status,
-  error,
-  viewed,
-  readOnly,
-  onJump,
-}: {
-  roomId: string;
-  versions: Version[];
-  status: string;
-  error: string | null;
-  viewed: number;
-  readOnly: boolean;
-  onJump(rev: number): void;
-}) {
-  const dispatch = useAppDispatch();
-  const [name, setName] = useState('');
-  const [saveError, setSaveError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
-  const save = async () => {
-    if (!name.trim()) return;
-    setSaving(true);
-    setSaveError(null);
-    try {
-      dispatch(historyActions.versionSaved(await api.createVersion(roomId, { name: name.trim(), revision: viewed })));
-      setName('');
-    } catch (e) {
-      setSaveError(message(e));
-    } finally {
-      setSaving(false);
-    }
-  };
-  return (
-    <section className="panel-section">
-      <h2>
-        Versions <span className="count">{versions.length}</span>
-      </h2>
-      {!readOnly && (
-        <form
-          className="version-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void save();
-          }}
-        >
-          <input
-            className="input"
-            type="text"
-            data-testid="version-name"
-            aria-label={`Name for revision ${viewed}`}
-            placeholder={`Name revision ${viewed}`}
-            maxLength={200}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-          <button className="button" type="submit" data-testid="save-version" disabled={saving || !name.trim()}>
-            Save
-          </button>
-        </form>
-      )}
-      <InlineError what="save the version" error={saveError} />
-      {status === 'loading' && <p className="muted small">Loading versions…</p>}
-      <InlineError what="load the versions" error={status === 'error' ? error : null} />
-      {status === 'ready' && versions.length === 0 && <p className="muted small">No named versions yet.</p>}
-      <ul className="versions" data-testid="versions">
-        {versions.map((v) => (
-          <VersionRow key={v.id} roomId={roomId} version={v} current={v.revision === viewed} readOnly={readOnly} onJump={onJump} />
-        ))}
-      </ul>
-    </section>
-  );
-}
-
-function VersionRow({ roomId, version, current, readOnly, onJump }: { roomId: string; version: Version; current: boolean; readOnly: boolean; onJump(rev: number): void }) {
-  const dispatch = useAppDispatch();
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(version.name);
-  const [error, setError] = useState<string | null>(null);
-  const rename = async () => {
-    const next = draft.trim();
-    setEditing(false);
-    if (!next || next === version.name) return setDraft(version.name);
-    try {
-      setError(null);
-      dispatch(historyActions.versionSaved(await api.renameVersion(roomId, version.id, next)));
-    } catch (e) {
-      setError(message(e));
-      setDraft(version.name);
-    }
-  };
-  return (
-    <li className={`version${current ? ' current' : ''}`} data-version-id={version.id}>
-      {editing ? (
-        <input
-          className="input"
-          type="text"
-          aria-label={`New name for ${version.name}`}
-          maxLength={200}
-          autoFocus
-          value={draft}
-          onChange={(e) => setDraft(e.target.value)}
-          onBlur={() => void rename()}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
-            if (e.key === 'Escape') {
-              setDraft(version.name);
-              setEditing(false);
-            }
-          }}
-        />
-      ) : (
-        <button className="version-jump" aria-current={current ? 'true' : undefined} onClick={() => onJump(version.revision)} title={`Show revision ${version.revision}`}>
-          <span className="name">{version.name}</span>
-          <span className="muted small">
-            r{version.revision} · {when(version.createdAt)}
-          </span>
-        </button>
-      )}
-      {!readOnly && !editing && (
-        <button className="icon-button subtle" aria-label={`Rename ${version.name}`} onClick={() => setEditing(true)}>
-          ✎
-        </button>
-      )}
-      <InlineError what="rename the version" error={error} />
-    </li>
   );
 }

@@ -290,7 +290,12 @@ export function RoomPage({ roomId }: { roomId: string }) {
           {room.readOnly && <div className="readonly-banner">You are viewing a read-only link. Edits are disabled.</div>}
           <div className="editor" ref={containerRef} data-testid="editor" />
           {historyOpen && (
-            <div className="history-overlay">
+            <div
+              className="history-overlay"
+              onKeyDown={(e) => {
+                if (e.key === 'Escape') closeHistory();
+              }}
+            >
               <div className="history-banner">
                 Revision {historyViewed}, read-only. Lines changed since are shaded; a green line marks where lines were added.
               </div>
