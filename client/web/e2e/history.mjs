@@ -33,6 +33,13 @@ async function roomWithHistory(name, lines) {
   return { room, contents };
 }
 
+// typeAtEnd types at the end of the live document, as a person would.
+async function typeAtEnd(page, text, delay = 10) {
+  await page.click('.monaco-editor .view-lines');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(text, { delay });
+}
+
 const historyText = (page) => page.evaluate(() => window.__tandem?.historyText() ?? null);
 const valueText = (page) => page.getAttribute('[data-testid=timeline]', 'aria-valuetext');
 
@@ -159,9 +166,7 @@ await runScenarios(server, kit, async () => {
       if (bodies.length === 1) await route.abort('failed');
       else await route.continue();
     });
-    await bob.click('.monaco-editor .view-lines');
-    await bob.keyboard.press('Control+End');
-    const typing = bob.keyboard.type('bob types on and on while the room is restored ', { delay: 35 });
+    const typing = typeAtEnd(bob, 'bob types on and on while the room is restored ', 35);
 
     await openHistory(alice);
     await alice.focus('[data-testid=timeline]');
@@ -189,13 +194,9 @@ await runScenarios(server, kit, async () => {
     const alice = await person('Alice');
     const bob = await person('Bob');
     await Promise.all([openRoom(alice, room.id), openRoom(bob, room.id)]);
-    await alice.click('.monaco-editor .view-lines');
-    await alice.keyboard.press('Control+End');
-    await alice.keyboard.type('alice wrote this\n', { delay: 10 });
+    await typeAtEnd(alice, 'alice wrote this\n');
     await converged([alice, bob], room.id);
-    await bob.click('.monaco-editor .view-lines');
-    await bob.keyboard.press('Control+End');
-    await bob.keyboard.type('bob wrote that', { delay: 10 });
+    await typeAtEnd(bob, 'bob wrote that');
     await converged([alice, bob], room.id);
 
     await openHistory(alice);
@@ -228,9 +229,7 @@ await runScenarios(server, kit, async () => {
       await grace.keyboard.press('Enter');
       await grace.keyboard.type('# Say hello.', { delay: 5 });
       await converged([ada, grace], room.id);
-      await ada.click('.monaco-editor .view-lines');
-      await ada.keyboard.press('Control+End');
-      await ada.keyboard.type('print(greet("world"))', { delay: 5 });
+      await typeAtEnd(ada, 'print(greet("world"))', 5);
       await converged([ada, grace], room.id);
       await grace.evaluate(() => window.__tandem.scrollToLine(3));
       await grace.keyboard.press('End');
