@@ -12,7 +12,7 @@ import { useAppDispatch, useAppSelector, useAppStore } from '../store/store';
 import { historyActions, historyLoading } from '../store/historySlice';
 import { RevisionFetcher } from '../history/revision-fetcher';
 import { blameLines, blameRuns, type BlameRun } from '../history/blame-lines';
-import { authorOf } from '../history/authors';
+import { authorOf, authorsSignature } from '../history/authors';
 import type { ChangeSummary, HistoryView } from '../history/history-view';
 import type { MountedRoom } from '../session/mount-room';
 import { InlineError } from './InlineError';
@@ -22,7 +22,6 @@ import { Versions } from './HistoryVersions';
 
 /** Operations listed around the viewed revision: this many before it and after it. */
 const NEARBY = 4;
-
 
 export function HistoryPanel({
   roomId,
@@ -39,10 +38,9 @@ export function HistoryPanel({
   const store = useAppStore();
   const h = useAppSelector((s) => s.history);
   const readOnly = useAppSelector((s) => s.room.readOnly);
-  // Re-render author labels when people come and go.
-  const participants = useAppSelector((s) => s.participants);
-  const displayName = useAppSelector((s) => s.ui.displayName);
-  const author = (clientId: string) => authorOf({ participants, ui: { displayName } }, clientId);
+  // Author labels are redrawn when a name or colour changes, not on every cursor move.
+  const authors = useAppSelector(authorsSignature);
+  const author = (clientId: string) => authorOf(store.getState(), clientId);
 
   const view = useRef<HistoryView | null>(null);
   const timeline = useRef<HTMLInputElement>(null);
@@ -149,9 +147,9 @@ export function HistoryPanel({
       const a = author(run.clientId);
       return { text: a.label, colorIndex: a.colorIndex };
     });
-    // author changes with the people list; the labels follow it.
+    // author reads the store; authors says when its answers change.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [runs, participants, displayName]);
+  }, [runs, authors]);
 
   const blameAuthors = useMemo(() => {
     if (!runs) return [];

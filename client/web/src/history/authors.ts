@@ -29,3 +29,14 @@ export function authorOf(s: { participants: ParticipantsState; ui: { displayName
   if (gone) return gone.self ? { label: `${you} (you)`, colorIndex: gone.colorIndex, you: true } : { label: gone.name, colorIndex: gone.colorIndex, you: false };
   return { label: `Someone · ${clientId.slice(-4)}`, colorIndex: colorIndexFor(clientId), you: false };
 }
+
+/**
+ * What authorOf's answers depend on, as one string: it changes when a name or
+ * a colour does (or someone leaves), not when a cursor moves, so labels are
+ * redrawn only when they would read differently.
+ */
+export function authorsSignature(s: { participants: ParticipantsState; ui: { displayName: string } }): string {
+  const { self, byId, former } = s.participants;
+  const here = Object.values(byId).map((p) => `${p.clientId}:${p.colorIndex}:${p.name}`);
+  return [s.ui.displayName, self?.clientId ?? '', self?.colorIndex ?? '', Object.keys(former).length, ...here].join('\n');
+}

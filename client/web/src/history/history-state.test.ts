@@ -3,7 +3,7 @@ import { makeStore } from '../store/store';
 import { historyActions, historyLoading } from '../store/historySlice';
 import { MAX_FORMER, participantsActions } from '../store/participantsSlice';
 import { uiActions } from '../store/uiSlice';
-import { authorOf } from './authors';
+import { authorOf, authorsSignature } from './authors';
 import { colorIndexFor } from '../editor/colors';
 import type { Version } from '../net/protocol';
 
@@ -106,6 +106,23 @@ describe('authorOf', () => {
     expect(of('restore')).toEqual({ label: 'Restore', colorIndex: null, you: false });
     expect(of('')).toEqual({ label: 'Initial content', colorIndex: null, you: false });
     expect(of('stranger-9f3a')).toEqual({ label: 'Someone · 9f3a', colorIndex: colorIndexFor('stranger-9f3a'), you: false });
+  });
+
+  it('the signature changes with names, colours and departures, not with cursor moves', () => {
+    const s = makeStore();
+    s.dispatch(participantsActions.initialized({ selfId: 'me', peers: [{ clientId: 'bob', name: 'Bob' }] }));
+    const sig = () => authorsSignature(s.getState());
+    const before = sig();
+    s.dispatch(participantsActions.cursorMoved({ clientId: 'bob', line: 12 }));
+    expect(sig()).toBe(before);
+    s.dispatch(participantsActions.joined({ clientId: 'bob', name: 'Robert' }));
+    const renamed = sig();
+    expect(renamed).not.toBe(before);
+    s.dispatch(participantsActions.left('bob'));
+    expect(sig()).not.toBe(renamed);
+    const gone = sig();
+    s.dispatch(uiActions.displayNameChanged('Ada'));
+    expect(sig()).not.toBe(gone);
   });
 
   it('remembers at most MAX_FORMER people who left, forgetting the earliest', () => {
