@@ -29,6 +29,22 @@ describe('RevisionFetcher', () => {
     expect(results).toEqual([[50, 'text@50']]);
   });
 
+  it('asking again for the revision on its way does not fetch it twice', async () => {
+    const { calls, fetch } = fakeFetch();
+    const results: number[] = [];
+    const f = new RevisionFetcher({ fetch, onResult: (r) => results.push(r), onError: () => {}, delayMs: 10 });
+    f.request(4);
+    f.request(4); // waiting
+    vi.advanceTimersByTime(10);
+    f.request(4); // in flight
+    expect(calls).toHaveLength(1);
+    expect(calls[0].signal.aborted).toBe(false);
+    calls[0].resolve('four');
+    await vi.runAllTimersAsync();
+    f.request(4); // from the cache
+    expect(results).toEqual([4, 4]);
+  });
+
   it('a newer request aborts the one in flight, and its late answer is dropped', async () => {
     const { calls, fetch } = fakeFetch();
     const results: number[] = [];

@@ -32,6 +32,7 @@ export class RevisionFetcher<T> {
   /** Asks for a revision: at once from the cache, else after the quiet delay. */
   request(revision: number): void {
     if (this.disposed) return;
+    if (this.wanted === revision && (this.timer || this.inFlight)) return; // already on its way
     this.wanted = revision;
     this.stopPending();
     const hit = this.cache.get(revision);
