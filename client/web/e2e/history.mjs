@@ -17,6 +17,10 @@ import { contrast, luminance, runScenarios, scenarioServer, sleep, waitFor } fro
 const SHOTS = process.env.E2E_SHOTS;
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
+// The long-history scenario writes 5,000 revisions over REST as fast as the
+// server commits them, all from 127.0.0.1: the server (which inherits the
+// environment) sets no per-address request limit for this suite.
+process.env.TANDEM_REQUESTS_PER_MINUTE = '0';
 const { server, kit } = await scenarioServer('tandem-e2e-history-');
 const { api } = server;
 const { assert, person, text, openRoom, converged, test, box } = kit;
@@ -114,6 +118,47 @@ await runScenarios(server, kit, async () => {
     await waitFor('history mode to end', async () => (await page.locator('[data-testid=history-view]').count()) === 0, 5000);
     assert(await page.evaluate(() => window.__tandem.isEditable()), 'the live editor is editable again');
     assert((await converged([page], room.id)) === contents[40] + 'live line\n', 'and shows the head');
+  });
+
+  await test('a long history: 5,000 revisions of a 300 KB document are browsed a revision at a time, never as a whole', async () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `${String(i + 1).padStart(5, '0')} ${'the quick brown fox jumps over the lazy dog '.slice(0, 50)}`);
+    const room = await api('POST', '/api/rooms', { name: 'Long history', language: 'plaintext', content: lines.join('\n') + '\n' });
+    // 5,000 one-character edits, each on another line (offsets in a document of fixed-width lines that grow by one).
+    const width = lines[0].length + 1;
+    const grown = new Array(lines.length).fill(0);
+    let offsetOf = (line) => line * width + grown.slice(0, line).reduce((a, b) => a + b, 0);
+    let length = lines.length * width;
+    for (let rev = 0; rev < 5000; rev++) {
+      const line = (rev * 7919) % lines.length;
+      const at = offsetOf(line) + 6;
+      await api('POST', `/api/rooms/${room.id}/ops`, { revision: rev, op: [at, '*', length - at], id: `long-${room.id.slice(0, 6)}-${rev}` });
+      grown[line]++;
+      length++;
+    }
+    const page = await person('Lou');
+    await openRoom(page, room.id);
+    const responses = [];
+    page.on('response', async (r) => {
+      if (!r.url().includes('/api/rooms/')) return;
+      const body = await r.body().catch(() => Buffer.alloc(0));
+      responses.push({ url: r.url(), bytes: body.length, ops: r.url().includes('/ops?') ? JSON.parse(body.toString() || '{"ops":[]}').ops?.length ?? 0 : 0 });
+    });
+    await openHistory(page);
+    assert((await valueText(page)) === 'Revision 5000 of 5000', 'the timeline spans the whole history');
+    await dragTimeline(page, 0.5);
+    const middle = Number(await page.$eval('[data-testid=timeline]', (el) => el.value));
+    assert(middle > 1000 && middle < 4000, `the drag lands in the middle: ${middle}`);
+    const want = (await api('GET', `/api/rooms/${room.id}?revision=${middle}`)).content;
+    await showRevision(page, middle, want);
+    await page.click('[data-testid=blame-toggle]');
+    await waitFor('blame of the middle revision', async () => (await page.evaluate(() => window.__tandem.historyBlame().length)) > 100, 20_000);
+    await sleep(500);
+    const ops = responses.filter((r) => r.url.includes('/ops?'));
+    const contents = responses.filter((r) => /\/api\/rooms\/[^/]+\?revision=/.test(r.url));
+    assert(ops.every((r) => r.ops <= 9), `pages of ops, never the log: ${JSON.stringify(ops.map((r) => r.ops))}`);
+    assert(contents.length >= 1 && contents.length <= 4, `a few contents fetched for one drag: ${contents.length}`);
+    const total = responses.reduce((n, r) => n + r.bytes, 0);
+    assert(total < 8 * want.length, `what was fetched is a few documents, not the history: ${total} bytes for a ${want.length}-byte document`);
   });
 
   await test('versions: name a revision, see it listed, rename it, jump back to it', async () => {
