@@ -7,86 +7,20 @@
 // The real server (TANDEM_BIN) and Debian's Chromium, as e2e/run.mjs.
 // Every wait is bounded; the last line is "N passed, N failed".
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CHROMIUM, finish, launchChromium, sleep, tandemServer, waitFor, withTimeout } from './harness.mjs';
+import { contrast, runScenarios, scenarioServer, sleep, waitFor } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const webDir = path.resolve(here, '..');
-const TANDEM_BIN = path.resolve(webDir, process.env.TANDEM_BIN ?? '../../bin/tandem');
-const ONLY = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : null;
 const SHOTS = process.env.E2E_SHOTS; // a directory: the screenshots for docs/ go there
-
-if (!existsSync(CHROMIUM)) {
-  console.log(`SKIP e2e: ${CHROMIUM} not installed`);
-  process.exit(process.env.REQUIRE_SERVICES === '1' ? 1 : 0);
-}
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
-const server = await tandemServer(TANDEM_BIN, 'tandem-e2e-app-');
+const { server, kit } = await scenarioServer('tandem-e2e-app-');
 const { base, api } = server;
-server.start();
-let browser;
-const results = [];
-const contexts = [];
+const { assert, person, text, synced, openRoom, converged, test, box } = kit;
 
-function assert(cond, msg) {
-  if (!cond) throw new Error(`assertion failed: ${msg}`);
-}
-
-// person opens a browser context for someone with a name (and options).
-async function person(name, opts = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 760 }, colorScheme: 'light', ...opts });
-  contexts.push(ctx);
-  await ctx.addInitScript((n) => localStorage.setItem('tandem.name', n), name);
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.log(`  [page ${name}] error: ${e.message}`));
-  return page;
-}
-
-const text = (page) => page.evaluate(() => window.__tandem?.getModelText() ?? null);
-const synced = (page) => page.evaluate(() => !!window.__tandem?.isSynchronized());
-
-async function openRoom(page, id) {
-  await page.goto(`${base}/rooms/${id}`, { timeout: 20_000 });
-  await waitFor(`room to connect`, () => synced(page), 20_000);
-}
-
-async function converged(pages, roomId, timeout = 20_000) {
-  return waitFor(
-    'editors and server to converge',
-    async () => {
-      const texts = await Promise.all(pages.map(text));
-      if (!(await Promise.all(pages.map(synced))).every(Boolean)) return false;
-      const room = await api('GET', `/api/rooms/${roomId}`);
-      return texts.every((t) => t === room.content) ? room.content : false;
-    },
-    timeout,
-  );
-}
-
-async function test(name, fn) {
-  if (ONLY && !ONLY.test(name)) return;
-  const started = Date.now();
-  try {
-    await withTimeout(fn(), 90_000, name);
-    results.push({ name, ok: true });
-    console.log(`  ok   ${name} (${Date.now() - started} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false, error: e });
-    console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
-  } finally {
-    while (contexts.length) await contexts.pop().close().catch(() => {});
-  }
-}
-
-const box = (page, selector) => page.locator(selector).first().boundingBox();
 const overlaps = (a, b) => a && b && a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
-try {
-  await server.waitHealthy();
-  browser = await launchChromium();
+await runScenarios(server, kit, async () => {
 
   await test('load: the document is shown read-only while the editor is still loading', async () => {
     const room = await api('POST', '/api/rooms', { name: 'Slow link', language: 'python', content: 'def shown_before_monaco():\n    pass\n' });
@@ -224,36 +158,27 @@ try {
     await kim.evaluate(() => window.dispatchEvent(new Event('online')));
     await waitFor('status back to Connected', async () => (await status()) === 'Connected', 20_000);
     // Contrast: white labels on every participant colour, and the dark primary button.
-    const ratios = await lee.evaluate(() => {
-      const lum = (rgb) => {
-        const [r, g, b] = rgb.match(/[\d.]+/g).slice(0, 3).map((v) => {
-          const c = Number(v) / 255;
-          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-        });
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-      };
-      const ratio = (a, b) => {
-        const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
-        return (x + 0.05) / (y + 0.05);
-      };
+    const colours = await lee.evaluate(() => {
       const out = {};
+      const pair = (el) => {
+        document.body.appendChild(el);
+        const cs = getComputedStyle(el);
+        const colours = [cs.backgroundColor, cs.color];
+        el.remove();
+        return colours;
+      };
       for (let i = 0; i < 10; i++) {
         const el = document.createElement('span');
         el.className = `avatar c${i}`;
         el.textContent = 'AB';
-        document.body.appendChild(el);
-        const cs = getComputedStyle(el);
-        out[`c${i}`] = ratio(cs.backgroundColor, cs.color);
-        el.remove();
+        out[`c${i}`] = pair(el);
       }
       const btn = document.createElement('button');
       btn.className = 'button primary';
-      document.body.appendChild(btn);
-      const cs = getComputedStyle(btn);
-      out.primaryDark = ratio(cs.backgroundColor, cs.color);
-      btn.remove();
+      out.primaryDark = pair(btn);
       return out;
     });
+    const ratios = Object.fromEntries(Object.entries(colours).map(([k, [bg, fg]]) => [k, contrast(bg, fg)]));
     const low = Object.entries(ratios).filter(([, r]) => r < 4.5);
     assert(low.length === 0, `AA contrast (4.5:1): ${JSON.stringify(ratios)}`);
   });
@@ -419,13 +344,4 @@ try {
       await grace.screenshot({ path: path.join(SHOTS, 'room-dark.png') });
     });
   }
-} catch (e) {
-  results.push({ name: 'setup', ok: false, error: e });
-  console.log(`  FAIL setup: ${e?.stack ?? e}`);
-} finally {
-  try {
-    await browser?.close();
-  } catch {}
-  await server.dispose();
-}
-finish(results, server);
+});

@@ -3,10 +3,11 @@
 
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -134,4 +135,121 @@ export function launchChromium() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     timeout: 30_000,
   });
+}
+
+// luminance is the WCAG relative luminance of a CSS rgb()/rgba() colour.
+export function luminance(rgb) {
+  const [r, g, b] = rgb
+    .match(/[\d.]+/g)
+    .slice(0, 3)
+    .map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+// contrast is the WCAG contrast ratio of two CSS colours (AA text needs 4.5).
+export function contrast(a, b) {
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+// scenarioKit is what the app scenarios share (app.mjs, history.mjs): people
+// as browser contexts, opening a room, convergence with the server, and test()
+// that runs one scenario within a bound, records it and closes its contexts.
+// E2E_ONLY (a pattern) picks scenarios by name.
+export function scenarioKit(server) {
+  const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : null;
+  const results = [];
+  const contexts = [];
+  let browser = null;
+  const kit = {
+    results,
+    async launch() {
+      browser = await launchChromium();
+    },
+    async close() {
+      try {
+        await browser?.close();
+      } catch {}
+    },
+    assert(cond, msg) {
+      if (!cond) throw new Error(`assertion failed: ${msg}`);
+    },
+    // person opens a browser context for someone with a name (and options).
+    async person(name, opts = {}) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 760 }, colorScheme: 'light', ...opts });
+      contexts.push(ctx);
+      await ctx.addInitScript((n) => localStorage.setItem('tandem.name', n), name);
+      const page = await ctx.newPage();
+      page.on('pageerror', (e) => console.log(`  [page ${name}] error: ${e.message}`));
+      return page;
+    },
+    text: (page) => page.evaluate(() => window.__tandem?.getModelText() ?? null),
+    synced: (page) => page.evaluate(() => !!window.__tandem?.isSynchronized()),
+    async openRoom(page, id) {
+      await page.goto(`${server.base}/rooms/${id}`, { timeout: 20_000 });
+      await waitFor(`room to connect`, () => kit.synced(page), 20_000);
+    },
+    // converged waits until every page is synchronized and shows the server's content, and returns it.
+    async converged(pages, roomId, timeout = 20_000) {
+      return waitFor(
+        'editors and server to converge',
+        async () => {
+          const texts = await Promise.all(pages.map(kit.text));
+          if (!(await Promise.all(pages.map(kit.synced))).every(Boolean)) return false;
+          const room = await server.api('GET', `/api/rooms/${roomId}`);
+          return texts.every((t) => t === room.content) ? room.content : false;
+        },
+        timeout,
+      );
+    },
+    async test(name, fn) {
+      if (only && !only.test(name)) return;
+      const started = Date.now();
+      try {
+        await withTimeout(fn(), 90_000, name);
+        results.push({ name, ok: true });
+        console.log(`  ok   ${name} (${Date.now() - started} ms)`);
+      } catch (e) {
+        results.push({ name, ok: false, error: e });
+        console.log(`  FAIL ${name}: ${e?.stack ?? e}`);
+      } finally {
+        while (contexts.length) await contexts.pop().close().catch(() => {});
+      }
+    },
+    box: (page, selector) => page.locator(selector).first().boundingBox(),
+  };
+  return kit;
+}
+
+// scenarioServer starts the server binary (TANDEM_BIN, relative to client/web)
+// for a scenario script, with its kit; without Chromium the script is skipped.
+export async function scenarioServer(prefix) {
+  if (!existsSync(CHROMIUM)) {
+    console.log(`SKIP e2e: ${CHROMIUM} not installed`);
+    process.exit(process.env.REQUIRE_SERVICES === '1' ? 1 : 0);
+  }
+  const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const server = await tandemServer(path.resolve(webDir, process.env.TANDEM_BIN ?? '../../bin/tandem'), prefix);
+  server.start();
+  return { server, kit: scenarioKit(server) };
+}
+
+// runScenarios waits for the server, launches Chromium, runs the scenarios,
+// stops both and exits with the closing line (finish).
+export async function runScenarios(server, kit, scenarios) {
+  try {
+    await server.waitHealthy();
+    await kit.launch();
+    await scenarios();
+  } catch (e) {
+    kit.results.push({ name: 'setup', ok: false, error: e });
+    console.log(`  FAIL setup: ${e?.stack ?? e}`);
+  } finally {
+    await kit.close();
+    await server.dispose();
+  }
+  finish(kit.results, server);
 }

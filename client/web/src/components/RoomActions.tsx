@@ -1,3 +1,4 @@
+import { InlineError } from './InlineError';
 import { useState } from 'react';
 import { api } from '../net/api';
 import { navigate, roomPath } from '../router';
@@ -48,11 +49,7 @@ export function RoomActions({ name, language, text }: { name: string; language: 
           {forking ? 'Forking…' : 'Fork'}
         </button>
       </div>
-      {error && (
-        <p className="small" role="alert">
-          Could not fork the room: {error}
-        </p>
-      )}
+      <InlineError what="fork the room" error={error} />
     </section>
   );
 }

@@ -13,6 +13,8 @@ import { LanguagePicker } from '../components/LanguagePicker';
 import { ParticipantList, ParticipantStack } from '../components/ParticipantList';
 import { ShareButtons } from '../components/ShareButtons';
 import { RoomActions } from '../components/RoomActions';
+import { HistoryPanel } from '../components/HistoryPanel';
+import { historyActions } from '../store/historySlice';
 import { rememberRoom, saveName } from '../prefs';
 import { languageLabel } from '../languages';
 import type { MountedRoom } from '../session/mount-room';
@@ -32,6 +34,27 @@ export function RoomPage({ roomId }: { roomId: string }) {
   // Open beside the editor on a wide screen; a sheet opened with ☰ on a narrow one.
   const narrow = () => window.matchMedia('(max-width: 800px)').matches;
   const [panelOpen, setPanelOpen] = useState(() => !narrow());
+  // History mode: the panel takes the people panel's place and the document
+  // at the viewed revision covers the live editor, which goes on underneath.
+  const historyOpen = useAppSelector((s) => s.history.open);
+  const historyNotice = useAppSelector((s) => s.history.notice);
+  const historyViewed = useAppSelector((s) => s.history.viewed);
+  const historyViewRef = useRef<HTMLDivElement>(null);
+  const openHistory = () => {
+    const m = mounted.current;
+    if (!m) return;
+    setPanelOpen(false);
+    dispatch(historyActions.opened({ head: m.revision() }));
+  };
+  const closeHistory = () => {
+    dispatch(historyActions.closed());
+    mounted.current?.focus();
+  };
+  useEffect(() => {
+    if (!historyNotice) return;
+    const t = setTimeout(() => dispatch(historyActions.noticeCleared()), 5000);
+    return () => clearTimeout(t);
+  }, [historyNotice, dispatch]);
   // The document as REST returned it, shown read-only until the live editor
   // is ready (Monaco and its workers take a while on a slow link). Local
   // state, not Redux: the document text lives in the editor.
@@ -70,6 +93,8 @@ export function RoomPage({ roomId }: { roomId: string }) {
       dispatch(roomActions.closed());
       dispatch(connectionActions.reset());
       dispatch(participantsActions.cleared());
+      dispatch(historyActions.closed());
+      dispatch(historyActions.noticeCleared());
     };
   }, [roomId, dispatch]);
 
@@ -205,9 +230,28 @@ export function RoomPage({ roomId }: { roomId: string }) {
         <ConnectionIndicator onReconnect={() => mounted.current?.session.reconnectNow()} />
         <ParticipantStack />
         <button
+          className="icon-button history-toggle"
+          data-testid="history-toggle"
+          onClick={() => (historyOpen ? closeHistory() : openHistory())}
+          disabled={!everConnected}
+          title={historyOpen ? 'Back to live editing' : 'History: earlier revisions, blame, versions'}
+          aria-label="History"
+          aria-expanded={historyOpen}
+          aria-controls="history-panel"
+        >
+          <svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+            <path d="M3 12a9 9 0 1 0 3-6.7" />
+            <path d="M3 4v5h5" />
+            <path d="M12 7v5l3 2" />
+          </svg>
+        </button>
+        <button
           className="icon-button panel-toggle"
           data-testid="panel-toggle"
-          onClick={() => setPanelOpen((o) => !o)}
+          onClick={() => {
+            if (historyOpen) dispatch(historyActions.closed());
+            setPanelOpen((o) => !o);
+          }}
           title={panelOpen ? 'Hide people and sharing' : 'Show people and sharing'}
           aria-label="People and sharing"
           aria-expanded={panelOpen}
@@ -217,7 +261,7 @@ export function RoomPage({ roomId }: { roomId: string }) {
         </button>
         <ThemeToggle />
       </header>
-      {(notice || langNoticeText || editorError || room.status === 'error') && (
+      {(notice || langNoticeText || historyNotice || editorError || room.status === 'error') && (
         <div className="notices">
           {editorError && <div className="notice bad">{editorError}</div>}
           {room.status === 'error' && !everConnected && <div className="notice bad">Could not load the room: {room.error}</div>}
@@ -229,6 +273,11 @@ export function RoomPage({ roomId }: { roomId: string }) {
               </button>
             </div>
           )}
+          {historyNotice && (
+            <div className="notice info" role="status" data-testid="history-notice">
+              {historyNotice}
+            </div>
+          )}
           {langNoticeText && (
             <div className="notice info" role="status" data-testid="language-notice">
               {langNoticeText}
@@ -236,14 +285,28 @@ export function RoomPage({ roomId }: { roomId: string }) {
           )}
         </div>
       )}
-      <div className="room-body">
+      <div className={`room-body${historyOpen ? ' history-mode' : ''}`}>
         <div className="editor-wrap">
           {room.readOnly && <div className="readonly-banner">You are viewing a read-only link. Edits are disabled.</div>}
           <div className="editor" ref={containerRef} data-testid="editor" />
+          {historyOpen && (
+            <div
+              className="history-overlay"
+              onKeyDown={(e) => {
+                if (e.key === 'Escape') closeHistory();
+              }}
+            >
+              <div className="history-banner">
+                Revision {historyViewed}, read-only. Lines changed since are shaded; a green line marks where lines were added.
+              </div>
+              <div className="history-view" ref={historyViewRef} data-testid="history-view" />
+            </div>
+          )}
           {!everConnected && (preview === null ? <div className="editor-loading">Connecting…</div> : <DocumentPreview text={preview} />)}
         </div>
-        {panelOpen && <button className="sheet-backdrop" aria-label="Close panel" tabIndex={-1} onClick={() => setPanelOpen(false)} />}
-        {panelOpen && (
+        {historyOpen && <HistoryPanel roomId={roomId} mounted={mounted} viewRef={historyViewRef} onClose={closeHistory} />}
+        {panelOpen && !historyOpen && <button className="sheet-backdrop" aria-label="Close panel" tabIndex={-1} onClick={() => setPanelOpen(false)} />}
+        {panelOpen && !historyOpen && (
           <aside className="side-panel" id="side-panel" data-testid="side-panel" aria-label="People and sharing">
             <div className="sheet-close">
               <button className="icon-button subtle" onClick={() => setPanelOpen(false)} aria-label="Close panel">

@@ -14,6 +14,7 @@ import { indexedDbPending } from './pending-store';
 import { socketURL } from '../net/protocol';
 import { monacoLanguage } from '../languages';
 import type { AppDispatch } from '../store/store';
+import { mountHistoryView, type ChangeSummary, type HistoryView } from '../history/history-view';
 
 export interface MountedRoom {
   session: RoomSession;
@@ -28,6 +29,13 @@ export interface MountedRoom {
   follow(clientId: string | null): void;
   /** The document as it is now (null before it is loaded). */
   text(): string | null;
+  /** The revision of the document shown (the last server revision applied). */
+  revision(): number;
+  /**
+   * Opens the history view in a container over the editor; the live
+   * document goes on underneath, and the view marks how it differs.
+   */
+  openHistory(container: HTMLElement, onChanges: (summary: ChangeSummary) => void): HistoryView;
   focus(): void;
   dispose(): void;
 }
@@ -50,6 +58,10 @@ export interface TandemTestHooks {
   visibleLines(): number[];
   /** Scrolls so that a line is the first visible one, and puts the caret on it. */
   scrollToLine(line: number): void;
+  /** The history view's text, null while it is closed. */
+  historyText(): string | null;
+  /** The history view's blame labels by line. */
+  historyBlame(): { line: number; text: string }[];
 }
 
 declare global {
@@ -186,6 +198,7 @@ export function mountRoom(opts: {
   editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyY, redo);
   disposables.push(routeUndoRedo(editor, { undo, redo }));
 
+  let history: HistoryView | null = null;
   let following: string | null = null;
   const reveal = (clientId: string): boolean => {
     const at = cursors.caretOf(clientId);
@@ -235,6 +248,8 @@ export function mountRoom(opts: {
       editor.setScrollTop(editor.getTopForLineNumber(line), monaco.editor.ScrollType.Immediate);
       editor.setPosition({ lineNumber: line, column: 3 });
     },
+    historyText: () => history?.text() ?? null,
+    historyBlame: () => history?.blameLabels() ?? [],
   };
   window.__tandem = hooks;
 
@@ -243,6 +258,7 @@ export function mountRoom(opts: {
     setLanguage(language) {
       roomLanguage = language;
       monaco.editor.setModelLanguage(model, monacoLanguage(language));
+      history?.setLanguage(language);
     },
     readOnlyChanged() {
       if (loaded) editor.updateOptions({ readOnly: opts.isReadOnly() });
@@ -255,6 +271,19 @@ export function mountRoom(opts: {
     },
     text() {
       return loaded ? binding.text : null;
+    },
+    revision: () => session.revision,
+    openHistory(container, onChanges) {
+      history?.dispose();
+      const view = mountHistoryView({ container, live: model, language: roomLanguage, onChanges });
+      history = {
+        ...view,
+        dispose() {
+          view.dispose();
+          if (history === this) history = null;
+        },
+      };
+      return history;
     },
     reveal,
     follow(clientId) {
@@ -270,6 +299,7 @@ export function mountRoom(opts: {
       window.removeEventListener('online', onOnline);
       window.removeEventListener('beforeunload', onBeforeUnload);
       if (started) session.stop();
+      history?.dispose();
       for (const d of disposables) d.dispose();
       cursors.dispose();
       binding.dispose();

@@ -1,6 +1,6 @@
 // The other people in the room and where their cursors are (by line, for the
 // list; the exact selections live in the editor's decorations).
-import { createSlice, type PayloadAction } from '@reduxjs/toolkit';
+import { createSlice, current, type PayloadAction } from '@reduxjs/toolkit';
 import { pickColor } from '../editor/colors';
 
 export interface Participant {
@@ -18,9 +18,31 @@ export interface ParticipantsState {
   order: string[];
   /** This connection's own id and colour (from init). */
   self: { clientId: string; colorIndex: number } | null;
+  /**
+   * People who were here and left (and this browser's own earlier
+   * connections, marked self), so that history can name their edits; the
+   * last MAX_FORMER of them, oldest first.
+   */
+  former: Record<string, FormerParticipant>;
 }
 
-const initialState: ParticipantsState = { byId: {}, order: [], self: null };
+export interface FormerParticipant {
+  name: string;
+  colorIndex: number;
+  self: boolean;
+}
+
+export const MAX_FORMER = 200;
+
+const initialState: ParticipantsState = { byId: {}, order: [], self: null, former: {} };
+
+// remember adds someone to former (as its newest entry), dropping the oldest past MAX_FORMER.
+function remember(former: Record<string, FormerParticipant>, clientId: string, who: FormerParticipant): void {
+  delete former[clientId];
+  former[clientId] = who;
+  const ids = Object.keys(former);
+  for (let i = 0; i < ids.length - MAX_FORMER; i++) delete former[ids[i]];
+}
 
 function taken(state: ParticipantsState): Set<number> {
   const t = new Set(Object.values(state.byId).map((p) => p.colorIndex));
@@ -45,8 +67,13 @@ export const participantsSlice = createSlice({
       action: PayloadAction<{ selfId: string; peers: { clientId: string; name: string; line?: number | null; readOnly?: boolean }[] }>,
     ) {
       const { selfId, peers } = action.payload;
-      const next: ParticipantsState = { byId: {}, order: [], self: null };
-      const keptSelf = state.self?.clientId === selfId ? state.self : null;
+      const before = current(state);
+      const next: ParticipantsState = { byId: {}, order: [], self: null, former: { ...before.former } };
+      const keptSelf = before.self?.clientId === selfId ? before.self : null;
+      if (before.self && !keptSelf) remember(next.former, before.self.clientId, { name: '', colorIndex: before.self.colorIndex, self: true });
+      const stillHere = new Set(peers.map((p) => p.clientId));
+      for (const p of Object.values(before.byId))
+        if (!stillHere.has(p.clientId)) remember(next.former, p.clientId, { name: p.name, colorIndex: p.colorIndex, self: false });
       // Colours already given first, then newcomers pick among the rest.
       if (keptSelf) next.self = keptSelf;
       for (const p of peers) if (state.byId[p.clientId]) add(next, p.clientId, p.name, p.line ?? null, !!p.readOnly, state.byId[p.clientId]);
@@ -60,6 +87,8 @@ export const participantsSlice = createSlice({
       add(state, action.payload.clientId, action.payload.name, known?.line ?? null, action.payload.readOnly ?? known?.readOnly ?? false);
     },
     left(state, action: PayloadAction<string>) {
+      const gone = state.byId[action.payload];
+      if (gone) remember(state.former, gone.clientId, { name: gone.name, colorIndex: gone.colorIndex, self: false });
       delete state.byId[action.payload];
       state.order = state.order.filter((id) => id !== action.payload);
     },

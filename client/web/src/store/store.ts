@@ -4,6 +4,7 @@ import { roomSlice } from './roomSlice';
 import { connectionSlice } from './connectionSlice';
 import { participantsSlice } from './participantsSlice';
 import { uiSlice, type UiState } from './uiSlice';
+import { historySlice } from './historySlice';
 
 export function makeStore(ui?: Partial<UiState>) {
   return configureStore({
@@ -12,6 +13,7 @@ export function makeStore(ui?: Partial<UiState>) {
       connection: connectionSlice.reducer,
       participants: participantsSlice.reducer,
       ui: uiSlice.reducer,
+      history: historySlice.reducer,
     },
     preloadedState: ui ? { ui: { ...uiSlice.getInitialState(), ...ui } } : undefined,
   });
