@@ -75,7 +75,7 @@ type conn struct {
 	room     *services.Handle
 	clientID string
 	opened   time.Time
-	out    outbox
+	out      outbox
 	// pinger makes a ping due every PingInterval; a runtime timer, not a
 	// goroutine, while it waits.
 	pinger *time.Timer
