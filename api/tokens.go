@@ -74,6 +74,9 @@ func NewTokens(ctx context.Context, cfg TokenConfig) (*Tokens, error) {
 	t := &Tokens{}
 	switch {
 	case cfg.Secret == "" && cfg.JWKSURL == "":
+		if cfg.Issuer != "" || cfg.Audience != "" {
+			return nil, errors.New("a JWT issuer or audience needs --jwt-secret or --jwks-url")
+		}
 		return nil, nil
 	case cfg.Secret != "" && cfg.JWKSURL != "":
 		return nil, errors.New("--jwt-secret and --jwks-url exclude each other: set one")
