@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -414,4 +415,58 @@ func TestTokenConfigErrors(t *testing.T) {
 	tokens, err := api.NewTokens(ctx, api.TokenConfig{})
 	require.NoError(t, err)
 	require.Nil(t, tokens)
+}
+
+func TestWebAppFilesStayPublicWithTokens(t *testing.T) {
+	tokens, err := api.NewTokens(context.Background(), api.TokenConfig{Secret: testSecret})
+	require.NoError(t, err)
+	srv := newAPI(t, api.Options{Web: webApp(), Tokens: tokens})
+	for _, path := range []string{"/", "/rooms/abc", "/assets/index-AbC123.js"} {
+		require.Equal(t, http.StatusOK, getWeb(t, srv, "GET", path, nil).status, path)
+	}
+	status, body := call(t, srv, "GET", "/api/rooms/abc", "")
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Equal(t, "unauthorized", errorCode(body))
+	status, body = call(t, srv, "POST", "/api/autocomplete", `{"language":"go","content":"fu","offset":2}`)
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Equal(t, "unauthorized", errorCode(body))
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestTokensAndRoomIDsAreNeverLogged(t *testing.T) {
+	var logs syncBuffer
+	tokens, err := api.NewTokens(context.Background(), api.TokenConfig{Secret: testSecret})
+	require.NoError(t, err)
+	srv := testserver.Start(t, testserver.Options{Tokens: tokens, Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	id, _ := createRoomAs(t, srv.URL, hsToken(t, claimsFor("admin", nil, true)))
+	good := hsToken(t, claimsFor("u1", map[string]string{id: "read"}, false))
+	c, _ := dialToken(t, srv.URL, id, good, true)
+	c.send(msg{"type": "op", "revision": 0, "op": []any{5, "!"}})
+	require.Equal(t, "forbidden", c.readType("error").str("code"))
+	bad := good[:len(good)-4] + "AAAA"
+	c.send(msg{"type": "auth", "token": bad})
+	code, _ := c.closedWith()
+	require.Equal(t, "unauthorized", code)
+	eventually(t, "the close is logged", func() bool { return strings.Contains(logs.String(), "connection closed") })
+	out := logs.String()
+	for _, secret := range []string{good, bad, id, good[strings.LastIndexByte(good, '.')+1:]} {
+		require.NotContains(t, out, secret)
+	}
 }
