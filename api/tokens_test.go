@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tandem-editor/tandem/api"
+	"github.com/tandem-editor/tandem/internal/testenv"
 	"github.com/tandem-editor/tandem/internal/testserver"
 )
 
@@ -432,26 +433,8 @@ func TestWebAppFilesStayPublicWithTokens(t *testing.T) {
 	require.Equal(t, "unauthorized", errorCode(body))
 }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestTokensAndRoomIDsAreNeverLogged(t *testing.T) {
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	tokens, err := api.NewTokens(context.Background(), api.TokenConfig{Secret: testSecret})
 	require.NoError(t, err)
 	srv := testserver.Start(t, testserver.Options{Tokens: tokens, Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
