@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -44,7 +43,7 @@ func claimsFor(user string, rooms map[string]string, create bool) jwt.MapClaims 
 
 func tokenServer(t *testing.T, cfg api.TokenConfig) *testserver.Server {
 	t.Helper()
-	tokens, err := api.NewTokens(context.Background(), cfg)
+	tokens, err := api.NewTokens(t.Context(), cfg)
 	require.NoError(t, err)
 	require.NotNil(t, tokens)
 	return testserver.Start(t, testserver.Options{Tokens: tokens})
@@ -170,7 +169,7 @@ func TestTokenGrantsOverREST(t *testing.T) {
 }
 
 func TestCreateTokenBesideAccessTokens(t *testing.T) {
-	tokens, err := api.NewTokens(context.Background(), api.TokenConfig{Secret: testSecret})
+	tokens, err := api.NewTokens(t.Context(), api.TokenConfig{Secret: testSecret})
 	require.NoError(t, err)
 	srv := testserver.Start(t, testserver.Options{Tokens: tokens, CreateToken: "create-s3cret"})
 	id, _ := createRoomAs(t, srv.URL, "create-s3cret")
@@ -399,7 +398,7 @@ func TestJWKSKeysRotateWithoutARestart(t *testing.T) {
 }
 
 func TestTokenConfigErrors(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	for name, cfg := range map[string]api.TokenConfig{
 		"both":               {Secret: testSecret, JWKSURL: "https://keys.example/jwks.json"},
 		"short secret":       {Secret: "short"},
@@ -419,7 +418,7 @@ func TestTokenConfigErrors(t *testing.T) {
 }
 
 func TestWebAppFilesStayPublicWithTokens(t *testing.T) {
-	tokens, err := api.NewTokens(context.Background(), api.TokenConfig{Secret: testSecret})
+	tokens, err := api.NewTokens(t.Context(), api.TokenConfig{Secret: testSecret})
 	require.NoError(t, err)
 	srv := newAPI(t, api.Options{Web: webApp(), Tokens: tokens})
 	for _, path := range []string{"/", "/rooms/abc", "/assets/index-AbC123.js"} {
@@ -435,7 +434,7 @@ func TestWebAppFilesStayPublicWithTokens(t *testing.T) {
 
 func TestTokensAndRoomIDsAreNeverLogged(t *testing.T) {
 	var logs testenv.LogBuffer
-	tokens, err := api.NewTokens(context.Background(), api.TokenConfig{Secret: testSecret})
+	tokens, err := api.NewTokens(t.Context(), api.TokenConfig{Secret: testSecret})
 	require.NoError(t, err)
 	srv := testserver.Start(t, testserver.Options{Tokens: tokens, Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	id, _ := createRoomAs(t, srv.URL, hsToken(t, claimsFor("admin", nil, true)))
