@@ -292,6 +292,9 @@ func unauthorized(c *fiber.Ctx, err error) error {
 	return writeError(c, err)
 }
 
+// errReadGrant refuses a change over a read grant.
+var errReadGrant = services.Errorf(services.CodeForbidden, "the access token grants only read access to this room")
+
 // errNoRoomAccess refuses a token without a grant for the room.
 var errNoRoomAccess = services.Errorf(services.CodeForbidden, "the access token grants no access to this room")
 
@@ -322,7 +325,7 @@ func (s *Server) authorizeRoom(c *fiber.Ctx, id services.RoomID, h *services.Han
 		h.Release()
 		return nil, errNoRoomAccess
 	case grantRead:
-		h.ReadOnly = true
+		h.RestrictToRead(errReadGrant)
 	}
 	return h, nil
 }

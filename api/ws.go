@@ -527,7 +527,9 @@ func (c *conn) refreshToken(token *string) {
 		c.end(errNoRoomAccess)
 		return
 	case grantRead:
-		c.room.ReadOnly = true
+		if !c.room.ReadOnly {
+			c.room.RestrictToRead(errReadGrant)
+		}
 	}
 	c.expires.Store(who.expires.UnixNano())
 	c.expiry.Reset(time.Until(who.expires))
