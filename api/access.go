@@ -1,7 +1,6 @@
 package api
 
 import (
-	"crypto/subtle"
 	"strings"
 	"sync"
 	"time"
@@ -65,15 +64,25 @@ func (s *Server) checkOrigin(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// requireCreateToken checks the bearer token for room creation, when one is set.
+// requireCreateToken guards room creation: with access tokens, the token
+// must say "create" (or be the create token); without, the create token is
+// needed when one is set.
 func (s *Server) requireCreateToken(c *fiber.Ctx) error {
+	if c.Locals(createTokenLocal) != nil {
+		return c.Next()
+	}
+	if s.tokens != nil {
+		if who := identityOf(c); who == nil || !who.create {
+			return writeError(c, services.Errorf(services.CodeForbidden, "the access token may not create rooms"))
+		}
+		return c.Next()
+	}
 	if s.access.createToken == "" {
 		return c.Next()
 	}
 	got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.access.createToken)) != 1 {
-		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="tandem"`)
-		return writeError(c, services.Errorf(services.CodeUnauthorized, "creating rooms needs a valid bearer token"))
+	if !ok || !s.access.isCreateToken(got) {
+		return unauthorized(c, services.Errorf(services.CodeUnauthorized, "creating rooms needs a valid bearer token"))
 	}
 	return c.Next()
 }

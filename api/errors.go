@@ -29,7 +29,7 @@ var errorTable = map[services.Code]errorMapping{
 	services.CodeUnavailable:        {protocol.CodeUnavailable, fiber.StatusServiceUnavailable, protocol.CloseGoingAway},
 	services.CodeNotFound:           {protocol.CodeNotFound, fiber.StatusNotFound, protocol.ClosePolicyViolation},
 	services.CodeForbidden:          {protocol.CodeForbidden, fiber.StatusForbidden, protocol.ClosePolicyViolation},
-	services.CodeUnauthorized:       {protocol.CodeUnauthorized, fiber.StatusUnauthorized, protocol.ClosePolicyViolation},
+	services.CodeUnauthorized:       {protocol.CodeUnauthorized, fiber.StatusUnauthorized, protocol.CloseUnauthorized},
 	services.CodeConflict:           {protocol.CodeConflict, fiber.StatusConflict, protocol.ClosePolicyViolation},
 	services.CodeInternal:           {protocol.CodeInternal, fiber.StatusInternalServerError, protocol.CloseInternalError},
 }

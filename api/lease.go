@@ -26,7 +26,8 @@ type socketLease struct {
 	s       *Server
 	addr    string
 	room    *services.Handle
-	conn    net.Conn // fasthttp's connection: the key in leaseSet
+	who     *identity // the access token's, nil without tokens
+	conn    net.Conn  // fasthttp's connection: the key in leaseSet
 	claimed atomic.Bool
 }
 

@@ -35,15 +35,17 @@ func decodeBody(c *fiber.Ctx, v any) error {
 	return nil
 }
 
-// openRoom opens the room named by the :id parameter; release the handle.
+// openRoom opens the room named by the :id parameter, as far as the
+// request's access token allows (authorizeRoom); release the handle.
 // The id is copied out of Fiber's buffer, as a RoomID may outlive the
 // request (in a log's attributes, say).
 func (s *Server) openRoom(c *fiber.Ctx) (*services.Handle, error) {
 	id, err := services.ParseRoomID(strings.Clone(c.Params("id")))
 	if err != nil {
-		return nil, err
+		return s.authorizeRoom(c, id, nil, err)
 	}
-	return s.rooms.Open(c.UserContext(), id)
+	h, err := s.rooms.Open(c.UserContext(), id)
+	return s.authorizeRoom(c, id, h, err)
 }
 
 // openForChange decodes the request body into v, then opens the path's

@@ -77,6 +77,7 @@ type Server struct {
 	conns     *connSet
 	metrics   *Metrics
 	access    access
+	tokens    *Tokens
 	perIP     *ipCounter
 	leases    *leaseSet
 	proxies   trustedProxies
@@ -99,7 +100,13 @@ type Options struct {
 	// services.NewRooms.
 	Metrics *Metrics
 	// CreateToken, when set, is the bearer token POST /api/rooms requires.
+	// With Tokens set too, either it or an access token with "create"
+	// creates rooms, and it is good for no call on a room.
 	CreateToken string
+	// Tokens, when set, makes every API call and WebSocket need an access
+	// token (NewTokens; docs/protocol.md, "Access tokens"). /healthz,
+	// /readyz, /metrics and the web app's files stay public.
+	Tokens *Tokens
 	// AllowedOrigins lists the origins allowed for WebSocket upgrades and
 	// CORS; empty allows same-origin requests and requests without an
 	// Origin header only.
@@ -136,7 +143,7 @@ func New(o Options) *Server {
 	s := &Server{
 		rooms: o.Rooms, completer: o.Completer, limits: o.Limits, log: o.Log, web: o.Web,
 		conns: newConnSet(), metrics: o.Metrics, perIP: newIPCounter(), leases: newLeaseSet(),
-		access: newAccess(o.CreateToken, o.AllowedOrigins), proxies: o.TrustedProxies,
+		access: newAccess(o.CreateToken, o.AllowedOrigins), tokens: o.Tokens, proxies: o.TrustedProxies,
 		goroutinePerSocket: o.GoroutinePerSocket,
 	}
 	proxies := make([]string, len(o.TrustedProxies))
@@ -170,7 +177,7 @@ func New(o Options) *Server {
 	s.app.Get("/metrics", s.metrics.handler())
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", s.readyz(o.Ready))
-	api := s.app.Group("/api", s.cors, s.rateLimit())
+	api := s.app.Group("/api", s.cors, s.rateLimit(), s.authenticate)
 	api.Post("/rooms", s.requireCreateToken, s.createRoom)
 	api.Get("/rooms/:id", s.getRoom)
 	api.Patch("/rooms/:id", s.updateRoom)

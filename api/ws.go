@@ -44,7 +44,7 @@ func (s *Server) openSocket(c *fiber.Ctx) error {
 		s.perIP.release(addr)
 		return writeError(c, err)
 	}
-	l := &socketLease{s: s, addr: addr, room: h, conn: c.Context().Conn()}
+	l := &socketLease{s: s, addr: addr, room: h, who: identityOf(c), conn: c.Context().Conn()}
 	s.leases.add(l)
 	upgraded := false
 	defer func() {
@@ -79,6 +79,12 @@ type conn struct {
 	// pinger makes a ping due every PingInterval; a runtime timer, not a
 	// goroutine, while it waits.
 	pinger *time.Timer
+	// With access tokens: userID is the token's sub, expires the token's
+	// exp in Unix nanoseconds (a refresh moves it), and expiry a runtime
+	// timer that ends the connection at expires.
+	userID  string
+	expires atomic.Int64
+	expiry  *time.Timer
 	// done is closed when the writer has closed the socket.
 	done  chan struct{}
 	close atomic.Pointer[closeFrame]
@@ -113,7 +119,11 @@ func (s *Server) serveSocket(ws *websocket.Conn) {
 	c := s.newConn(sock, lease)
 	handOff := readsSocket(sock.NetConn())
 	watched := handOff && !s.goroutinePerSocket && c.prepareWatch()
-	joinErr, ok := c.open(displayName(ws.Query("name")))
+	name := ws.Query("name")
+	if lease.who != nil && lease.who.name != "" {
+		name = lease.who.name
+	}
+	joinErr, ok := c.open(displayName(name))
 	if !ok {
 		return
 	}
@@ -155,9 +165,15 @@ func (c *conn) open(name string) (joinErr error, ok bool) {
 	// Armed once c.pinger is set: pingDue reads it.
 	c.pinger = time.AfterFunc(math.MaxInt64, c.pingDue)
 	c.pinger.Reset(s.limits.PingInterval)
+	if who := c.lease.who; who != nil {
+		c.userID = who.userID
+		c.expires.Store(who.expires.UnixNano())
+		c.expiry = time.AfterFunc(math.MaxInt64, c.tokenDue)
+		c.expiry.Reset(time.Until(who.expires))
+	}
 	s.conns.add(c)
 	c.opened = time.Now()
-	c.logger().Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", c.lease.addr)
+	c.logger().Info("connection open", "name", name, "readOnly", h.ReadOnly, "ip", c.lease.addr, "user", c.userID)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return h.Join(ctx, c, c.clientID, name), true
@@ -289,6 +305,9 @@ func (c *conn) Kick(reason *services.Error) {
 	}
 	if c.pinger != nil {
 		c.pinger.Stop()
+	}
+	if c.expiry != nil {
+		c.expiry.Stop()
 	}
 	// A write in flight to a client that stopped reading would hold the
 	// writer (and the outbox) until the write timeout: cut it to the
@@ -473,9 +492,67 @@ func (c *conn) handle(data []byte) {
 		if err != nil {
 			c.fail(err, "")
 		}
+	case protocol.TypeAuth:
+		c.refreshToken(m.Token)
 	default:
 		c.fail(services.Errorf(services.CodeBadMessage, "unknown message type %q", truncate(string(m.Type), 32)), "")
 	}
+}
+
+// refreshToken replaces the connection's access token. A token that is
+// not valid, or another user's, ends the connection with unauthorized; one
+// without access to the room ends it with forbidden; one that only reads
+// makes the connection read-only from here on. A refresh never widens
+// access: the connection keeps what it opened with at most.
+func (c *conn) refreshToken(token *string) {
+	if c.s.tokens == nil || c.expiry == nil {
+		c.fail(services.Errorf(services.CodeBadMessage, "this server takes no access tokens"), "")
+		return
+	}
+	if token == nil {
+		c.end(services.Errorf(services.CodeUnauthorized, "auth message needs a token"))
+		return
+	}
+	who, err := c.s.tokens.verify(*token)
+	switch {
+	case err != nil:
+		c.end(services.AsError(err))
+		return
+	case who.userID != c.userID:
+		c.end(services.Errorf(services.CodeUnauthorized, "the access token is another user's"))
+		return
+	}
+	switch who.grantFor(c.room) {
+	case grantNone:
+		c.end(errNoRoomAccess)
+		return
+	case grantRead:
+		if !c.room.ReadOnly {
+			c.room.RestrictToRead(errReadGrant)
+		}
+	}
+	c.expires.Store(who.expires.UnixNano())
+	c.expiry.Reset(time.Until(who.expires))
+}
+
+// tokenDue runs on the expiry timer: the connection ends unless a refresh
+// moved the expiry on (the timer may fire as a refresh resets it).
+func (c *conn) tokenDue() {
+	if c.kicked() {
+		return
+	}
+	if left := time.Until(time.Unix(0, c.expires.Load())); left > 0 {
+		c.expiry.Reset(left)
+		return
+	}
+	c.end(services.Errorf(services.CodeUnauthorized, "the access token has expired"))
+}
+
+// end sends the error, then closes the connection with its close code.
+func (c *conn) end(err *services.Error) {
+	c.s.metrics.Rejected(err.Code)
+	c.Deliver(services.ErrorEvent(err, ""))
+	c.Kick(err)
 }
 
 func truncate(s string, n int) string {

@@ -22,7 +22,7 @@ const RestoreClientID = "restore"
 // CodeUnavailable.
 func (h *Handle) PrepareRestore(ctx context.Context, rev int, opID string) (Submission, *Result, error) {
 	if h.ReadOnly {
-		return Submission{}, nil, ErrReadOnly
+		return Submission{}, nil, h.readOnlyError()
 	}
 	if opID == "" {
 		return Submission{}, nil, Errorf(CodeBadMessage, "a restore needs an id")

@@ -265,6 +265,9 @@ func (r *Room) Done() <-chan struct{} { return r.done }
 // ID is the room's edit id.
 func (r *Room) ID() RoomID { return r.id }
 
+// ReadOnlyID is the room's read-only id.
+func (r *Room) ReadOnlyID() RoomID { return r.readOnlyID }
+
 // Join adds a member and sends it the init event, then tells the others.
 // Errors: CodeRateLimited when the room is full, CodeUnavailable when closing.
 func (r *Room) Join(ctx context.Context, m Member, clientID, name string, readOnly bool) error {

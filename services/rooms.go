@@ -77,14 +77,32 @@ type roomEntry struct {
 // Handle is one user of a loaded room; Release it when done.
 type Handle struct {
 	*Room
-	// ReadOnly is true when the room was opened with its read-only id.
+	// ReadOnly is true when the room was opened with its read-only id, or
+	// restricted to reading (RestrictToRead).
 	ReadOnly bool
-	rooms    *Rooms
-	once     sync.Once
+	// refuseWith answers changes when ReadOnly; nil: ErrReadOnly.
+	refuseWith *Error
+	rooms      *Rooms
+	once       sync.Once
 }
 
 // ErrReadOnly refuses a change through a read-only handle.
 var ErrReadOnly = Errorf(CodeForbidden, "this link is read-only")
+
+// RestrictToRead makes the handle read-only from now on, as if opened with
+// the read-only id; changes are refused with reason (CodeForbidden). Call
+// it from the goroutine that uses the handle.
+func (h *Handle) RestrictToRead(reason *Error) {
+	h.ReadOnly, h.refuseWith = true, reason
+}
+
+// readOnlyError is what refuses a change through a read-only handle.
+func (h *Handle) readOnlyError() *Error {
+	if h.refuseWith != nil {
+		return h.refuseWith
+	}
+	return ErrReadOnly
+}
 
 // Join adds a member through this handle: read-only when the handle is.
 // Errors: as Room.Join.
@@ -96,7 +114,7 @@ func (h *Handle) Join(ctx context.Context, m Member, clientID, name string) erro
 // answered with ErrReadOnly without reaching the room.
 func (h *Handle) Submit(sub Submission, reply func(Result)) {
 	if h.ReadOnly {
-		reply(refusal(ErrReadOnly, sub.OpID))
+		reply(refusal(h.readOnlyError(), sub.OpID))
 		return
 	}
 	h.Room.Submit(sub, reply)
@@ -106,7 +124,7 @@ func (h *Handle) Submit(sub Submission, reply func(Result)) {
 // returns ErrReadOnly.
 func (h *Handle) Update(ctx context.Context, clientID string, patch RoomPatch) (RoomInfo, error) {
 	if h.ReadOnly {
-		return RoomInfo{}, ErrReadOnly
+		return RoomInfo{}, h.readOnlyError()
 	}
 	return h.Room.Update(ctx, clientID, patch)
 }

@@ -72,7 +72,7 @@ func SortVersions(vs []Version) {
 // CodeRateLimited (MaxVersions reached), CodeUnavailable.
 func (h *Handle) CreateVersion(ctx context.Context, name string, rev *int, userID string) (Version, error) {
 	if h.ReadOnly {
-		return Version{}, ErrReadOnly
+		return Version{}, h.readOnlyError()
 	}
 	if err := validVersionName(name); err != nil {
 		return Version{}, err
@@ -114,7 +114,7 @@ func (r *Room) Versions(ctx context.Context) ([]Version, error) {
 // CodeUnavailable.
 func (h *Handle) RenameVersion(ctx context.Context, id, name string) (Version, error) {
 	if h.ReadOnly {
-		return Version{}, ErrReadOnly
+		return Version{}, h.readOnlyError()
 	}
 	if err := validVersionName(name); err != nil {
 		return Version{}, err

@@ -95,4 +95,8 @@ const (
 	CloseInternalError = 1011
 	// CloseTryAgainLater: the connection fell too far behind, or the room is full.
 	CloseTryAgainLater = 1013
+	// CloseUnauthorized: the connection's access token expired, or an auth
+	// message carried a token that is not valid (an extension, in the
+	// range RFC 6455 leaves to applications).
+	CloseUnauthorized = 4401
 )

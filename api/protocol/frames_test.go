@@ -27,6 +27,7 @@ var messages = map[string]func() any{
 	"ClientSelection": func() any { return new(protocol.ClientSelection) },
 	"ClientLanguage":  func() any { return new(protocol.ClientLanguage) },
 	"ClientPing":      func() any { return new(protocol.ClientPing) },
+	"ClientAuth":      func() any { return new(protocol.ClientAuth) },
 
 	"ServerInit":      func() any { return new(protocol.ServerInit) },
 	"ServerAck":       func() any { return new(protocol.ServerAck) },

@@ -32,6 +32,13 @@ type (
 	ClientPing struct {
 		Type Type `json:"type"`
 	}
+	// ClientAuth replaces the connection's access token with a fresh one
+	// before the old one expires (an extension; docs/protocol.md, "Access
+	// tokens"). Success has no answer.
+	ClientAuth struct {
+		Type  Type   `json:"type"`
+		Token string `json:"token"`
+	}
 )
 
 // ClientFrame is any client message as the server decodes it: the fields
@@ -45,6 +52,7 @@ type ClientFrame struct {
 	ID        *string         `json:"id"`
 	Selection json.RawMessage `json:"selection"`
 	Language  *string         `json:"language"`
+	Token     *string         `json:"token"`
 }
 
 // Messages the server sends. The server sets Type to the message's type.

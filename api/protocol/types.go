@@ -15,13 +15,14 @@ const (
 	TypeLeave     Type = "leave"
 	TypeLanguage  Type = "language"
 	TypePing      Type = "ping"
+	TypeAuth      Type = "auth"
 	TypePong      Type = "pong"
 	TypeError     Type = "error"
 )
 
 // ClientTypes returns the types a client may send, in the contract's order.
 func ClientTypes() []Type {
-	return []Type{TypeOp, TypeSelection, TypeLanguage, TypePing}
+	return []Type{TypeOp, TypeSelection, TypeLanguage, TypePing, TypeAuth}
 }
 
 // ServerTypes returns the types the server sends, in the contract's order.

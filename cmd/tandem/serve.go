@@ -61,6 +61,10 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "max-conns-per-ip", Value: defLimits.MaxConnsPerIP, EnvVars: []string{"TANDEM_MAX_CONNS_PER_IP"}, Usage: "open WebSocket connections per client address (0: no limit)"},
 			&cli.IntFlag{Name: "requests-per-minute", Value: defLimits.RequestsPerMinutePerIP, EnvVars: []string{"TANDEM_REQUESTS_PER_MINUTE"}, Usage: "REST requests per minute per client address (0: no limit)"},
 			&cli.StringFlag{Name: "create-token", EnvVars: []string{"TANDEM_CREATE_TOKEN"}, Usage: "bearer token required to create rooms (empty: anyone may)"},
+			&cli.StringFlag{Name: "jwt-secret", EnvVars: []string{"TANDEM_JWT_SECRET"}, Usage: "verify access tokens signed HS256 with this secret (at least 32 bytes); every API call and WebSocket then needs one (see README, \"For integrators\")"},
+			&cli.StringFlag{Name: "jwks-url", EnvVars: []string{"TANDEM_JWKS_URL"}, Usage: "verify access tokens signed RS256, ES256 or EdDSA with the keys this JWKS URL serves (instead of --jwt-secret; refetched on an unknown key id)"},
+			&cli.StringFlag{Name: "jwt-issuer", EnvVars: []string{"TANDEM_JWT_ISSUER"}, Usage: "access tokens must have this iss (empty: not checked)"},
+			&cli.StringFlag{Name: "jwt-audience", EnvVars: []string{"TANDEM_JWT_AUDIENCE"}, Usage: "access tokens must have this aud (empty: not checked)"},
 			&cli.StringSliceFlag{Name: "allowed-origins", EnvVars: []string{"TANDEM_ALLOWED_ORIGINS"}, Usage: "origins allowed for WebSocket upgrades and CORS, comma-separated (same origin is always allowed; * allows all)"},
 			&cli.StringSliceFlag{Name: "trusted-proxies", EnvVars: []string{"TANDEM_TRUSTED_PROXIES"}, Usage: "proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For names the client for per-address limits and logs (empty: the socket's address is the client's)"},
 			&cli.DurationFlag{Name: "cluster-lease", Value: 3 * time.Second, EnvVars: []string{"TANDEM_CLUSTER_LEASE"}, Usage: "with PostgreSQL and Redis: the term of the Redis lease by which one instance owns (sequences) each room while the others forward to it; an owner's death is taken over after it (0: no owners, every instance commits and PostgreSQL's compare-and-set picks a winner)"},
@@ -91,6 +95,14 @@ func serve(c *cli.Context) error {
 	proxies, err := api.ParseTrustedProxies(c.StringSlice("trusted-proxies"))
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+
+	tokens, err := api.NewTokens(c.Context, api.TokenConfig{
+		Secret: c.String("jwt-secret"), JWKSURL: c.String("jwks-url"),
+		Issuer: c.String("jwt-issuer"), Audience: c.String("jwt-audience"), Log: log,
+	})
+	if err != nil {
+		return fmt.Errorf("access tokens: %w", err)
 	}
 
 	limits := api.DefaultLimits()
@@ -151,6 +163,7 @@ func serve(c *cli.Context) error {
 		Metrics:   metrics,
 
 		CreateToken:        c.String("create-token"),
+		Tokens:             tokens,
 		AllowedOrigins:     c.StringSlice("allowed-origins"),
 		TrustedProxies:     proxies,
 		SocketReadBuffer:   c.Int("ws-read-buffer"),

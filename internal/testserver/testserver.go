@@ -42,8 +42,9 @@ type Options struct {
 	CreateToken    string
 	AllowedOrigins []string
 	TrustedProxies []netip.Prefix
-	// GoroutinePerSocket is passed to api.Options.
+	// GoroutinePerSocket and Tokens are passed to api.Options.
 	GoroutinePerSocket bool
+	Tokens             *api.Tokens
 }
 
 // Start starts a server and registers its shutdown with t.Cleanup.
@@ -75,7 +76,7 @@ func Start(t testing.TB, o Options) *Server {
 	rooms := services.NewRooms(o.Store, o.Cache, cfg, log, metrics)
 	srv := api.New(api.Options{Rooms: rooms, Completer: autocomplete.NewRules(), Limits: limits, Log: log, Metrics: metrics,
 		CreateToken: o.CreateToken, AllowedOrigins: o.AllowedOrigins, TrustedProxies: o.TrustedProxies,
-		GoroutinePerSocket: o.GoroutinePerSocket})
+		GoroutinePerSocket: o.GoroutinePerSocket, Tokens: o.Tokens})
 	go func() { _ = srv.Serve(ln) }()
 	s := &Server{URL: "http://" + ln.Addr().String(), API: srv, Rooms: rooms, Store: o.Store, addr: ln.Addr().String()}
 	t.Cleanup(func() { s.Stop() })

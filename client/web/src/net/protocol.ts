@@ -77,8 +77,13 @@ export interface ClientLanguage {
 export interface ClientPing {
   type: 'ping';
 }
+/** Replaces the connection's access token before it expires (docs/protocol.md, "Access tokens"). */
+export interface ClientAuth {
+  type: 'auth';
+  token: string;
+}
 
-export type ClientMessage = ClientOp | ClientSelection | ClientLanguage | ClientPing;
+export type ClientMessage = ClientOp | ClientSelection | ClientLanguage | ClientPing | ClientAuth;
 
 export interface Peer {
   clientId: string;
@@ -162,7 +167,7 @@ export type ClientType = ClientMessage['type'];
 export type ServerType = ServerMessage['type'];
 
 // Records, so the compiler insists on every type of the unions and no other.
-const clientTypes: Record<ClientType, true> = { op: true, selection: true, language: true, ping: true };
+const clientTypes: Record<ClientType, true> = { op: true, selection: true, language: true, ping: true, auth: true };
 const serverTypes: Record<ServerType, true> = {
   init: true,
   ack: true,
@@ -292,6 +297,7 @@ interface WireShapes {
   ClientSelection: ClientSelection;
   ClientLanguage: ClientLanguage;
   ClientPing: ClientPing;
+  ClientAuth: ClientAuth;
   ServerInit: ServerInit;
   ServerAck: ServerAck;
   ServerOp: ServerOp;
@@ -338,6 +344,7 @@ export const WIRE_FIELDS: { readonly [N in WireName]: Fields<WireShapes[N]> } = 
   ClientSelection: { type: 'required', selection: 'required' },
   ClientLanguage: { type: 'required', language: 'required' },
   ClientPing: { type: 'required' },
+  ClientAuth: { type: 'required', token: 'required' },
   ServerInit: {
     type: 'required',
     clientId: 'required',
@@ -406,6 +413,7 @@ export const WIRE_TYPES: { readonly [N in MessageName]: WireShapes[N]['type'] } 
   ClientSelection: 'selection',
   ClientLanguage: 'language',
   ClientPing: 'ping',
+  ClientAuth: 'auth',
   ServerInit: 'init',
   ServerAck: 'ack',
   ServerOp: 'op',
