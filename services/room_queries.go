@@ -38,6 +38,12 @@ func (r *Room) ContentAt(ctx context.Context, rev int) (string, error) {
 	if err != nil {
 		return "", storeError(err)
 	}
+	if snap.Revision == rev {
+		return snap.Content, nil // a pinned version's, at any age
+	}
+	if err := r.beforeHorizon(ctx, rev); err != nil {
+		return "", err
+	}
 	ops, err := r.ops(ctx, snap.Revision, rev-snap.Revision, 0)
 	if err != nil {
 		return "", err
@@ -162,6 +168,8 @@ func storeError(err error) error {
 		return err
 	case errors.Is(err, ErrRoomNotFound):
 		return wrap(CodeNotFound, err, "room not found")
+	case errors.Is(err, ErrRevisionCompacted):
+		return wrap(CodeRevisionOutOfRange, err, "revision was compacted (before the retention horizon)")
 	case errors.Is(err, ErrSnapshotNotFound):
 		return wrap(CodeInternal, err, "no snapshot")
 	default:
