@@ -35,6 +35,11 @@ func (r *Room) ContentAt(ctx context.Context, rev int) (string, error) {
 		return content, nil
 	}
 	snap, err := r.deps.store.Snapshot(ctx, r.id, rev)
+	if errors.Is(err, ErrSnapshotNotFound) {
+		if err := r.beforeHorizon(ctx, rev); err != nil {
+			return "", err
+		}
+	}
 	if err != nil {
 		return "", storeError(err)
 	}
