@@ -92,8 +92,18 @@ func replay(content string, from int, ops []CommittedOp, to int) (string, error)
 // than fit in RoomConfig.MaxPageBytes of JSON but at least one, from memory
 // when the window holds them and from storage otherwise.
 // Errors: CodeRevisionOutOfRange, CodeUnavailable.
+//
+// A page from before the room's retention horizon is refused even when the
+// window still holds it, so that every instance answers alike.
 func (r *Room) Ops(ctx context.Context, from, limit int) ([]CommittedOp, error) {
-	return r.ops(ctx, from, limit, r.deps.cfg.MaxPageBytes)
+	ops, err := r.ops(ctx, from, limit, r.deps.cfg.MaxPageBytes)
+	if err == nil && len(ops) > 0 {
+		err = r.beforeHorizon(ctx, from)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ops, nil
 }
 
 // ops is Ops with a byte bound of maxBytes (<= 0: none).
