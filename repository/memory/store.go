@@ -237,12 +237,9 @@ func (s *Store) SaveSnapshot(_ context.Context, snap services.Snapshot) error {
 func (s *Store) CreateVersion(_ context.Context, v services.Version) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.failing != nil {
-		return s.failing
-	}
-	r, ok := s.rooms[v.RoomID] // by edit id only
-	if !ok {
-		return services.ErrRoomNotFound
+	r, err := s.editRoom(v.RoomID)
+	if err != nil {
+		return err
 	}
 	if len(r.versions) >= services.MaxVersions {
 		return services.ErrTooManyVersions
@@ -293,6 +290,18 @@ func (s *Store) Ping(context.Context) error {
 	return s.failing
 }
 
+// editRoom is room by its edit id only, under the store's lock.
+func (s *Store) editRoom(id services.RoomID) (*room, error) {
+	if s.failing != nil {
+		return nil, s.failing
+	}
+	r, ok := s.rooms[id]
+	if !ok {
+		return nil, services.ErrRoomNotFound
+	}
+	return r, nil
+}
+
 func (r *room) hasSnapshot(rev int) bool {
 	i := sort.Search(len(r.snapshots), func(i int) bool { return r.snapshots[i].Revision >= rev })
 	return i < len(r.snapshots) && r.snapshots[i].Revision == rev
@@ -302,12 +311,9 @@ func (r *room) hasSnapshot(rev int) bool {
 func (s *Store) Horizon(_ context.Context, roomID services.RoomID) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.failing != nil {
-		return 0, s.failing
-	}
-	r, ok := s.rooms[roomID] // by edit id only
-	if !ok {
-		return 0, services.ErrRoomNotFound
+	r, err := s.editRoom(roomID)
+	if err != nil {
+		return 0, err
 	}
 	return r.horizon, nil
 }
@@ -341,12 +347,9 @@ func (s *Store) CompactionCandidates(_ context.Context, cutoff time.Time, limit 
 func (s *Store) Compact(_ context.Context, c services.Compaction) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.failing != nil {
-		return s.failing
-	}
-	r, ok := s.rooms[c.RoomID] // by edit id only
-	if !ok {
-		return services.ErrRoomNotFound
+	r, err := s.editRoom(c.RoomID)
+	if err != nil {
+		return err
 	}
 	if r.horizon != c.From || c.Horizon <= c.From || c.Horizon > r.info.Revision {
 		return services.ErrCompactionConflict
