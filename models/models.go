@@ -13,6 +13,9 @@ type Room struct {
 	HeadRevision int64     `gorm:"not null;default:0"`
 	CreatedAt    time.Time `gorm:"not null"`
 	UpdatedAt    time.Time `gorm:"not null"`
+	// Horizon is the compaction horizon (retention): the revisions up to
+	// it are gone, but restores; a snapshot at it exists.
+	Horizon int64 `gorm:"not null;default:0"`
 }
 
 // Revision is one committed operation of a room's history. (RoomID,
@@ -23,12 +26,13 @@ type Revision struct {
 	RoomID   string `gorm:"primaryKey;autoIncrement:false;type:text;uniqueIndex:idx_revisions_room_op_id,priority:1,where:op_id <> ''"`
 	Revision int64  `gorm:"primaryKey;autoIncrement:false"`
 	// Operation is the ot.js JSON array of the operation, e.g. [3,"xy",-2].
-	Operation    string    `gorm:"not null;type:text"`
-	ClientID     string    `gorm:"not null;type:text"`
-	OpID         string    `gorm:"not null;type:text;uniqueIndex:idx_revisions_room_op_id,priority:2"`
-	BaseRevision int64     `gorm:"not null"`
-	Digest       string    `gorm:"not null;type:text"`
-	CreatedAt    time.Time `gorm:"not null"`
+	Operation    string `gorm:"not null;type:text"`
+	ClientID     string `gorm:"not null;type:text"`
+	OpID         string `gorm:"not null;type:text;uniqueIndex:idx_revisions_room_op_id,priority:2"`
+	BaseRevision int64  `gorm:"not null"`
+	Digest       string `gorm:"not null;type:text"`
+	// CreatedAt is indexed for retention, which looks for old revisions.
+	CreatedAt time.Time `gorm:"not null;index:idx_revisions_created_at"`
 }
 
 // Snapshot is a room's full content at a revision. (RoomID, Revision) is

@@ -39,6 +39,10 @@ var Migrations = []Migration{
 	)},
 	// Version 3 is the identity branch's (users); 4 is history's.
 	{Version: 4, Name: "create versions", Up: CreateTables(&v4Version{})},
+	{Version: 5, Name: "retention: rooms.horizon and revisions by age", Up: Steps(
+		addHorizon,
+		Exec("CREATE INDEX IF NOT EXISTS idx_revisions_created_at ON revisions (created_at)"),
+	)},
 }
 
 // Steps runs steps in order, stopping at the first error.

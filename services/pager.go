@@ -45,6 +45,16 @@ func (p *pager) next(n int) ([]CommittedOp, error) {
 	if len(ops) == 0 && p.to >= 0 {
 		return nil, Errorf(CodeInternal, "history of room %s ends at revision %d, before %d", p.room, p.after, p.to)
 	}
+	for i, op := range ops {
+		if op.Revision != p.after+1+i {
+			// Ops skips what compaction removed: a read from before the
+			// horizon finds the first revision after it.
+			if h, err := p.store.Horizon(p.ctx, p.room); err == nil && p.after < h {
+				return nil, compactedError(p.after, h)
+			}
+			return nil, Errorf(CodeInternal, "history of room %s has revision %d after %d", p.room, op.Revision, p.after+i)
+		}
+	}
 	if len(ops) > 0 {
 		p.after = ops[len(ops)-1].Revision
 	}

@@ -26,10 +26,24 @@ type blameMark struct {
 }
 
 type blameCache struct {
-	mu    sync.Mutex
-	every int
-	marks []blameMark // by revision
-	last  *blameMark
+	mu sync.Mutex
+	// horizon is the room's compaction horizon the marks were built from:
+	// a newer one drops them (see reset).
+	horizon int
+	every   int
+	marks   []blameMark // by revision
+	last    *blameMark
+}
+
+// reset drops every mark when the room's horizon moved past the one they
+// were built from, so that blame reads the same on every instance and
+// after a restart: what was inserted up to the horizon is the horizon's.
+func (c *blameCache) reset(horizon int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if horizon > c.horizon {
+		c.horizon, c.marks, c.last = horizon, nil, nil
+	}
 }
 
 // nearest returns the newest kept blame at or before rev.
@@ -98,13 +112,26 @@ func (r *Room) BlameAt(ctx context.Context, rev int) ([]BlameSpan, error) {
 	if rev < 0 || rev > head {
 		return nil, Errorf(CodeRevisionOutOfRange, "revision %d is outside 0..%d", rev, head)
 	}
+	horizon, err := r.deps.store.Horizon(ctx, r.id)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	if rev < horizon {
+		return nil, compactedError(rev, horizon)
+	}
+	r.blames.reset(horizon)
 	from, ok := r.blames.nearest(rev)
 	if !ok {
-		snap, err := r.deps.store.Snapshot(ctx, r.id, 0)
+		// Revision 0's content, or after compaction the horizon's, is
+		// attributed to that revision and no client.
+		snap, err := r.deps.store.Snapshot(ctx, r.id, horizon)
 		if err != nil {
 			return nil, storeError(err)
 		}
-		from = blameMark{rev: 0, blame: NewBlame(snap.Content, 0, "")}
+		if snap.Revision != horizon {
+			return nil, Errorf(CodeInternal, "no snapshot at the retention horizon %d", horizon)
+		}
+		from = blameMark{rev: horizon, blame: NewBlame(snap.Content, horizon, "")}
 		r.blames.keep(from, false)
 	}
 	if from.rev == rev {

@@ -51,6 +51,17 @@ func (r *Room) readHistory(sub Submission, need *NeedHistory, head int) (next Su
 			return sub, nil, wrap(CodeUnavailable, err, "storage is unavailable")
 		}
 	}
+	// An id not in the store with a base before the compaction horizon may
+	// be an operation whose row compaction deleted: refused, never applied
+	// twice (restores keep their rows, and their base does not matter).
+	if sub.Restore == nil && sub.rebased == nil {
+		if err := r.beforeHorizon(ctx, sub.Base); err != nil {
+			if ErrorCode(err) == CodeRevisionOutOfRange {
+				err = Errorf(CodeRevisionOutOfRange, "%s; if this operation was sent before, it may be committed: reload the document", err.(*Error).Message)
+			}
+			return sub, nil, err
+		}
+	}
 	if h := r.deps.cfg.RebaseHorizon; h > 0 && sub.Base < head-h {
 		return sub, nil, Errorf(CodeRevisionOutOfRange, "revision %d is more than %d revisions behind the head %d", sub.Base, h, head)
 	}
@@ -62,6 +73,9 @@ func (r *Room) readHistory(sub Submission, need *NeedHistory, head int) (next Su
 	}
 	for pages := r.history(ctx, need.From, need.To); !pages.done(); {
 		ops, err := pages.next(historyPage)
+		if ErrorCode(err) == CodeRevisionOutOfRange {
+			return sub, nil, err // compacted meanwhile
+		}
 		if err != nil {
 			r.deps.log.Error("load history", "room", r.id, "from", need.From, "to", need.To, "err", err)
 			return sub, nil, wrap(CodeUnavailable, err, "storage is unavailable")

@@ -88,7 +88,11 @@ func capPage(ops []CommittedOp, maxBytes int) []CommittedOp {
 func (r *Room) storedPage(ctx context.Context, from, limit, maxBytes int) ([]CommittedOp, error) {
 	pages := r.history(ctx, from, -1)
 	if maxBytes <= 0 {
-		return pages.next(limit)
+		ops, err := pages.next(limit)
+		if err == nil && len(ops) == 0 && limit > 0 {
+			err = r.beforeHorizon(ctx, from)
+		}
+		return ops, err
 	}
 	var page []CommittedOp
 	total, largest := 0, 1
@@ -105,6 +109,12 @@ func (r *Room) storedPage(ctx context.Context, from, limit, maxBytes int) ([]Com
 			page = append(page, op)
 			total += size
 			largest = max(largest, size)
+		}
+		if len(ops) == 0 && len(page) == 0 && limit > 0 {
+			// Nothing after from, which is before the head: compacted?
+			if err := r.beforeHorizon(ctx, from); err != nil {
+				return nil, err
+			}
 		}
 		if len(ops) < chunk {
 			return page, nil

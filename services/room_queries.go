@@ -35,8 +35,19 @@ func (r *Room) ContentAt(ctx context.Context, rev int) (string, error) {
 		return content, nil
 	}
 	snap, err := r.deps.store.Snapshot(ctx, r.id, rev)
+	if errors.Is(err, ErrSnapshotNotFound) {
+		if err := r.beforeHorizon(ctx, rev); err != nil {
+			return "", err
+		}
+	}
 	if err != nil {
 		return "", storeError(err)
+	}
+	if snap.Revision == rev {
+		return snap.Content, nil // a pinned version's, at any age
+	}
+	if err := r.beforeHorizon(ctx, rev); err != nil {
+		return "", err
 	}
 	ops, err := r.ops(ctx, snap.Revision, rev-snap.Revision, 0)
 	if err != nil {
@@ -81,8 +92,18 @@ func replay(content string, from int, ops []CommittedOp, to int) (string, error)
 // than fit in RoomConfig.MaxPageBytes of JSON but at least one, from memory
 // when the window holds them and from storage otherwise.
 // Errors: CodeRevisionOutOfRange, CodeUnavailable.
+//
+// A page from before the room's retention horizon is refused even when the
+// window still holds it, so that every instance answers alike.
 func (r *Room) Ops(ctx context.Context, from, limit int) ([]CommittedOp, error) {
-	return r.ops(ctx, from, limit, r.deps.cfg.MaxPageBytes)
+	ops, err := r.ops(ctx, from, limit, r.deps.cfg.MaxPageBytes)
+	if err == nil && len(ops) > 0 {
+		err = r.beforeHorizon(ctx, from)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ops, nil
 }
 
 // ops is Ops with a byte bound of maxBytes (<= 0: none).
@@ -162,6 +183,8 @@ func storeError(err error) error {
 		return err
 	case errors.Is(err, ErrRoomNotFound):
 		return wrap(CodeNotFound, err, "room not found")
+	case errors.Is(err, ErrRevisionCompacted):
+		return wrap(CodeRevisionOutOfRange, err, "revision was compacted (before the retention horizon)")
 	case errors.Is(err, ErrSnapshotNotFound):
 		return wrap(CodeInternal, err, "no snapshot")
 	default:

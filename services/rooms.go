@@ -25,6 +25,8 @@ type Config struct {
 	// ForwardTimeout is how long a submission forwarded to the room's
 	// owner (with a Cluster) waits for the answer before it is sent again.
 	ForwardTimeout time.Duration
+	// Retention compacts old operations (RetainOps 0: never).
+	Retention RetentionConfig
 	// Clock is the service's time (nil: the wall clock).
 	Clock Clock
 	// Go starts the short-lived work of a room, like a go statement (nil:
@@ -164,6 +166,10 @@ func NewRooms(store Store, cache HeadCache, cfg Config, log *slog.Logger, metric
 	rs.deps.afterCommits = newCacheWriter(cache, func() FanOut { return rs.deps.fanout })
 	rs.wg.Add(1)
 	go rs.janitor()
+	if cfg.Retention.RetainOps > 0 {
+		rs.wg.Add(1)
+		go rs.compactLoop()
+	}
 	return rs
 }
 

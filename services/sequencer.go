@@ -106,7 +106,11 @@ func (s Submission) sameAs(base int, digest string) bool {
 
 // restoreDigest is the digest of a restore of revision rev (never a hex
 // digest of an operation).
-func restoreDigest(rev int) string { return "restore@" + strconv.Itoa(rev) }
+func restoreDigest(rev int) string { return RestoreDigestPrefix + strconv.Itoa(rev) }
+
+// RestoreDigestPrefix begins the digest of every restore's operation, and
+// no other digest: stores keep the rows of restores when they compact.
+const RestoreDigestPrefix = "restore@"
 
 // made reports whether op is the commit of s: the same id, base and
 // operation (a client that reconnected resubmits under another client id),

@@ -39,7 +39,8 @@ type Store interface {
 	// a batch that fails takes nothing from the others. It returns one
 	// error per batch (nil: committed).
 	AppendBatches(ctx context.Context, batches []Batch) []error
-	// Ops returns up to limit operations with revisions after from, in order.
+	// Ops returns up to limit operations with revisions after from and
+	// after the room's horizon (Horizon), in order.
 	Ops(ctx context.Context, roomID RoomID, from, limit int) ([]CommittedOp, error)
 	// Heads returns the head revisions of the rooms among roomIDs that
 	// exist, in one query.
@@ -53,8 +54,10 @@ type Store interface {
 	// SaveSnapshot stores a snapshot; saving one that exists is not an error.
 	SaveSnapshot(ctx context.Context, s Snapshot) error
 	// CreateVersion stores a named version of the room v.RoomID (its edit
-	// id). Returns ErrRoomNotFound, and ErrTooManyVersions (nothing
-	// written) when the room has MaxVersions versions.
+	// id). Returns ErrRoomNotFound, ErrTooManyVersions (nothing written)
+	// when the room has MaxVersions versions, and ErrRevisionCompacted
+	// (nothing written) when v.Revision is before the room's horizon and
+	// has no snapshot.
 	CreateVersion(ctx context.Context, v Version) error
 	// Versions returns every named version of the room with edit id
 	// roomID (none for any other id), in any order.
@@ -64,6 +67,25 @@ type Store interface {
 	RenameVersion(ctx context.Context, roomID RoomID, id, name string) (Version, error)
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
+
+	// Retention (see retention.go).
+
+	// Horizon returns the compaction horizon of the room with edit id
+	// roomID: the operations up to it are gone (but restores, which
+	// OpByID still finds), a snapshot at exactly it exists; 0 before any
+	// compaction. Returns ErrRoomNotFound.
+	Horizon(ctx context.Context, roomID RoomID) (int, error)
+	// CompactionCandidates returns up to limit rooms that have operations
+	// after their horizon committed before cutoff, each with its horizon
+	// and the newest such revision.
+	CompactionCandidates(ctx context.Context, cutoff time.Time, limit int) ([]CompactionCandidate, error)
+	// Compact applies c in one transaction: it saves c.Snapshots, deletes
+	// the operations in (c.From, c.Horizon] but restores (Submission.Restore:
+	// their ids stay answerable) and the snapshots before c.Horizon that no
+	// named version pins, and moves the horizon, only if it is still
+	// c.From and every version in (c.From, c.Horizon) has its snapshot in
+	// c. Returns ErrCompactionConflict (nothing written), ErrRoomNotFound.
+	Compact(ctx context.Context, c Compaction) error
 }
 
 // Batch is one room's operations for a group commit.

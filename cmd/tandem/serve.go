@@ -55,6 +55,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "max-page-bytes", Value: defRooms.Room.MaxPageBytes, EnvVars: []string{"TANDEM_MAX_PAGE_BYTES"}, Usage: "JSON bytes of one page of history (GET /api/rooms/{id}/ops), which always holds one operation"},
 			&cli.IntFlag{Name: "hash-every", Value: defRooms.Room.Sequencer.HashEvery, EnvVars: []string{"TANDEM_HASH_EVERY"}, Usage: "acks and ops of every revision that is a multiple of N carry the document's hash, for clients to detect a desync (0: never)"},
 			&cli.IntFlag{Name: "snapshot-every", Value: defRooms.Room.SnapshotEvery, EnvVars: []string{"TANDEM_SNAPSHOT_EVERY"}, Usage: "revisions between snapshots"},
+			&cli.DurationFlag{Name: "retain-ops", Value: 0, EnvVars: []string{"TANDEM_RETAIN_OPS"}, Usage: "compact operations older than this into a snapshot, in the background (named versions keep theirs); ?revision=, blame and history before the horizon are then revision_out_of_range (0: keep every operation)"},
 			&cli.DurationFlag{Name: "room-idle-timeout", Value: defRooms.IdleTimeout, EnvVars: []string{"TANDEM_ROOM_IDLE_TIMEOUT"}, Usage: "how long an unused room stays loaded"},
 			&cli.IntFlag{Name: "ws-read-buffer", Value: api.DefaultSocketReadBuffer, EnvVars: []string{"TANDEM_WS_READ_BUFFER"}, Usage: "read buffer of each WebSocket connection, in bytes (at least 128): memory per connection against read system calls per small frame"},
 			&cli.BoolFlag{Name: "ws-goroutine-per-conn", EnvVars: []string{"TANDEM_WS_GOROUTINE_PER_CONN"}, Usage: "every WebSocket connection waits for input on a goroutine of its own (about 4 KiB more per connection) instead of in one epoll instance"},
@@ -125,6 +126,9 @@ func serve(c *cli.Context) error {
 	cfg.Room.Sequencer.HashEvery = c.Int("hash-every")
 	cfg.Room.MaxPageBytes = c.Int("max-page-bytes")
 	cfg.IdleTimeout = c.Duration("room-idle-timeout")
+	if cfg.Retention.RetainOps = c.Duration("retain-ops"); cfg.Retention.RetainOps < 0 {
+		return fmt.Errorf("--retain-ops %s is negative (0 keeps every operation)", cfg.Retention.RetainOps)
+	}
 
 	st, err := openStorage(c, log)
 	if err != nil {

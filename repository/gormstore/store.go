@@ -123,7 +123,7 @@ func (s *Store) UpdateRoom(ctx context.Context, roomID services.RoomID, patch se
 	// Every column but those a patch never changes: a field added to the
 	// model and to RoomInfo needs nothing here.
 	row := roomRow(info)
-	res := tx.Model(&row).Select("*").Omit("id", "read_only_id", "head_revision", "created_at").UpdateColumns(&row)
+	res := tx.Model(&row).Select("*").Omit("id", "read_only_id", "head_revision", "created_at", "horizon").UpdateColumns(&row)
 	if res.Error != nil {
 		return services.RoomInfo{}, fmt.Errorf("%s: %w", what, res.Error)
 	}
@@ -266,13 +266,15 @@ func buildInsertSQL(rows int) string {
 	return b.String()
 }
 
-// Ops returns up to limit operations with revisions after from, in order.
+// Ops returns up to limit operations with revisions after from and after
+// the room's horizon, in order.
 func (s *Store) Ops(ctx context.Context, roomID services.RoomID, from, limit int) ([]services.CommittedOp, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	var rows []models.Revision
-	err := s.r.WithContext(ctx).Where("room_id = ? AND revision > ?", roomID.Reveal(), from).
+	err := s.r.WithContext(ctx).
+		Where("room_id = ? AND revision > ? AND revision > (SELECT horizon FROM rooms WHERE id = ?)", roomID.Reveal(), from, roomID.Reveal()).
 		Order("revision").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("ops room=%s from=%d: %w", roomID, from, err)

@@ -26,7 +26,7 @@ func (s *Store) CreateVersion(ctx context.Context, v services.Version) error {
 		read = tx.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	var rooms []models.Room
-	if err := read.Select("id").Where("id = ?", v.RoomID.Reveal()).Limit(1).Find(&rooms).Error; err != nil {
+	if err := read.Select("id", "horizon").Where("id = ?", v.RoomID.Reveal()).Limit(1).Find(&rooms).Error; err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if len(rooms) == 0 {
@@ -38,6 +38,16 @@ func (s *Store) CreateVersion(ctx context.Context, v services.Version) error {
 	}
 	if n >= services.MaxVersions {
 		return services.ErrTooManyVersions
+	}
+	if v.Revision < int(rooms[0].Horizon) {
+		// Compact holds the room's row too: the horizon cannot move past
+		// a version created meanwhile without its snapshot.
+		if err := tx.Model(&models.Snapshot{}).Where("room_id = ? AND revision = ?", v.RoomID.Reveal(), v.Revision).Count(&n).Error; err != nil {
+			return fmt.Errorf("%s: snapshot: %w", what, err)
+		}
+		if n == 0 {
+			return services.ErrRevisionCompacted
+		}
 	}
 	row := models.Version{RoomID: v.RoomID.Reveal(), ID: v.ID, Name: v.Name, Revision: int64(v.Revision), UserID: v.UserID, CreatedAt: stamp(v.CreatedAt)}
 	if err := tx.Create(&row).Error; err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,9 +23,13 @@ type Store struct {
 }
 
 type room struct {
-	info      services.RoomInfo
+	info services.RoomInfo
+	// ops are the revisions after horizon, in order; kept the restores
+	// compaction left (by revision, all at or before horizon).
 	ops       []services.CommittedOp
-	byOpID    map[string]int // op id -> index in ops
+	horizon   int
+	kept      map[int]services.CommittedOp
+	byOpID    map[string]int // op id -> revision
 	snapshots []services.Snapshot
 	versions  []services.Version
 }
@@ -139,7 +144,7 @@ func (s *Store) AppendOps(_ context.Context, roomID services.RoomID, ops []servi
 	}
 	for _, op := range ops {
 		if op.OpID != "" {
-			r.byOpID[op.OpID] = len(r.ops)
+			r.byOpID[op.OpID] = op.Revision
 		}
 		op.CreatedAt = services.Stamp(op.CreatedAt)
 		r.ops = append(r.ops, op)
@@ -176,7 +181,7 @@ func (s *Store) AppendBatches(ctx context.Context, batches []services.Batch) []e
 // Ops implements services.Store.
 func (s *Store) Ops(_ context.Context, roomID services.RoomID, from, limit int) ([]services.CommittedOp, error) {
 	return withRoom(s, roomID, func(r *room) ([]services.CommittedOp, error) {
-		from = max(from, 0)
+		from = max(from-r.horizon, 0)
 		if from >= len(r.ops) || limit <= 0 {
 			return nil, nil
 		}
@@ -188,8 +193,11 @@ func (s *Store) Ops(_ context.Context, roomID services.RoomID, from, limit int) 
 // OpByID implements services.Store.
 func (s *Store) OpByID(_ context.Context, roomID services.RoomID, opID string) (services.CommittedOp, error) {
 	return withRoom(s, roomID, func(r *room) (services.CommittedOp, error) {
-		if i, ok := r.byOpID[opID]; ok && opID != "" {
-			return r.ops[i], nil
+		if rev, ok := r.byOpID[opID]; ok && opID != "" {
+			if rev <= r.horizon {
+				return r.kept[rev], nil
+			}
+			return r.ops[rev-r.horizon-1], nil
 		}
 		return services.CommittedOp{}, services.ErrOpNotFound
 	})
@@ -229,15 +237,15 @@ func (s *Store) SaveSnapshot(_ context.Context, snap services.Snapshot) error {
 func (s *Store) CreateVersion(_ context.Context, v services.Version) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.failing != nil {
-		return s.failing
-	}
-	r, ok := s.rooms[v.RoomID] // by edit id only
-	if !ok {
-		return services.ErrRoomNotFound
+	r, err := s.editRoom(v.RoomID)
+	if err != nil {
+		return err
 	}
 	if len(r.versions) >= services.MaxVersions {
 		return services.ErrTooManyVersions
+	}
+	if v.Revision < r.horizon && !r.hasSnapshot(v.Revision) {
+		return services.ErrRevisionCompacted
 	}
 	v.CreatedAt = services.Stamp(v.CreatedAt)
 	r.versions = append(r.versions, v)
@@ -280,4 +288,113 @@ func (s *Store) Ping(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.failing
+}
+
+// editRoom is room by its edit id only, under the store's lock.
+func (s *Store) editRoom(id services.RoomID) (*room, error) {
+	if s.failing != nil {
+		return nil, s.failing
+	}
+	r, ok := s.rooms[id]
+	if !ok {
+		return nil, services.ErrRoomNotFound
+	}
+	return r, nil
+}
+
+func (r *room) hasSnapshot(rev int) bool {
+	i := sort.Search(len(r.snapshots), func(i int) bool { return r.snapshots[i].Revision >= rev })
+	return i < len(r.snapshots) && r.snapshots[i].Revision == rev
+}
+
+// Horizon implements services.Store.
+func (s *Store) Horizon(_ context.Context, roomID services.RoomID) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.editRoom(roomID)
+	if err != nil {
+		return 0, err
+	}
+	return r.horizon, nil
+}
+
+// CompactionCandidates implements services.Store.
+func (s *Store) CompactionCandidates(_ context.Context, cutoff time.Time, limit int) ([]services.CompactionCandidate, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failing != nil {
+		return nil, s.failing
+	}
+	var out []services.CompactionCandidate
+	for id, r := range s.rooms {
+		if len(out) >= limit {
+			break
+		}
+		upto := 0
+		for _, op := range r.ops {
+			if op.CreatedAt.Before(cutoff) {
+				upto = op.Revision
+			}
+		}
+		if upto > r.horizon {
+			out = append(out, services.CompactionCandidate{RoomID: id, Horizon: r.horizon, Upto: upto})
+		}
+	}
+	return out, nil
+}
+
+// Compact implements services.Store.
+func (s *Store) Compact(_ context.Context, c services.Compaction) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.editRoom(c.RoomID)
+	if err != nil {
+		return err
+	}
+	if r.horizon != c.From || c.Horizon <= c.From || c.Horizon > r.info.Revision {
+		return services.ErrCompactionConflict
+	}
+	given := map[int]bool{}
+	for _, snap := range c.Snapshots {
+		given[snap.Revision] = true
+	}
+	pinned := map[int]bool{}
+	for _, v := range r.versions {
+		pinned[v.Revision] = true
+		if v.Revision > c.From && v.Revision < c.Horizon && !given[v.Revision] {
+			return services.ErrCompactionConflict
+		}
+	}
+	if !given[c.Horizon] {
+		return services.ErrCompactionConflict
+	}
+	for _, snap := range c.Snapshots {
+		if !r.hasSnapshot(snap.Revision) {
+			snap.CreatedAt = services.Stamp(snap.CreatedAt)
+			r.snapshots = append(r.snapshots, snap)
+		}
+	}
+	sort.Slice(r.snapshots, func(i, j int) bool { return r.snapshots[i].Revision < r.snapshots[j].Revision })
+	kept := r.snapshots[:0]
+	for _, snap := range r.snapshots {
+		if snap.Revision >= c.Horizon || pinned[snap.Revision] {
+			kept = append(kept, snap)
+		}
+	}
+	r.snapshots = kept
+	n := c.Horizon - r.horizon
+	for _, op := range r.ops[:n] {
+		switch {
+		case strings.HasPrefix(op.Digest, services.RestoreDigestPrefix):
+			if r.kept == nil {
+				r.kept = map[int]services.CommittedOp{}
+			}
+			r.kept[op.Revision] = op
+		case op.OpID != "":
+			delete(r.byOpID, op.OpID)
+		}
+	}
+	r.ops = append([]services.CommittedOp(nil), r.ops[n:]...)
+	r.horizon = c.Horizon
+	return nil
 }

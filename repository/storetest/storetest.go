@@ -40,6 +40,8 @@ func Run(t *testing.T, newStore func(t *testing.T) services.Store) {
 		{"CaseMatters", testCaseMatters},
 		{"Versions", testVersions},
 		{"VersionsBounded", testVersionsBounded},
+		{"Compact", testCompact},
+		{"CompactNotFound", testCompactNotFound},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {
