@@ -222,15 +222,21 @@ func (s *Store) SaveSnapshot(_ context.Context, snap services.Snapshot) error {
 	if err != nil {
 		return err
 	}
-	i := sort.Search(len(r.snapshots), func(i int) bool { return r.snapshots[i].Revision >= snap.Revision })
-	if i < len(r.snapshots) && r.snapshots[i].Revision == snap.Revision {
-		return nil
+	r.addSnapshot(snap)
+	return nil
+}
+
+// addSnapshot keeps snap in revision order, unless the room has one at its
+// revision already.
+func (r *room) addSnapshot(snap services.Snapshot) {
+	i, found := r.snapshotAt(snap.Revision)
+	if found {
+		return
 	}
 	snap.CreatedAt = services.Stamp(snap.CreatedAt)
 	r.snapshots = append(r.snapshots, services.Snapshot{})
 	copy(r.snapshots[i+1:], r.snapshots[i:])
 	r.snapshots[i] = snap
-	return nil
 }
 
 // CreateVersion implements services.Store.
@@ -303,8 +309,15 @@ func (s *Store) editRoom(id services.RoomID) (*room, error) {
 }
 
 func (r *room) hasSnapshot(rev int) bool {
+	_, found := r.snapshotAt(rev)
+	return found
+}
+
+// snapshotAt is where the snapshot of revision rev is, or would go, in
+// r.snapshots, and whether the room has it.
+func (r *room) snapshotAt(rev int) (int, bool) {
 	i := sort.Search(len(r.snapshots), func(i int) bool { return r.snapshots[i].Revision >= rev })
-	return i < len(r.snapshots) && r.snapshots[i].Revision == rev
+	return i, i < len(r.snapshots) && r.snapshots[i].Revision == rev
 }
 
 // Horizon implements services.Store.
@@ -369,12 +382,8 @@ func (s *Store) Compact(_ context.Context, c services.Compaction) error {
 		return services.ErrCompactionConflict
 	}
 	for _, snap := range c.Snapshots {
-		if !r.hasSnapshot(snap.Revision) {
-			snap.CreatedAt = services.Stamp(snap.CreatedAt)
-			r.snapshots = append(r.snapshots, snap)
-		}
+		r.addSnapshot(snap)
 	}
-	sort.Slice(r.snapshots, func(i, j int) bool { return r.snapshots[i].Revision < r.snapshots[j].Revision })
 	kept := r.snapshots[:0]
 	for _, snap := range r.snapshots {
 		if snap.Revision >= c.Horizon || pinned[snap.Revision] {
