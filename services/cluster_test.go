@@ -1,8 +1,13 @@
 package services_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,4 +143,140 @@ func TestHashEveryRevision(t *testing.T) {
 			t.Errorf("%s: op hashes %q, %q; want none, %q", m.name, ops[0].Hash, ops[1].Hash, want("éab😀"))
 		}
 	}
+}
+
+// A submission forwarded from here whose commit reaches this instance while
+// the submission is on another path than awaiting its answer: the owner's
+// answer was lost, the lease moved here, and the submission, based before
+// this instance's window, is being rebased over the store's history when
+// the fan-out brings the owner's commit of it and a later operation. Its
+// client must get the ack of its revision before the later operation, and
+// that ack only once: the publication of its commit answers it.
+func TestClusterForwardedCommitReachesARebasingSubmission(t *testing.T) {
+	store := newStore()
+	fan := memory.NewFanOutHub(memory.FanOutOptions{})
+	hub := memory.NewClusterHub(100*time.Millisecond, memory.FanOutOptions{})
+	cfgA := testConfig()
+	cfgA.PollInterval = time.Hour // only the fan-out tells b what a committed
+	cfgA.ForwardTimeout = 20 * time.Millisecond
+	cfgB := cfgA
+	cfgB.Room.Sequencer.Window = 1
+	gated := &opByIDGate{Store: store, entered: make(chan struct{}, 1), release: make(chan struct{})}
+	held := &heldFanOut{FanOut: fan.Endpoint()}
+	deafB := &deafCluster{Cluster: hub.Endpoint()}
+	a := newRooms(t, store, cfgA, nil).WithFanOut(fan.Endpoint())
+	b := newRooms(t, gated, cfgB, nil).WithFanOut(held)
+	if err := a.WithCluster(hub.Endpoint()); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WithCluster(deafB); err != nil {
+		t.Fatal(err)
+	}
+	info, ha := openNewRoom(t, a, "ab")
+	hb := openRoom(t, b, info.ID)
+	join(t, ha, &fakeMember{name: "alice"})
+	xavier := join(t, hb, &fakeMember{name: "xavier"})
+	wendy := join(t, hb, &fakeMember{name: "wendy"})
+	assertAck(t, submit(t, ha, services.Submission{ClientID: "alice", OpID: "a1", Base: 0, Op: insertAt(2, 0, "1")}), 1, "a1")
+	assertAck(t, submit(t, ha, services.Submission{ClientID: "alice", OpID: "a2", Base: 1, Op: insertAt(3, 0, "2")}), 2, "a2")
+	waitFor(t, "b applies revision 2", func() bool { return len(wendy.ofType(services.EventOp)) == 2 }, 2*time.Second)
+
+	// b hears neither the owner's answers nor its commits from now on.
+	held.hold(true)
+	deafB.deaf.Store(true)
+	hb.Submit(services.Submission{ClientID: "xavier", OpID: "x1", Base: 0, Op: insertAt(2, 2, "x")}, xavier.reply)
+	waitFor(t, "a commits xavier's operation", func() bool { rev, _ := state(t, ha); return rev == 3 }, 2*time.Second)
+	assertAck(t, submit(t, ha, services.Submission{ClientID: "alice", OpID: "a3", Base: 3, Op: insertAt(5, 5, "3")}), 4, "a3")
+	ha.Leave("alice") // a stops renewing its lease
+	gated.arm.Store(true)
+	hub.Expire(info.ID)
+	select {
+	case <-gated.entered: // b owns the room and rebases x1 from the store
+	case <-time.After(5 * time.Second):
+		t.Fatal("b never looked up x1 in the store")
+	}
+	if got := hub.Owner(info.ID); got != deafB.Self() {
+		t.Fatalf("owner = %q, want b", got)
+	}
+	held.hold(false)
+	waitFor(t, "b applies revisions 3 and 4", func() bool { return len(wendy.ofType(services.EventOp)) == 4 }, 2*time.Second)
+	close(gated.release)
+
+	waitFor(t, "xavier gets revision 4", func() bool { return len(xavier.ofType(services.EventAck, services.EventOp)) >= 4 }, 2*time.Second)
+	time.Sleep(50 * time.Millisecond) // a second ack would come by now
+	var got []string
+	for _, ev := range xavier.ofType(services.EventAck, services.EventOp, services.EventError) {
+		got = append(got, fmt.Sprintf("%s:%d", ev.Type, ev.Revision))
+	}
+	if want := "[op:1 op:2 ack:3 op:4]"; fmt.Sprint(got) != want {
+		t.Errorf("xavier got %v, want %s", got, want)
+	}
+	assertStored(t, hb, store, info.ID, 4, "21abx3")
+}
+
+// opByIDGate blocks OpByID, once armed, until release is closed.
+type opByIDGate struct {
+	services.Store
+	arm     atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *opByIDGate) OpByID(ctx context.Context, roomID services.RoomID, opID string) (services.CommittedOp, error) {
+	if s.arm.Load() {
+		select {
+		case s.entered <- struct{}{}:
+		default:
+		}
+		<-s.release
+	}
+	return s.Store.OpByID(ctx, roomID, opID)
+}
+
+// heldFanOut holds the operations it would deliver while held, and
+// delivers them in order when let go.
+type heldFanOut struct {
+	*memory.FanOut
+	mu    sync.Mutex
+	held  bool
+	queue []func()
+}
+
+func (f *heldFanOut) Subscribe(roomID services.RoomID, deliver func([]services.CommittedOp), changed func()) (func(), error) {
+	return f.FanOut.Subscribe(roomID, func(ops []services.CommittedOp) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.held {
+			ops = slices.Clone(ops)
+			f.queue = append(f.queue, func() { deliver(ops) })
+			return
+		}
+		deliver(ops)
+	}, changed)
+}
+
+func (f *heldFanOut) hold(on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.held = on
+	if !on {
+		for _, d := range f.queue {
+			d()
+		}
+		f.queue = nil
+	}
+}
+
+// deafCluster drops the messages sent to it while deaf.
+type deafCluster struct {
+	*memory.Cluster
+	deaf atomic.Bool
+}
+
+func (c *deafCluster) Listen(deliver func(services.ClusterMessage)) (func(), error) {
+	return c.Cluster.Listen(func(m services.ClusterMessage) {
+		if !c.deaf.Load() {
+			deliver(m)
+		}
+	})
 }

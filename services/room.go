@@ -48,6 +48,8 @@ type waiter struct {
 	opID     string
 	reply    func(Result)
 	received time.Time
+	// forwarded is set when the submission was forwarded from here.
+	forwarded *forwardedSubmission
 }
 
 type participant struct {
@@ -138,7 +140,11 @@ type queuedSubmission struct {
 	sub   Submission
 	reply func(Result)
 	at    time.Time
-	sent  bool
+}
+
+// waiter makes q wait for a revision's publication.
+func (q queuedSubmission) waiter() waiter {
+	return waiter{clientID: q.sub.ClientID, opID: q.sub.OpID, reply: q.reply, received: q.at, forwarded: q.sub.forwarded}
 }
 
 // parkedSubmission waits for the head to reach revision until; the store

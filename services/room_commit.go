@@ -43,6 +43,8 @@ func (r *Room) reject(err error, opID string, reply func(Result)) {
 
 func (r *Room) submit(sub Submission, reply func(Result), at time.Time) {
 	switch {
+	case sub.forwarded != nil && sub.forwarded.answered:
+		return // forwarded from here, and its commit's publication answered it
 	case r.closing:
 		r.reject(Errorf(CodeUnavailable, "room is closing"), sub.OpID, reply)
 		return
@@ -86,7 +88,7 @@ func (r *Room) submit(sub Submission, reply func(Result), at time.Time) {
 		// would come before its original's.
 		r.recordOne(RecordedSubmission{ClientID: sub.ClientID, OpID: sub.OpID, Base: sub.Base, Op: sub.Op, Received: at, Revision: dup.Revision, Resubmitted: true})
 	}
-	r.follow(d, []waiter{{clientID: sub.ClientID, opID: sub.OpID, reply: reply, received: at}})
+	r.follow(d, []waiter{queuedSubmission{sub: sub, reply: reply, at: at}.waiter()})
 	r.maybeCommit()
 }
 

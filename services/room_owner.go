@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -15,6 +16,47 @@ type ownership struct {
 	claiming bool
 	waiting  []queuedSubmission
 	forwards map[uint64]*queuedSubmission
+	// sent holds the submissions forwarded from here and not answered yet,
+	// wherever they are now.
+	sent []*forwardedSubmission
+}
+
+// forwardedSubmission is a submission this instance forwarded to the
+// room's owner. Its commit may reach this instance as the owner's operation
+// before the owner's answer does, on whatever path the submission is by
+// then: awaiting the answer, behind a claim, queued behind a commit's
+// resolution, rebased over history, parked. Its client must get that
+// revision as its ack, in order, and nothing else for it: so the
+// publication of its operation answers it (claimForwarded), and the answer
+// its path comes to later is dropped.
+type forwardedSubmission struct {
+	queuedSubmission // with the reply that answers it once
+	client           func(Result)
+	answered         bool
+}
+
+// markForwarded registers q as forwarded from here, once, and gives it the
+// reply that answers it only if nothing did before.
+func (r *Room) markForwarded(q *queuedSubmission) {
+	if q.sub.forwarded != nil {
+		return
+	}
+	f := &forwardedSubmission{client: q.reply}
+	q.sub.forwarded = f
+	q.reply = func(res Result) {
+		if !f.answered {
+			r.dropForwarded(f)
+			f.client(res)
+		}
+	}
+	f.queuedSubmission = *q
+	r.own.sent = append(r.own.sent, f)
+}
+
+// dropForwarded marks f answered: nothing answers it any more.
+func (r *Room) dropForwarded(f *forwardedSubmission) {
+	f.answered = true
+	r.own.sent = slices.DeleteFunc(r.own.sent, func(g *forwardedSubmission) bool { return g == f })
 }
 
 // owns reports whether this instance may sequence the room now: there is
@@ -146,7 +188,7 @@ func (r *Room) claimed(owner string, start time.Time, stored int, err error) {
 		switch {
 		case owner != l.c.Self():
 			r.route(q)
-		case stored > r.seq.Head() && q.sent && len(r.ahead) >= maxParked:
+		case stored > r.seq.Head() && q.sub.forwarded != nil && len(r.ahead) >= maxParked:
 			r.giveUp(q) // a refusal could be wrong: the old owner may have committed it
 		case stored > r.seq.Head():
 			r.park(q, stored)
@@ -186,7 +228,7 @@ func (r *Room) forward(q queuedSubmission, owner string) {
 		r.cannotRoute(q, Errorf(CodeUnavailable, "too many submissions are being forwarded; try again"))
 		return
 	}
-	q.sent = true
+	r.markForwarded(&q)
 	if r.own.forwards == nil {
 		r.own.forwards = map[uint64]*queuedSubmission{}
 	}
@@ -225,7 +267,7 @@ func (r *Room) answered(m ClusterMessage) {
 // acked answers a forwarded submission the owner committed at revision rev,
 // once this instance's head reaches it, in order with what came before.
 func (r *Room) acked(q queuedSubmission, rev int, op CommittedOp) {
-	w := waiter{clientID: q.sub.ClientID, opID: q.sub.OpID, reply: q.reply, received: q.at}
+	w := q.waiter()
 	if rev <= r.seq.Head() {
 		// Committed and applied here long ago: a resubmission.
 		w.reply(Result{OpID: w.opID, Revision: rev, Op: op.Op, Hash: r.seq.HashAt(rev)})
@@ -273,7 +315,7 @@ func (r *Room) cannotRoute(q queuedSubmission, err *Error) {
 	switch {
 	case q.sub.via != nil:
 		q.sub.via.moved("")
-	case q.sent || err == nil:
+	case q.sub.forwarded != nil || err == nil:
 		r.giveUp(q)
 	default:
 		r.reject(err, q.sub.OpID, q.reply)
@@ -289,41 +331,44 @@ func (r *Room) giveUp(q queuedSubmission) {
 	if q.sub.via != nil {
 		return
 	}
+	if f := q.sub.forwarded; f != nil {
+		r.dropForwarded(f) // its client resubmits after reconnecting
+	}
 	if p, ok := r.members[q.sub.ClientID]; ok {
 		p.member.Kick(Errorf(CodeUnavailable, "the room's owner did not answer; reconnect and resubmit"))
 		r.removeMember(q.sub.ClientID)
 	}
 }
 
-// claimForwarded makes the forwarded submissions that op is the commit of
-// wait for its publication: they are acked in revision order, and op is not
-// broadcast to their senders. The fan-out may bring op before the owner's
-// answer does.
+// claimForwarded makes the submissions forwarded from here that op is
+// the commit of wait for its publication: they are acked in revision order,
+// and op is not broadcast to their senders. Those still awaiting the
+// owner's answer or a claim are taken off those paths.
 func (r *Room) claimForwarded(op CommittedOp) {
-	if len(r.own.forwards) == 0 && len(r.own.waiting) == 0 {
+	if len(r.own.sent) == 0 {
 		return
 	}
-	claim := func(q *queuedSubmission) bool {
-		if q.sub.via != nil || !q.sub.made(op) {
-			return false
+	claimed := false
+	for _, f := range r.own.sent {
+		if !f.sub.made(op) {
+			continue
 		}
-		r.waiters[op.Revision] = append(r.waiters[op.Revision], waiter{clientID: q.sub.ClientID, opID: q.sub.OpID, reply: q.reply, received: q.at})
-		return true
+		claimed = true
+		if !slices.ContainsFunc(r.waiters[op.Revision], func(w waiter) bool { return w.forwarded == f }) {
+			r.waiters[op.Revision] = append(r.waiters[op.Revision], f.waiter())
+		}
 	}
+	if !claimed {
+		return
+	}
+	made := func(q *queuedSubmission) bool { return q.sub.forwarded != nil && q.sub.made(op) }
 	for req, q := range r.own.forwards {
-		if claim(q) {
+		if made(q) {
 			delete(r.own.forwards, req)
 			r.deps.cluster.forget(req)
 		}
 	}
-	kept := r.own.waiting[:0]
-	for i := range r.own.waiting {
-		if !r.own.waiting[i].sent || !claim(&r.own.waiting[i]) {
-			kept = append(kept, r.own.waiting[i])
-		}
-	}
-	clear(r.own.waiting[len(kept):])
-	r.own.waiting = kept
+	r.own.waiting = slices.DeleteFunc(r.own.waiting, func(q queuedSubmission) bool { return made(&q) })
 }
 
 // routing reports whether submissions wait for a claim or an owner.

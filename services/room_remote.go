@@ -208,7 +208,7 @@ func (r *Room) claimParked(op CommittedOp) {
 	kept := r.ahead[:0]
 	for _, p := range r.ahead {
 		if p.sub.repeats(op) {
-			r.waiters[op.Revision] = append(r.waiters[op.Revision], waiter{clientID: p.sub.ClientID, opID: p.sub.OpID, reply: p.reply, received: p.at})
+			r.waiters[op.Revision] = append(r.waiters[op.Revision], p.waiter())
 			continue
 		}
 		kept = append(kept, p)

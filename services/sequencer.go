@@ -29,6 +29,8 @@ type Submission struct {
 	rebased *rebased
 	// via is set when another instance forwarded the submission here.
 	via *inbound
+	// forwarded is set once this instance forwarded it to the room's owner.
+	forwarded *forwardedSubmission
 }
 
 type rebased struct {
